@@ -1,0 +1,4 @@
+export * from './types.ts';
+export { alerts } from './alerts.ts';
+export { collectors } from './collectors.ts';
+export { metrics } from './metrics.ts';

@@ -1,0 +1,46 @@
+/**
+ * Shapes of the catalog: what Vigie collects, on which schedule, which alerts it can raise
+ * and which runbook answers each. Plain data, read by infra, dashboards, runbooks, the local
+ * scheduler and the CLI.
+ */
+
+/** `critical` pages (Slack + email), `warning` tickets (Slack), `info` is recorded, not routed. */
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** EventBridge Scheduler syntax, evaluated in `timezone`. */
+export type Schedule = `cron(${string})` | `rate(${string})`;
+
+export interface AlertDefinition {
+  /** Stable kebab-case id, e.g. `n8n-failure-rate-high`. */
+  id: string;
+  severity: Severity;
+  /** Static one-line summary: no variables, no personal data. */
+  summary: string;
+  /** Template with `{name}` placeholders filled from the alert's labels (ids and numbers only). */
+  description: string;
+  /** Slug of the runbook in `runbooks/<slug>.md` that answers this alert. */
+  runbook: string;
+  /** Template over labels naming what makes two raises "the same" alert, e.g. `{workflowId}`. */
+  dedupKey: string;
+  /** Where it goes: `slack`, or `slack+email` for pages; `none` records it only. */
+  route: 'slack' | 'slack+email' | 'none';
+}
+
+export interface CollectorDefinition {
+  /** Folder name under `collectors/`. */
+  name: string;
+  description: string;
+  schedule: Schedule;
+  timezone: 'Europe/Paris';
+  /** Alert ids this collector may raise. */
+  alerts: readonly string[];
+  /** Metric names this collector emits. */
+  metrics: readonly string[];
+}
+
+export interface MetricDefinition {
+  name: string;
+  kind: 'counter' | 'gauge' | 'histogram';
+  unit: string;
+  description: string;
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { VigieError } from './errors.ts';
+
+/**
+ * Every setting Vigie reads, by the one name it has everywhere: local env, Lambda env and
+ * Pulumi config (`pulumi config set vigie:DATABASE_URL …` uses the same key).
+ *
+ * Only `api/`, `collectors/`, `cli/` and `sandbox/` read the environment; they pass it here.
+ * Provider settings are optional as a whole: a piece that needs one calls `requireSettings`,
+ * which names every missing variable at once.
+ */
+const url = z.url({ message: 'expected a URL, e.g. https://host:port' });
+const secret = z.string().min(1, { message: 'expected a non-empty string' });
+const usd = z.coerce.number({ message: 'expected a number of US dollars' }).nonnegative({
+  message: 'expected a number of US dollars ≥ 0',
+});
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  VIGIE_STAGE: z
+    .enum(['local', 'staging', 'prod'], { message: 'expected one of local, staging, prod' })
+    .default('local'),
+  /** Timezone every schedule is written in. */
+  VIGIE_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, { message: 'expected an IANA timezone, e.g. Europe/Paris' })
+    .default('Europe/Paris'),
+  PORT: z.coerce
+    .number({ message: 'expected a TCP port number' })
+    .int({ message: 'expected a TCP port number' })
+    .min(0, { message: 'expected a TCP port number (0–65535)' })
+    .max(65535, { message: 'expected a TCP port number (0–65535)' })
+    .default(8080),
+
+  /** Postgres (Supabase: the Supavisor transaction-mode URL, port 6543). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host:port/db' })
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** A plain Redis for local staging; the app itself talks to Upstash over REST. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { message: 'expected redis://host:port[/db]' })
+    .optional(),
+  UPSTASH_REDIS_REST_URL: url.optional(),
+  UPSTASH_REDIS_REST_TOKEN: secret.optional(),
+
+  N8N_BASE_URL: url.optional(),
+  N8N_API_KEY: secret.optional(),
+  ANTHROPIC_BASE_URL: url.optional(),
+  ANTHROPIC_API_KEY: secret.optional(),
+  ANTHROPIC_ADMIN_KEY: secret.optional(),
+  PHANTOMBUSTER_BASE_URL: url.optional(),
+  PHANTOMBUSTER_API_KEY: secret.optional(),
+  UPSTASH_API_BASE_URL: url.optional(),
+  UPSTASH_API_EMAIL: z.email({ message: 'expected the Upstash account email' }).optional(),
+  UPSTASH_API_KEY: secret.optional(),
+  UPSTASH_DATABASE_ID: secret.optional(),
+  BETTERSTACK_BASE_URL: url.optional(),
+  BETTERSTACK_API_TOKEN: secret.optional(),
+
+  SUPABASE_JWKS_URL: url.optional(),
+  SUPABASE_JWT_ISSUER: url.optional(),
+  SUPABASE_JWT_SECRET: secret.optional(),
+
+  SENTRY_DSN: url.optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  SLACK_WEBHOOK_URL: url.optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })
+    .optional(),
+  ALERT_EMAIL_TO: z.email({ message: 'expected an email address' }).optional(),
+  REPORT_EMAIL_TO: z.email({ message: 'expected an email address' }).optional(),
+  MAIL_FROM: z.email({ message: 'expected an email address' }).default('vigie@localhost.test'),
+
+  /** Keyed hash for the suppression list; rotate only with a re-keying migration. */
+  SUPPRESSION_HMAC_KEY: z
+    .string()
+    .min(32, { message: 'expected at least 32 characters' })
+    .optional(),
+  RECEIPT_SIGNING_KEY: z
+    .string()
+    .min(32, { message: 'expected at least 32 characters' })
+    .optional(),
+
+  BUDGET_ANTHROPIC_USD: usd.default(200),
+  BUDGET_UPSTASH_USD: usd.default(20),
+  BUDGET_PHANTOMBUSTER_USD: usd.default(69),
+  BUDGET_SUPABASE_USD: usd.default(25),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SettingName = keyof Config;
+
+/** Parses the environment, reporting every problem in one error. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const got = name in cleaned ? '' : ' (not set)';
+    return `${name}: ${issue.message}${got}`;
+  });
+  throw new VigieError(
+    'CONFIG_INVALID',
+    `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+    { details: { variables: result.error.issues.map((i) => i.path.join('.')) } },
+  );
+}
+
+/** Narrows `config` so that `names` are set, or names every missing one in one error. */
+export function requireSettings<K extends SettingName>(
+  config: Config,
+  names: readonly K[],
+  purpose: string,
+): Config & { [P in K]-?: NonNullable<Config[P]> } {
+  const missing = names.filter((name) => config[name] === undefined);
+  if (missing.length > 0) {
+    throw new VigieError(
+      'CONFIG_INVALID',
+      `${purpose} needs ${missing.join(', ')}: set ${missing.length === 1 ? 'it' : 'them'} in the environment (or with \`pulumi config set vigie:<NAME>\`).`,
+      { details: { variables: missing } },
+    );
+  }
+  return config as Config & { [P in K]-?: NonNullable<Config[P]> };
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
