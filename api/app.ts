@@ -3,17 +3,34 @@ import type { Config } from '../core/config.ts';
 import type { Pool } from '../adapters/postgres/pool.ts';
 import type { Redis } from '@upstash/redis';
 import { healthRoutes } from './routes/health.ts';
+import { bodyLimitMiddleware, notFound, onError, requestIdMiddleware } from './errors.ts';
+import type { Telemetry } from '../telemetry/init.ts';
+import { telemetryMiddleware } from '../telemetry/hono.ts';
+import { n8nHookRoutes } from './routes/n8n-hook.ts';
+import { sentryTunnelRoutes } from './routes/sentry-tunnel.ts';
+import { webRoutes } from './routes/web.ts';
 
 /** What the HTTP app needs; built from env by `api/server.ts` locally and `api/lambda.ts` in AWS. */
 export interface AppDeps {
   config: Config;
   pool: Pool;
   redis: Redis;
+  /** `initTelemetry(...)`; when absent the app runs without spans or Sentry (benchmarks' "off"). */
+  telemetry?: Telemetry;
 }
 
 /** One app for local staging, tests (`app.request(...)`) and Lambda (`hono/aws-lambda`). */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  // First, so the request span covers every other middleware and the error mapping.
+  if (deps.telemetry) app.use('*', telemetryMiddleware(deps.telemetry));
+  // Errors map once (api/errors.ts): every error is JSON {code, message, requestId}.
+  app.use('*', requestIdMiddleware(), bodyLimitMiddleware());
+  app.onError(onError);
+  app.notFound(notFound);
   app.route('/', healthRoutes(deps));
+  app.route('/', n8nHookRoutes(deps));
+  app.route('/', sentryTunnelRoutes(deps));
+  app.route('/', webRoutes(deps));
   return app;
 }

@@ -32,6 +32,9 @@ export const configSchema = z.object({
     .max(65535, { message: 'expected a TCP port number (0–65535)' })
     .default(8080),
 
+  /** Local staging only: where embedded Postgres and Redis keep their data (git-ignored). */
+  VIGIE_STATE_DIR: z.string().min(1).default('.vigie'),
+
   /** Postgres (Supabase: the Supavisor transaction-mode URL, port 6543). */
   DATABASE_URL: z
     .string()
@@ -48,6 +51,10 @@ export const configSchema = z.object({
 
   N8N_BASE_URL: url.optional(),
   N8N_API_KEY: secret.optional(),
+  /** Shared secret n8n's error workflow sends in `X-Vigie-Hook-Secret` to `POST /hooks/n8n/error`. */
+  N8N_HOOK_SECRET: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  /** n8n's `EXECUTIONS_DATA_MAX_AGE` (hours): the residual window an erasure receipt states. */
+  N8N_EXECUTIONS_MAX_AGE_HOURS: z.coerce.number().int().positive().default(336),
   ANTHROPIC_BASE_URL: url.optional(),
   ANTHROPIC_API_KEY: secret.optional(),
   ANTHROPIC_ADMIN_KEY: secret.optional(),
@@ -65,6 +72,8 @@ export const configSchema = z.object({
   SUPABASE_JWT_SECRET: secret.optional(),
 
   SENTRY_DSN: url.optional(),
+  /** The frontend's DSN (often its own Sentry project); the tunnel forwards it and SENTRY_DSN. */
+  SENTRY_BROWSER_DSN: url.optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   SMTP_URL: z
@@ -84,6 +93,20 @@ export const configSchema = z.object({
     .string()
     .min(32, { message: 'expected at least 32 characters' })
     .optional(),
+
+  /** Privacy policy (web/privacy-policy.ts): the controller's identity and retention periods. */
+  PRIVACY_CONTROLLER_NAME: z.string().min(1).default('Example Prospecting SAS'),
+  PRIVACY_CONTROLLER_ADDRESS: z.string().min(1).default('1 rue de l’Exemple, 75000 Paris, France'),
+  PRIVACY_CONTACT_EMAIL: z
+    .email({ message: 'expected the privacy contact email address' })
+    .default('privacy@localhost.test'),
+  /** Data protection officer contact; unset means none is designated. */
+  PRIVACY_DPO_CONTACT: z.string().min(1).optional(),
+  /** Where the n8n instance runs, as the policy names it. */
+  PRIVACY_N8N_HOST: z.string().min(1).default('self-hosted n8n instance (EU)'),
+  PRIVACY_PROSPECT_RETENTION_MONTHS: z.coerce.number().int().positive().default(36),
+  PRIVACY_BACKUP_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  PRIVACY_POLICY_DATE: z.iso.date({ message: 'expected YYYY-MM-DD' }).default('2026-11-26'),
 
   BUDGET_ANTHROPIC_USD: usd.default(200),
   BUDGET_UPSTASH_USD: usd.default(20),

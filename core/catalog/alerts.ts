@@ -1,4 +1,215 @@
 import type { AlertDefinition } from './types.ts';
 
-/** Every alert the system can raise. Tests check each one names an existing runbook. */
-export const alerts = [] as const satisfies readonly AlertDefinition[];
+/**
+ * Every alert the system can raise, even before its producer exists. Labels are ids and numbers
+ * only (never names, emails, URLs or message bodies): `core/alerting/labels.ts` enforces it.
+ * `critical` → Slack + email, `warning` → Slack, `info` → recorded only. Tests check each alert
+ * names an existing runbook and that every runbook answers at least one alert.
+ */
+export const alerts = [
+  // Uptime (Better Stack monitors and heartbeats, the app's readiness probe).
+  {
+    id: 'uptime-monitor-down',
+    severity: 'critical',
+    summary: 'An HTTP endpoint is down',
+    description: 'Monitor {monitorId} is down (Better Stack incident {incidentId}).',
+    runbook: 'uptime',
+    dedupKey: '{monitorId}',
+    route: 'slack+email',
+  },
+  {
+    id: 'readyz-degraded',
+    severity: 'warning',
+    summary: 'The app is up but a dependency is failing its readiness check',
+    description: 'Readiness check {check} failed {failures} times in a row.',
+    runbook: 'uptime',
+    dedupKey: '{check}',
+    route: 'slack',
+  },
+  {
+    id: 'heartbeat-missed',
+    severity: 'warning',
+    summary: 'A scheduled collector stopped reporting',
+    description: 'Heartbeat {heartbeatId} got no ping for {minutesLate} minutes past its period.',
+    runbook: 'collectors',
+    dedupKey: '{heartbeatId}',
+    route: 'slack',
+  },
+  {
+    id: 'collector-degraded',
+    severity: 'warning',
+    summary: 'A collector ran but could not read one of its sources',
+    description: 'Collector {collector} could not read {source} ({errorCode}).',
+    runbook: 'collectors',
+    dedupKey: '{collector}:{source}',
+    route: 'slack',
+  },
+  // Sentry.
+  {
+    id: 'sentry-error-spike',
+    severity: 'critical',
+    summary: 'Error rate spiked',
+    description: '{events} error events in {windowMinutes} minutes in project {projectId}.',
+    runbook: 'sentry-errors',
+    dedupKey: '{projectId}',
+    route: 'slack+email',
+  },
+  {
+    id: 'sentry-new-issue',
+    severity: 'warning',
+    summary: 'A new kind of error appeared',
+    description: 'New Sentry issue {issueId} in project {projectId}.',
+    runbook: 'sentry-errors',
+    dedupKey: '{issueId}',
+    route: 'slack',
+  },
+  // n8n.
+  {
+    id: 'n8n-failure-rate-high',
+    severity: 'warning',
+    summary: 'n8n executions are failing above the threshold',
+    description:
+      'Workflow {workflowId}: {failed} of {finished} executions failed in the last hour ({ratePercent}%).',
+    runbook: 'n8n-failures',
+    dedupKey: '{workflowId}',
+    route: 'slack',
+  },
+  {
+    id: 'n8n-unreachable',
+    severity: 'critical',
+    summary: 'n8n does not answer',
+    description: 'The n8n API answered {errorCode} for {minutes} minutes.',
+    runbook: 'n8n-failures',
+    dedupKey: 'n8n',
+    route: 'slack+email',
+  },
+  {
+    id: 'n8n-error-hook-received',
+    severity: 'info',
+    summary: 'An n8n execution failed (Error Trigger)',
+    description: 'Workflow {workflowId} execution {executionId} failed.',
+    runbook: 'n8n-failures',
+    dedupKey: '{workflowId}',
+    route: 'none',
+  },
+  // Cost.
+  {
+    id: 'cost-projected-over-budget',
+    severity: 'warning',
+    summary: 'Projected month-end spend passes 80% of a budget',
+    description:
+      '{service}: projected {projectedUsd} USD against a budget of {budgetUsd} USD ({percent}%).',
+    runbook: 'cost-overrun',
+    dedupKey: '{service}:{month}',
+    route: 'slack',
+  },
+  {
+    id: 'cost-over-budget',
+    severity: 'critical',
+    summary: 'Actual spend reached a budget',
+    description:
+      '{service}: {actualUsd} USD spent this month against a budget of {budgetUsd} USD.',
+    runbook: 'cost-overrun',
+    dedupKey: '{service}:{month}',
+    route: 'slack+email',
+  },
+  {
+    id: 'anthropic-spend-cap-reached',
+    severity: 'critical',
+    summary: 'Anthropic spend cap reached: enrichment has stopped',
+    description: 'The Anthropic API refused requests for the spend cap ({errorCode}).',
+    runbook: 'cost-overrun',
+    dedupKey: 'anthropic',
+    route: 'slack+email',
+  },
+  // Deliverability.
+  {
+    id: 'deliverability-domain-red',
+    severity: 'critical',
+    summary: 'A sending domain turned red',
+    description:
+      'Sending domain {sendingDomainId} is red: bounce {bouncePercent}%, complaint {complaintPercent}% over {window}.',
+    runbook: 'deliverability',
+    dedupKey: '{sendingDomainId}',
+    route: 'slack+email',
+  },
+  {
+    id: 'deliverability-auth-failing',
+    severity: 'warning',
+    summary: 'SPF, DKIM or DMARC is failing for a sending domain',
+    description: 'Sending domain {sendingDomainId}: {mechanism} check failed ({result}).',
+    runbook: 'deliverability',
+    dedupKey: '{sendingDomainId}:{mechanism}',
+    route: 'slack',
+  },
+  // Privacy.
+  {
+    id: 'erasure-overdue',
+    severity: 'critical',
+    summary: 'An erasure request is overdue or stuck',
+    description:
+      'Erasure request {erasureRequestId} is {ageHours} hours old, stuck at step {step}.',
+    runbook: 'privacy-erasure',
+    dedupKey: '{erasureRequestId}',
+    route: 'slack+email',
+  },
+  {
+    id: 'erasure-verification-failed',
+    severity: 'critical',
+    summary: 'Data was found after an erasure completed',
+    description:
+      'Erasure request {erasureRequestId}: verification found {remaining} rows in {store}.',
+    runbook: 'privacy-erasure',
+    dedupKey: '{erasureRequestId}',
+    route: 'slack+email',
+  },
+  {
+    id: 'retention-purge-failed',
+    severity: 'warning',
+    summary: 'The retention purge failed',
+    description: 'Retention purge of {dataset} failed ({errorCode}).',
+    runbook: 'privacy-erasure',
+    dedupKey: '{dataset}',
+    route: 'slack',
+  },
+  {
+    id: 'audit-chain-broken',
+    severity: 'critical',
+    summary: 'The audit log hash chain is broken',
+    description: 'Audit log chain verification failed at row {auditId}.',
+    runbook: 'audit-chain',
+    dedupKey: 'audit-log',
+    route: 'slack+email',
+  },
+  // The alert path itself.
+  {
+    id: 'slack-webhook-dead',
+    severity: 'critical',
+    summary: 'Slack no longer accepts alerts: the webhook is dead',
+    description:
+      'Webhook {channel} answered HTTP {status} {code}; alerts wait in the outbox until it is fixed.',
+    runbook: 'alert-delivery',
+    dedupKey: '{channel}',
+    route: 'slack+email',
+  },
+  {
+    id: 'alert-dead-letters-present',
+    severity: 'warning',
+    summary: 'An alert could not be delivered and was dead-lettered',
+    description: 'Outbox row {outboxId} was refused by Slack with HTTP {status} {code}.',
+    runbook: 'alert-delivery',
+    dedupKey: '{channel}',
+    route: 'slack',
+  },
+  {
+    id: 'alert-probe-failed',
+    severity: 'warning',
+    summary: 'The daily alert-path probe did not get through',
+    description: 'Probe of webhook {channel} failed: {code}.',
+    runbook: 'alert-delivery',
+    dedupKey: '{channel}',
+    route: 'slack',
+  },
+] as const satisfies readonly AlertDefinition[];
+
+export type AlertId = (typeof alerts)[number]['id'];

@@ -1,4 +1,57 @@
 import type { CollectorDefinition } from './types.ts';
 
-/** Every scheduled job, with its schedule in Europe/Paris time. */
-export const collectors = [] as const satisfies readonly CollectorDefinition[];
+/**
+ * Every scheduled job, with its schedule in Europe/Paris time (EventBridge Scheduler `cron`:
+ * minutes hours day-of-month month day-of-week year; one of the two day fields is `?`).
+ * Nothing runs between 02:00 and 03:00 Paris time: a DST jump would skip or repeat it.
+ * Uptime of the HTTP endpoints is Better Stack's job (see `monitors.ts`), not a collector's.
+ */
+export const collectors = [
+  {
+    name: 'n8n-failure-rate',
+    description:
+      'Failure rate of n8n executions (error + crashed over finished) per workflow and overall, last hour.',
+    schedule: 'cron(0/15 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['n8n-failure-rate-high', 'collector-degraded'],
+    metrics: ['vigie_n8n_failure_rate', 'vigie_n8n_executions_finished'],
+  },
+  {
+    name: 'cost',
+    description:
+      'Daily month-to-date spend and month-end projection per service against budgets; posts the cost report.',
+    schedule: 'cron(30 7 * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: [
+      'cost-projected-over-budget',
+      'cost-over-budget',
+      'anthropic-spend-cap-reached',
+      'collector-degraded',
+    ],
+    metrics: ['vigie_cost_month_to_date_usd', 'vigie_cost_projected_usd'],
+  },
+  {
+    name: 'deliverability',
+    description:
+      'Per sending domain: bounce and complaint rates (24 h, 7 d), SPF/DKIM/DMARC, Green/Amber/Red.',
+    schedule: 'cron(5 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['deliverability-domain-red', 'collector-degraded'],
+    metrics: [
+      'vigie_deliverability_bounce_rate',
+      'vigie_deliverability_complaint_rate',
+      'vigie_deliverability_score',
+    ],
+  },
+  {
+    name: 'weekly-summary',
+    description:
+      'Monday 08:00 email: uptime per monitor, error rate, user growth, n8n failures, cost, alerts.',
+    schedule: 'cron(0 8 ? * MON *)',
+    timezone: 'Europe/Paris',
+    alerts: ['collector-degraded'],
+    metrics: ['vigie_weekly_summary_sent'],
+  },
+] as const satisfies readonly CollectorDefinition[];
+
+export type CollectorName = (typeof collectors)[number]['name'];

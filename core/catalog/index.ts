@@ -2,3 +2,5 @@ export * from './types.ts';
 export { alerts } from './alerts.ts';
 export { collectors } from './collectors.ts';
 export { metrics } from './metrics.ts';
+export { httpMonitors, heartbeats } from './monitors.ts';
+export type { HttpMonitorDefinition, HeartbeatDefinition } from './monitors.ts';

@@ -1,4 +1,79 @@
 import type { MetricDefinition } from './types.ts';
 
 /** Every metric name something in Vigie emits. Dashboards may only query these. */
-export const metrics = [] as const satisfies readonly MetricDefinition[];
+export const metrics = [
+  // Scheduled monitors (collectors/): one gauge per reading, labelled by ids only.
+  {
+    name: 'vigie_n8n_failure_rate',
+    kind: 'gauge',
+    unit: 'ratio',
+    description:
+      'n8n failed (error + crashed) over finished executions in the window; label workflow_id or all.',
+  },
+  {
+    name: 'vigie_n8n_executions_finished',
+    kind: 'gauge',
+    unit: 'executions',
+    description:
+      'Finished n8n executions counted in the failure-rate window; label workflow_id or all.',
+  },
+  {
+    name: 'vigie_cost_month_to_date_usd',
+    kind: 'gauge',
+    unit: 'USD',
+    description: 'Month-to-date spend per service (label service).',
+  },
+  {
+    name: 'vigie_cost_projected_usd',
+    kind: 'gauge',
+    unit: 'USD',
+    description: 'Linear projection of the month-end spend per service (label service).',
+  },
+  {
+    name: 'vigie_deliverability_bounce_rate',
+    kind: 'gauge',
+    unit: 'ratio',
+    description:
+      'Bounces over sent per sending domain (labels sending_domain_id, window 24h or 7d).',
+  },
+  {
+    name: 'vigie_deliverability_complaint_rate',
+    kind: 'gauge',
+    unit: 'ratio',
+    description:
+      'Complaints over sent per sending domain (labels sending_domain_id, window 24h or 7d).',
+  },
+  {
+    name: 'vigie_deliverability_score',
+    kind: 'gauge',
+    unit: 'level',
+    description: 'Domain health: 0 green, 1 amber, 2 red (label sending_domain_id).',
+  },
+  {
+    name: 'vigie_weekly_summary_sent',
+    kind: 'counter',
+    unit: 'emails',
+    description: 'Weekly summary emails handed to SMTP.',
+  },
+  // Telemetry (telemetry/attributes.ts), exported over OTLP.
+  {
+    name: 'vigie.n8n.workflow_errors',
+    kind: 'counter',
+    unit: 'errors',
+    description:
+      'n8n Error Trigger reports received by POST /hooks/n8n/error (labels n8n.workflow_id, n8n.execution_mode).',
+  },
+  {
+    name: 'http.server.request.duration',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'HTTP app request duration (labels http.request.method, http.route, http.response.status_code).',
+  },
+  {
+    name: 'vigie.invocations',
+    kind: 'counter',
+    unit: 'invocations',
+    description: 'Scheduled handler invocations wrapped by withTelemetry (labels vigie.handler, outcome).',
+  },
+] as const satisfies readonly MetricDefinition[];

@@ -1,0 +1,166 @@
+import type { HeartbeatDefinition, HttpMonitorDefinition } from '../../core/catalog/monitors.ts';
+import { expectShape, isRecord, ProviderReadError, readJson } from '../http/read-json.ts';
+
+/**
+ * Better Stack Uptime API (betterstack.com/docs/uptime/api; monitoring.md §1): Bearer token,
+ * JSON:API-style `{data: {id, type, attributes}}`, lists paged by `pagination.next`.
+ */
+export interface BetterStackClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs?: number;
+}
+
+export interface Sla {
+  availability: number;
+  total_downtime: number;
+  number_of_incidents: number;
+  longest_incident: number;
+  average_incident: number;
+}
+
+export interface RemoteMonitor {
+  id: string;
+  name: string;
+  url: string;
+  status: string;
+}
+
+export interface BetterStackClient {
+  listMonitors(): Promise<RemoteMonitor[]>;
+  /** Availability over whole days `from`..`to` (YYYY-MM-DD, inclusive). */
+  monitorSla(id: string, from: string, to: string): Promise<Sla>;
+  createMonitor(def: HttpMonitorDefinition, url: string, policyId?: string): Promise<string>;
+  /** Returns the heartbeat id and its ping URL. */
+  createHeartbeat(
+    def: HeartbeatDefinition,
+    policyId?: string,
+  ): Promise<{ id: string; url: string }>;
+}
+
+const hasData = (b: unknown): b is { data: unknown } => isRecord(b) && 'data' in b;
+
+export function createBetterStackClient(options: BetterStackClientOptions): BetterStackClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
+  const call = async (source: string, path: string, init: RequestInit = {}) => {
+    const { body } = await readJson(
+      `${base}${path}`,
+      { headers, ...init },
+      { source, timeoutMs: options.timeoutMs },
+    );
+    return expectShape(source, body, hasData, 'a data field').data;
+  };
+  const attributes = (
+    source: string,
+    item: unknown,
+  ): { id: string; attributes: Record<string, unknown> } =>
+    expectShape(
+      source,
+      item,
+      (i): i is { id: string; attributes: Record<string, unknown> } =>
+        isRecord(i) && typeof i.id === 'string' && isRecord(i.attributes),
+      'an id and attributes',
+    );
+
+  return {
+    async listMonitors() {
+      const out: RemoteMonitor[] = [];
+      let path: string | null = '/api/v2/monitors';
+      while (path) {
+        const { body } = await readJson(
+          `${base}${path}`,
+          { headers },
+          { source: 'betterstack monitors', timeoutMs: options.timeoutMs },
+        );
+        const page = expectShape(
+          'betterstack monitors',
+          body,
+          (b): b is { data: unknown[]; pagination?: { next?: string | null } } =>
+            isRecord(b) && Array.isArray(b.data),
+          'a data array',
+        );
+        for (const item of page.data) {
+          const m = attributes('betterstack monitors', item);
+          out.push({
+            id: m.id,
+            name: String(m.attributes.pronounceable_name ?? ''),
+            url: String(m.attributes.url ?? ''),
+            status: String(m.attributes.status ?? ''),
+          });
+        }
+        const next = page.pagination?.next;
+        path = next ? new URL(next).pathname + new URL(next).search : null;
+      }
+      return out;
+    },
+    async monitorSla(id, from, to) {
+      const source = 'betterstack sla';
+      const data = attributes(
+        source,
+        await call(source, `/api/v2/monitors/${encodeURIComponent(id)}/sla?from=${from}&to=${to}`),
+      );
+      const a = data.attributes;
+      if (typeof a.availability !== 'number') {
+        throw new ProviderReadError(source, 'malformed', `${source} answered without availability`);
+      }
+      return {
+        availability: a.availability,
+        total_downtime: Number(a.total_downtime ?? 0),
+        number_of_incidents: Number(a.number_of_incidents ?? 0),
+        longest_incident: Number(a.longest_incident ?? 0),
+        average_incident: Number(a.average_incident ?? 0),
+      };
+    },
+    async createMonitor(def, url, policyId) {
+      const source = 'betterstack create monitor';
+      const data = await call(source, '/api/v2/monitors', {
+        method: 'POST',
+        body: JSON.stringify({
+          url,
+          pronounceable_name: def.name,
+          monitor_type: def.monitorType,
+          check_frequency: def.checkFrequencySeconds,
+          confirmation_period: def.confirmationPeriodSeconds,
+          recovery_period: def.recoveryPeriodSeconds,
+          request_timeout: def.requestTimeoutSeconds,
+          regions: [...def.regions],
+          ...(policyId ? { policy_id: policyId } : {}),
+        }),
+      });
+      return attributes(source, data).id;
+    },
+    async createHeartbeat(def, policyId) {
+      const source = 'betterstack create heartbeat';
+      const data = await call(source, '/api/v2/heartbeats', {
+        method: 'POST',
+        body: JSON.stringify({
+          name: def.name,
+          period: def.periodSeconds,
+          grace: def.graceSeconds,
+          ...(policyId ? { policy_id: policyId } : {}),
+        }),
+      });
+      const h = attributes(source, data);
+      return { id: h.id, url: String(h.attributes.url) };
+    },
+  };
+}
+
+/** Pings a heartbeat URL: success, or `/fail` when the run failed. Never throws. */
+export async function pingHeartbeat(
+  url: string,
+  failed: boolean,
+  timeoutMs = 5_000,
+): Promise<boolean> {
+  try {
+    const response = await fetch(failed ? `${url.replace(/\/+$/, '')}/fail` : url, {
+      method: 'POST',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,239 @@
+import { type ErrorCode, VigieError } from '../../core/errors.ts';
+
+/**
+ * A small typed client for n8n's public API v1 executions endpoints (docs.n8n.io "n8n public
+ * REST API"; spec `packages/cli/src/public-api/v1/handlers/executions/spec/` — see
+ * /work/shared/reference/privacy.md §4). n8n ships no official JS client for it, so this is
+ * plain `fetch` per the spec. Auth is the `X-N8N-API-KEY` header.
+ */
+export type N8nExecutionStatus =
+  'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting';
+
+export interface N8nExecution {
+  id: string;
+  finished: boolean;
+  mode: string;
+  startedAt: string;
+  stoppedAt: string | null;
+  workflowId: string;
+  status: N8nExecutionStatus;
+  retryOf?: string | null;
+  retrySuccessId?: string | null;
+  waitTill?: string | null;
+  customData?: Record<string, string>;
+  /** Present only when asked for with `includeData`. */
+  data?: unknown;
+}
+
+export interface ListExecutionsParams {
+  status?: N8nExecutionStatus;
+  workflowId?: string;
+  /** 1–250, n8n's default is 100. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+  includeData?: boolean;
+}
+
+export interface ExecutionPage {
+  data: N8nExecution[];
+  nextCursor: string | null;
+}
+
+export type DeleteResult =
+  | { deleted: true; execution: N8nExecution }
+  /** 404: the execution is already gone (deleted, pruned, or never visible to this key). */
+  | { deleted: false; reason: 'not_found' };
+
+export type N8nErrorKind =
+  | 'unauthorized'
+  | 'bad_request'
+  | 'running'
+  | 'not_found'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'invalid_response';
+
+const codeByKind: Record<N8nErrorKind, ErrorCode> = {
+  unauthorized: 'CONFIG_INVALID',
+  bad_request: 'BAD_REQUEST',
+  running: 'CONFLICT',
+  not_found: 'NOT_FOUND',
+  server: 'UNAVAILABLE',
+  timeout: 'UNAVAILABLE',
+  network: 'UNAVAILABLE',
+  invalid_response: 'UNAVAILABLE',
+};
+
+/** Every failure of the n8n API. `retryable` says whether trying later can help. */
+export class N8nApiError extends VigieError {
+  readonly kind: N8nErrorKind;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(kind: N8nErrorKind, message: string, status?: number, cause?: unknown) {
+    super(codeByKind[kind], message, { cause, details: { n8n: kind, status } });
+    this.name = 'N8nApiError';
+    this.kind = kind;
+    this.status = status;
+    this.retryable =
+      kind === 'server' || kind === 'timeout' || kind === 'network' || kind === 'running';
+  }
+}
+
+export interface N8nClientOptions {
+  /** The instance root, e.g. `https://n8n.example` (the client adds `/api/v1`). */
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface N8nClient {
+  listExecutions(params?: ListExecutionsParams): Promise<ExecutionPage>;
+  /** Every page, following `nextCursor`. */
+  iterateExecutions(params?: Omit<ListExecutionsParams, 'cursor'>): AsyncGenerator<N8nExecution>;
+  /** `undefined` when n8n answers 404. */
+  getExecution(id: string, options?: { includeData?: boolean }): Promise<N8nExecution | undefined>;
+  deleteExecution(id: string): Promise<DeleteResult>;
+}
+
+export function createN8nClient(options: N8nClientOptions): N8nClient {
+  const root = `${options.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1`;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const fetchImpl = options.fetch ?? fetch;
+
+  async function call(method: 'GET' | 'DELETE', path: string, query?: URLSearchParams) {
+    const url = `${root}${path}${query && query.size > 0 ? `?${query}` : ''}`;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method,
+        headers: { 'X-N8N-API-KEY': options.apiKey, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'TimeoutError') {
+        throw new N8nApiError(
+          'timeout',
+          `n8n did not answer ${method} ${path} within ${timeoutMs} ms.`,
+          undefined,
+          error,
+        );
+      }
+      throw new N8nApiError(
+        'network',
+        `Cannot reach n8n for ${method} ${path}: check N8N_BASE_URL and that n8n is up.`,
+        undefined,
+        error,
+      );
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      if (response.ok) {
+        throw new N8nApiError(
+          'invalid_response',
+          `n8n answered ${method} ${path} with non-JSON.`,
+          response.status,
+          error,
+        );
+      }
+      body = undefined;
+    }
+    return { status: response.status, body };
+  }
+
+  function fail(method: string, path: string, status: number, body: unknown): never {
+    const said = messageOf(body);
+    const suffix = said ? ` (n8n said: ${said})` : '';
+    if (status === 401 || status === 403) {
+      throw new N8nApiError(
+        'unauthorized',
+        `n8n refused the API key for ${method} ${path}: check N8N_API_KEY${suffix}.`,
+        status,
+      );
+    }
+    if (status === 404) throw new N8nApiError('not_found', `n8n has no ${path}${suffix}.`, status);
+    if (status === 400 && /running execution/i.test(said ?? '')) {
+      throw new N8nApiError(
+        'running',
+        `n8n refused ${method} ${path}: the execution is still running; retry once it stops.`,
+        status,
+      );
+    }
+    if (status >= 500)
+      throw new N8nApiError(
+        'server',
+        `n8n failed ${method} ${path} with HTTP ${status}${suffix}.`,
+        status,
+      );
+    throw new N8nApiError(
+      'bad_request',
+      `n8n rejected ${method} ${path} with HTTP ${status}${suffix}.`,
+      status,
+    );
+  }
+
+  async function listExecutions(params: ListExecutionsParams = {}): Promise<ExecutionPage> {
+    const query = new URLSearchParams();
+    if (params.status !== undefined) query.set('status', params.status);
+    if (params.workflowId !== undefined) query.set('workflowId', params.workflowId);
+    if (params.limit !== undefined) query.set('limit', String(params.limit));
+    if (params.cursor !== undefined) query.set('cursor', params.cursor);
+    if (params.includeData !== undefined) query.set('includeData', String(params.includeData));
+    const { status, body } = await call('GET', '/executions', query);
+    if (status !== 200) fail('GET', '/executions', status, body);
+    const page = body as Partial<ExecutionPage> | undefined;
+    if (!Array.isArray(page?.data)) {
+      throw new N8nApiError(
+        'invalid_response',
+        'n8n answered GET /executions without a data array.',
+        status,
+      );
+    }
+    return { data: page.data, nextCursor: page.nextCursor ?? null };
+  }
+
+  return {
+    listExecutions,
+    async *iterateExecutions(params = {}) {
+      let cursor: string | undefined;
+      do {
+        const page = await listExecutions({
+          ...params,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        yield* page.data;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    },
+    async getExecution(id, opts = {}) {
+      const path = `/executions/${encodeURIComponent(id)}`;
+      const query = new URLSearchParams();
+      if (opts.includeData !== undefined) query.set('includeData', String(opts.includeData));
+      const { status, body } = await call('GET', path, query);
+      if (status === 404) return undefined;
+      if (status !== 200) fail('GET', path, status, body);
+      return body as N8nExecution;
+    },
+    async deleteExecution(id) {
+      const path = `/executions/${encodeURIComponent(id)}`;
+      const { status, body } = await call('DELETE', path);
+      if (status === 404) return { deleted: false, reason: 'not_found' };
+      if (status !== 200) fail('DELETE', path, status, body);
+      return { deleted: true, execution: body as N8nExecution };
+    },
+  };
+}
+
+function messageOf(body: unknown): string | undefined {
+  if (typeof body === 'object' && body !== null && 'message' in body) {
+    const message = (body as { message: unknown }).message;
+    // n8n error messages are about the request, not execution data; cap them anyway.
+    if (typeof message === 'string') return message.slice(0, 200);
+  }
+  return undefined;
+}

@@ -1,0 +1,8 @@
+export {
+  MAX_JWKS_CACHE_MS,
+  type SupabaseClaims,
+  type SupabaseJwtVerifier,
+  type SupabaseJwtVerifierOptions,
+  type VerifiedUser,
+  createSupabaseJwtVerifier,
+} from './verifier.ts';

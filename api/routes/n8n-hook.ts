@@ -1,0 +1,133 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import type { Counter } from '@opentelemetry/api';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Config } from '../../core/config.ts';
+import { VigieError } from '../../core/errors.ts';
+import {
+  ATTR_N8N_EXECUTION_ID,
+  ATTR_N8N_EXECUTION_MODE,
+  ATTR_N8N_LAST_NODE,
+  ATTR_N8N_WORKFLOW_ID,
+  ATTR_N8N_WORKFLOW_NAME,
+  METRIC_N8N_WORKFLOW_ERRORS,
+} from '../../telemetry/attributes.ts';
+import { type Telemetry, getTelemetry } from '../../telemetry/init.ts';
+import { scrubText } from '../../telemetry/scrub.ts';
+import { readJson } from '../errors.ts';
+
+/** The header n8n's error workflow sets (HTTP Request node → Headers). */
+export const N8N_HOOK_SECRET_HEADER = 'X-Vigie-Hook-Secret';
+
+const id = z.union([z.string().min(1), z.number()]).transform(String);
+const errorShape = z.looseObject({
+  message: z.string({ message: 'expected the error message (a string)' }),
+  stack: z.string().optional(),
+});
+
+/**
+ * n8n's Error Trigger output (docs.n8n.io, Error Trigger node; reference/monitoring.md §6):
+ * `execution.{id,url,retryOf,error.{message,stack},lastNodeExecuted,mode}` and `workflow.{id,name}`.
+ * When the trigger node itself failed there is no execution, only `trigger.{error,mode}`.
+ * Loose objects: n8n adds fields between versions and they must not break the hook.
+ */
+export const n8nErrorPayload = z
+  .looseObject({
+    execution: z
+      .looseObject({
+        id,
+        url: z.string().optional(),
+        retryOf: id.nullish(),
+        error: errorShape,
+        lastNodeExecuted: z.string().optional(),
+        mode: z.string({ message: 'expected the execution mode, e.g. trigger' }),
+      })
+      .optional(),
+    trigger: z.looseObject({ error: errorShape, mode: z.string().optional() }).optional(),
+    workflow: z.looseObject({ id, name: z.string() }),
+  })
+  .refine((p) => p.execution !== undefined || p.trigger !== undefined, {
+    message: 'expected execution (or trigger) with the error',
+    path: ['execution'],
+  });
+
+export interface N8nHookDeps {
+  config: Config;
+  telemetry?: Telemetry | undefined;
+}
+
+/**
+ * `POST /hooks/n8n/error`: n8n's error workflow posts here. Shared-secret auth (constant-time),
+ * payload validated, then one Sentry event tagged with the workflow and execution ids (message
+ * scrubbed) and one increment of `vigie.n8n.workflow_errors`. Answers 202.
+ */
+export function n8nHookRoutes(deps: N8nHookDeps): Hono {
+  const app = new Hono();
+  const counters = new WeakMap<Telemetry, Counter>();
+
+  app.post('/hooks/n8n/error', async (c) => {
+    const secret = deps.config.N8N_HOOK_SECRET;
+    if (secret === undefined) {
+      throw new VigieError(
+        'UNAVAILABLE',
+        'The n8n error hook is not configured on this server: set N8N_HOOK_SECRET.',
+      );
+    }
+    if (!sameSecret(c.req.header(N8N_HOOK_SECRET_HEADER), secret)) {
+      throw new VigieError(
+        'UNAUTHENTICATED',
+        `Missing or wrong ${N8N_HOOK_SECRET_HEADER} header: send the N8N_HOOK_SECRET value.`,
+      );
+    }
+    const telemetry = deps.telemetry ?? getTelemetry();
+    if (telemetry === undefined) {
+      throw new VigieError('UNAVAILABLE', 'Telemetry is not initialised on this server.');
+    }
+    const payload = await readJson(c, n8nErrorPayload);
+
+    const failure = payload.execution ?? payload.trigger;
+    const executionId = payload.execution?.id ?? 'none';
+    const mode = failure?.mode ?? 'unknown';
+    const lastNode = payload.execution?.lastNodeExecuted;
+    const tags = {
+      [ATTR_N8N_WORKFLOW_ID]: payload.workflow.id,
+      [ATTR_N8N_WORKFLOW_NAME]: scrubText(payload.workflow.name),
+      [ATTR_N8N_EXECUTION_ID]: executionId,
+      [ATTR_N8N_EXECUTION_MODE]: mode,
+      ...(lastNode ? { [ATTR_N8N_LAST_NODE]: scrubText(lastNode) } : {}),
+    };
+    trace.getActiveSpan()?.setAttributes(tags);
+    const message = scrubText(failure?.error.message ?? 'unknown error');
+    const eventId = telemetry.captureMessage(`n8n workflow ${payload.workflow.id} failed: ${message}`, {
+      level: 'error',
+      tags,
+      // One issue per workflow and failing node, not one per execution.
+      fingerprint: ['n8n-workflow-error', payload.workflow.id, lastNode ?? 'trigger'],
+      extra: {
+        stack: failure?.error.stack ? scrubText(failure.error.stack) : undefined,
+        retryOf: payload.execution?.retryOf ?? undefined,
+      },
+    });
+
+    let counter = counters.get(telemetry);
+    if (!counter) {
+      counter = telemetry.meter.createCounter(METRIC_N8N_WORKFLOW_ERRORS, {
+        description: 'n8n Error Trigger reports received.',
+      });
+      counters.set(telemetry, counter);
+    }
+    counter.add(1, { [ATTR_N8N_WORKFLOW_ID]: payload.workflow.id, [ATTR_N8N_EXECUTION_MODE]: mode });
+
+    return c.json({ accepted: true, eventId: eventId ?? null }, 202);
+  });
+  return app;
+}
+
+/** Constant-time: both sides hashed to equal length first, so length leaks nothing either. */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,118 @@
+import { Redis } from '@upstash/redis';
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Pool } from '../adapters/postgres/pool.ts';
+import { parseConfig } from '../core/config.ts';
+import { type OtlpStandIn, startOtlpStandIn } from '../sandbox/otlp/server.ts';
+import { type SentryStandIn, startSentryStandIn } from '../sandbox/sentry/server.ts';
+import { type Telemetry, initTelemetry } from '../telemetry/init.ts';
+import { type TestDatabase, createTestDatabase } from '../testkit/pg.ts';
+import { createApp } from './app.ts';
+
+let db: TestDatabase;
+let pool: Pool;
+let sentry: SentryStandIn;
+let otlp: OtlpStandIn;
+let telemetry: Telemetry;
+let app: Hono;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 2 });
+  [sentry, otlp] = await Promise.all([startSentryStandIn(), startOtlpStandIn()]);
+  telemetry = initTelemetry({
+    serviceName: 'vigie-api-test',
+    sentryDsn: sentry.dsn,
+    otlpEndpoint: otlp.url,
+    environment: 'test',
+  });
+  const config = parseConfig({ SENTRY_DSN: sentry.dsn });
+  // The health route needs an Upstash client; no Upstash is needed for these assertions, so it
+  // points at a closed loopback port with retries off (Redis then reads "down", quickly).
+  const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
+  app = createApp({ config, pool, redis, telemetry });
+  // A route that fails the way real code does: an unexpected error whose message leaks PII.
+  app.get('/test/boom/:id', (c) => {
+    throw new Error(`lookup failed for jane.doe@example.com (+33 6 12 34 56 78), id ${c.req.param('id')}`);
+  });
+});
+
+afterAll(async () => {
+  await telemetry?.shutdown();
+  await Promise.all([sentry?.close(), otlp?.close(), pool?.end()]);
+  await db?.drop();
+});
+
+describe('HTTP app telemetry', () => {
+  it('exports a SERVER span per request with route, status and the echoed request id', async () => {
+    const res = await app.request('/healthz', { headers: { 'x-request-id': 'req-health-1' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('req-health-1');
+    await telemetry.flush();
+    const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === 'req-health-1');
+    expect(span.name).toBe('GET /healthz');
+    expect(span.kind).toBe(2); // SPAN_KIND_SERVER
+    expect(span.attributes['http.route']).toBe('/healthz');
+    expect(span.attributes['http.response.status_code']).toBe(200);
+    expect(span.status.code).not.toBe(2);
+    expect(span.resource['service.name']).toBe('vigie-api-test');
+    expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('continues an inbound W3C traceparent', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await app.request('/healthz', {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'req-tp' },
+    });
+    expect(res.status).toBe(200);
+    await telemetry.flush();
+    const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === 'req-tp');
+    expect(span.traceId).toBe(traceId);
+    expect(span.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  it('reports a failing request to Sentry with the same trace id as its span, scrubbed', async () => {
+    const res = await app.request('/test/boom/42', { headers: { 'x-request-id': 'req-boom-1' } });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ code: 'INTERNAL', requestId: 'req-boom-1' });
+    await telemetry.flush();
+
+    const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === 'req-boom-1');
+    expect(span.name).toBe('GET /test/boom/:id');
+    expect(span.status.code).toBe(2); // STATUS_CODE_ERROR
+    expect(span.attributes['http.response.status_code']).toBe(500);
+    const exception = span.events.find((e) => e.name === 'exception');
+    expect(exception?.attributes['exception.message']).toContain('[email]');
+
+    const event = await sentry.waitFor((e) => e.payload.tags?.['vigie.request_id'] === 'req-boom-1');
+    expect(event.payload.contexts?.trace?.trace_id).toBe(span.traceId);
+    expect(event.payload.tags?.['http.route']).toBe('/test/boom/:id');
+    const text = JSON.stringify(event.payload);
+    expect(text).not.toContain('jane.doe@example.com');
+    expect(text).not.toContain('12 34 56 78');
+    expect(event.payload.exception?.values?.[0]?.value).toContain('[email]');
+    expect(JSON.stringify(span)).not.toContain('jane.doe@example.com');
+  });
+
+  it('does not report 4xx answers to Sentry', async () => {
+    const before = sentry.events().length;
+    const res = await app.request('/no/such/route', { headers: { 'x-request-id': 'req-404' } });
+    expect(res.status).toBe(404);
+    await telemetry.flush();
+    const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === 'req-404');
+    expect(span.attributes['http.response.status_code']).toBe(404);
+    expect(span.attributes['http.route']).toBeUndefined();
+    expect(sentry.events().length).toBe(before);
+  });
+
+  it('exports the request duration histogram over OTLP', async () => {
+    await telemetry.flush();
+    const isHealth = (p: { name: string; attributes: Record<string, unknown> }): boolean =>
+      p.name === 'http.server.request.duration' && p.attributes['http.route'] === '/healthz';
+    await otlp.waitForMetric(isHealth);
+    // Cumulative temporality: the latest export counts both /healthz requests above.
+    const latest = otlp.metrics().filter(isHealth).at(-1);
+    expect(latest?.kind).toBe('histogram');
+    expect(latest?.value).toBe(2);
+  });
+});

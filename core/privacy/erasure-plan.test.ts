@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ERASURE_STEPS,
+  needsAttention,
+  nextAttemptAt,
+  planErasure,
+  requestStatus,
+  residualWindows,
+} from './erasure-plan.ts';
+
+describe('planErasure', () => {
+  it('plans one step per store then the verification, all due at once', () => {
+    const now = new Date('2026-01-31T10:00:00Z');
+    const plan = planErasure(now);
+    expect(plan.steps.map((s) => s.store)).toEqual([
+      'postgres',
+      'upstash',
+      'n8n',
+      'suppression',
+      'verification',
+    ]);
+    expect(plan.steps.every((s) => s.nextAttemptAt.getTime() === now.getTime())).toBe(true);
+    // Jan 31 + one calendar month = end of Feb 28 (Paris), not Mar 2 or Mar 3.
+    expect(plan.dueAt.toISOString()).toBe('2026-02-28T22:59:59.999Z');
+    expect(ERASURE_STEPS).toHaveLength(5);
+  });
+});
+
+describe('nextAttemptAt', () => {
+  it('backs off 1, 2, 4 … minutes and caps at an hour', () => {
+    const now = new Date('2026-03-01T00:00:00Z');
+    const minutes = [1, 2, 3, 4, 7, 20].map(
+      (n) => (nextAttemptAt(n, now).getTime() - now.getTime()) / 60_000,
+    );
+    expect(minutes).toEqual([1, 2, 4, 8, 60, 60]);
+  });
+});
+
+describe('residualWindows', () => {
+  it('states the n8n pruning and backup windows from the completion time', () => {
+    const done = new Date('2026-03-01T00:00:00Z');
+    const windows = residualWindows(done, {
+      n8nMaxAgeHours: 336,
+      n8nHardDeleteBufferHours: 1,
+      backupRetentionDays: 7,
+    });
+    expect(windows.map((w) => [w.store, w.until])).toEqual([
+      ['n8n', '2026-03-15T01:00:00.000Z'],
+      ['postgres-backups', '2026-03-08T00:00:00.000Z'],
+    ]);
+  });
+});
+
+describe('needsAttention and requestStatus', () => {
+  const dueAt = new Date('2026-03-31T21:59:59.999Z');
+  it('flags open requests within 7 days of the deadline, overdue ones and failed ones', () => {
+    expect(needsAttention({ status: 'pending', dueAt }, new Date('2026-03-20T00:00:00Z'))).toBe(
+      undefined,
+    );
+    expect(needsAttention({ status: 'pending', dueAt }, new Date('2026-03-26T00:00:00Z'))).toBe(
+      'due-soon',
+    );
+    expect(needsAttention({ status: 'pending', dueAt }, new Date('2026-04-01T00:00:00Z'))).toBe(
+      'overdue',
+    );
+    expect(needsAttention({ status: 'failed', dueAt }, new Date('2026-03-01T00:00:00Z'))).toBe(
+      'failed',
+    );
+    expect(needsAttention({ status: 'completed', dueAt }, new Date('2026-05-01T00:00:00Z'))).toBe(
+      undefined,
+    );
+  });
+  it('derives the request status from its steps', () => {
+    expect(requestStatus([{ status: 'completed' }, { status: 'pending' }])).toBe('pending');
+    expect(requestStatus([{ status: 'completed' }, { status: 'failed' }])).toBe('failed');
+    expect(requestStatus([{ status: 'completed' }, { status: 'completed' }])).toBe('completed');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The identifiers of a prospect being erased (email, LinkedIn URL) must survive the Postgres
+ * step, because later steps need them (the Redis dedup key, the suppression digests, the
+ * verification scan) and a crash can happen in between. They are kept sealed with
+ * AES-256-GCM in `erasure_requests.subject_sealed` and that column is nulled when the request
+ * completes, so the erasure record itself keeps ids only.
+ *
+ * The key is derived (HKDF-SHA256) from `SUPPRESSION_HMAC_KEY` with its own label, so one
+ * secret serves both without the HMAC key ever being used as an encryption key.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+export interface ErasureSubject {
+  email: string | null;
+  linkedinUrl: string | null;
+}
+
+const INFO = 'vigie/erasure-subject/aes-256-gcm/v1';
+const VERSION = 'v1';
+
+function keyFrom(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), INFO, 32));
+}
+
+/** `v1.<iv>.<tag>.<ciphertext>`, base64url parts; `aad` binds it to one request id. */
+export function sealSubject(secret: string, subject: ErasureSubject, aad: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keyFrom(secret), iv);
+  cipher.setAAD(Buffer.from(aad));
+  const body = Buffer.concat([cipher.update(JSON.stringify(subject), 'utf8'), cipher.final()]);
+  return [VERSION, iv, cipher.getAuthTag(), body]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+/** Throws if the text was not sealed with this secret for this `aad`. */
+export function openSubject(secret: string, sealed: string, aad: string): ErasureSubject {
+  const [version, iv, tag, body] = sealed.split('.');
+  if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
+    throw new Error('not a sealed erasure subject');
+  }
+  const decipher = createDecipheriv('aes-256-gcm', keyFrom(secret), Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(aad));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  const text = Buffer.concat([
+    decipher.update(Buffer.from(body, 'base64url')),
+    decipher.final(),
+  ]).toString('utf8');
+  const value = JSON.parse(text) as Partial<ErasureSubject>;
+  return { email: value.email ?? null, linkedinUrl: value.linkedinUrl ?? null };
+}

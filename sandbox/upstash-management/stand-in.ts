@@ -1,0 +1,74 @@
+/**
+ * Upstash Developer API stand-in: `GET /v2/redis/stats/{id}` only.
+ *
+ * Follows upstash/docs `devops/developer-api/redis/get_database_stats.mdx` and
+ * `devops/developer-api/authentication.mdx` (see /work/shared/reference/providers.md §3.2):
+ * HTTP Basic `EMAIL:API_KEY`; time series of `{x, y}` (`dailyrequests`, `dailybilling` in USD
+ * per day, …) and scalars `dailybandwidth`, `total_monthly_requests`, `total_monthly_storage`,
+ * `total_monthly_billing` (USD). Billing is computed from the command count the test sets,
+ * at the PAYG price of $0.20 per 100k commands.
+ */
+import { Hono } from 'hono';
+import { defaultFaults, faultMiddleware, type HttpFaults, listen } from '../http-faults.ts';
+
+export interface UpstashDatabaseUsage {
+  /** Commands this month so far; billed at $0.20 per 100k. */
+  monthlyRequests: number;
+  /** Requests per day for the last days (oldest first), for the time series. */
+  dailyRequests: number[];
+  storageBytes: number;
+}
+
+export interface UpstashManagementStandIn {
+  url: string;
+  faults: HttpFaults;
+  databases: Map<string, UpstashDatabaseUsage>;
+  close(): Promise<void>;
+}
+
+export const PAYG_USD_PER_100K = 0.2;
+
+export async function startUpstashManagementStandIn(options: {
+  email: string;
+  apiKey: string;
+  port?: number;
+  now?: () => Date;
+}): Promise<UpstashManagementStandIn> {
+  const now = options.now ?? (() => new Date());
+  const faults = defaultFaults();
+  const databases = new Map<string, UpstashDatabaseUsage>();
+  const closing = new AbortController();
+  const app = new Hono();
+  const expected = `Basic ${Buffer.from(`${options.email}:${options.apiKey}`).toString('base64')}`;
+  app.use('*', faultMiddleware(faults, closing.signal));
+  app.use('*', async (c, next) => {
+    if (c.req.header('authorization') !== expected) return c.text('Unauthorized', 401);
+    return next();
+  });
+  app.get('/v2/redis/stats/:id', (c) => {
+    const db = databases.get(c.req.param('id'));
+    if (!db) return c.json({ error: 'database not found' }, 404);
+    const today = Date.UTC(now().getUTCFullYear(), now().getUTCMonth(), now().getUTCDate());
+    const series = (values: number[]) =>
+      values.map((y, i) => ({
+        x: new Date(today - (values.length - 1 - i) * 86_400_000).toISOString(),
+        y,
+      }));
+    return c.json({
+      dailyrequests: series(db.dailyRequests),
+      dailybilling: series(db.dailyRequests.map((r) => (r / 100_000) * PAYG_USD_PER_100K)),
+      bandwidths: series(db.dailyRequests.map(() => 0)),
+      connection_count: series(db.dailyRequests.map(() => 1)),
+      throughput: [],
+      diskusage: series([db.storageBytes]),
+      hits: [],
+      misses: [],
+      dailybandwidth: 0,
+      total_monthly_requests: db.monthlyRequests,
+      total_monthly_storage: db.storageBytes,
+      total_monthly_billing: (db.monthlyRequests / 100_000) * PAYG_USD_PER_100K,
+    });
+  });
+  const server = await listen(app, options.port, () => closing.abort());
+  return { url: server.url, faults, databases, close: server.close };
+}

@@ -1,0 +1,233 @@
+/**
+ * Upstash Redis REST stand-in, bridged to a real Redis.
+ *
+ * Follows upstash/docs `redis/features/restapi.mdx`: `POST /` with a JSON array command →
+ * `{"result": …}`; `POST /pipeline` (not atomic) and `POST /multi-exec` (atomic, MULTI/EXEC)
+ * with a 2-D array → `[{"result": …} | {"error": …}, …]`, or a single `{"error"}` when the
+ * transaction is discarded; `Authorization: Bearer <token>` or `?_token=`; `Upstash-Encoding:
+ * base64`; 400 / 401 / 405. The 401 body is Upstash's `{"error":"Unauthorized"}` (what
+ * `@upstash/redis` surfaces, upstash/redis-js issue 711). Path-style commands (`/set/k/v`)
+ * are not served: the official client never sends them.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { Redis, ReplyError } from 'ioredis';
+import { VigieError } from '../../core/errors.ts';
+import {
+  WireError,
+  encodeReply,
+  isBlocking,
+  parseCommand,
+  parseCommands,
+  parseJson,
+  type RedisCommand,
+} from './wire.ts';
+
+/** Mutable fault knobs for drills: read on every request. */
+export interface UpstashBridgeFaults {
+  /** Added before every request is handled. */
+  latencyMs: number;
+  /** Every request gets 503, as when Upstash (or the network to it) is down. */
+  outage: boolean;
+}
+
+export interface UpstashBridgeOptions {
+  redisUrl: string;
+  token: string;
+  port?: number;
+  host?: string;
+}
+
+export interface UpstashBridge {
+  /** Give this to `createRedis({ url, token })`. */
+  url: string;
+  token: string;
+  faults: UpstashBridgeFaults;
+  close(): Promise<void>;
+}
+
+const ALLOWED_METHODS = new Set(['HEAD', 'GET', 'POST', 'PUT']);
+
+type Entry = { result: unknown } | { error: string };
+type Settled = [Error | null, unknown][];
+
+export async function startUpstashBridge(options: UpstashBridgeOptions): Promise<UpstashBridge> {
+  if (options.token.trim() === '') {
+    throw new VigieError('BAD_REQUEST', 'The Upstash bridge needs a non-empty token.');
+  }
+  const redis = await connect(options.redisUrl);
+  const faults: UpstashBridgeFaults = { latencyMs: 0, outage: false };
+  const app = createBridgeApp(redis, options.token, faults);
+
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve(
+        { fetch: app.fetch, port: options.port ?? 0, hostname: options.host ?? '127.0.0.1' },
+        () => resolve(s),
+      );
+      s.once('error', reject);
+    });
+  } catch (error) {
+    redis.disconnect();
+    throw new VigieError('UNAVAILABLE', `The Upstash bridge could not listen: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    token: options.token,
+    faults,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets from clients would otherwise hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+async function connect(redisUrl: string): Promise<Redis> {
+  const redis = new Redis(redisUrl, {
+    // Upstash answers in RESP2 shapes (flat HGETALL, scores as strings).
+    protocol: 2,
+    // Integers arrive as text so ones beyond 2^53 stay exact; bulk strings stay Buffers.
+    stringNumbers: true,
+    lazyConnect: true,
+    // While Redis is down, fail requests at once (503) instead of queueing them.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  redis.on('error', () => {
+    // Reconnection is automatic; requests meanwhile get a 503.
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new VigieError(
+      'UNAVAILABLE',
+      `The Upstash bridge could not reach Redis at the given REDIS_URL: ${(error as Error).message}. Start redis-server or fix REDIS_URL.`,
+      { cause: error },
+    );
+  }
+  return redis;
+}
+
+function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFaults): Hono {
+  const app = new Hono();
+  const expected = digest(token);
+
+  app.use('*', async (c, next) => {
+    if (!ALLOWED_METHODS.has(c.req.method)) {
+      return c.json({ error: 'ERR method not allowed: use POST' }, 405);
+    }
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults.outage) return c.json({ error: 'Service Unavailable' }, 503);
+    if (!authorized(c, expected)) return c.json({ error: 'Unauthorized' }, 401);
+    return next();
+  });
+
+  app.on(['POST', 'PUT'], '/', async (c) => {
+    const command = parseCommand(parseJson(await c.req.text()));
+    try {
+      const reply = await run(redis, command);
+      return c.json({ result: encodeReply(reply, wantsBase64(c)) });
+    } catch (error) {
+      if (error instanceof ReplyError) return c.json({ error: (error as Error).message }, 400);
+      throw error;
+    }
+  });
+
+  app.on(['POST', 'PUT'], '/pipeline', async (c) => {
+    const commands = parseCommands(parseJson(await c.req.text()));
+    return c.json(entries(await runPipeline(redis, commands), wantsBase64(c)));
+  });
+
+  app.on(['POST', 'PUT'], '/multi-exec', async (c) => {
+    const commands = parseCommands(parseJson(await c.req.text()));
+    const tx = redis.multi();
+    for (const [name, ...args] of commands) tx.callBuffer(name, ...args);
+    try {
+      return c.json(entries((await tx.exec()) as Settled, wantsBase64(c)));
+    } catch (error) {
+      // EXECABORT: a command was refused while queueing, so none ran.
+      const first = (error as { previousErrors?: Error[] }).previousErrors?.[0];
+      if (error instanceof ReplyError) {
+        return c.json({ error: first?.message ?? (error as Error).message }, 400);
+      }
+      throw error;
+    }
+  });
+
+  app.notFound((c) =>
+    c.json(
+      { error: 'ERR unknown endpoint: POST a JSON array to /, /pipeline or /multi-exec' },
+      400,
+    ),
+  );
+
+  app.onError((error, c) => {
+    if (error instanceof WireError) return c.json({ error: error.message }, 400);
+    // Anything else is the Redis connection failing: callers see Upstash as unavailable.
+    return c.json({ error: `ERR Redis unavailable: ${error.message}` }, 503);
+  });
+
+  return app;
+}
+
+async function run(redis: Redis, [name, ...args]: RedisCommand): Promise<unknown> {
+  if (!isBlocking([name, ...args])) return redis.callBuffer(name, ...args);
+  // A blocking command would stall every other request on the shared connection.
+  return withOwnConnection(redis, (own) => own.callBuffer(name, ...args));
+}
+
+async function runPipeline(redis: Redis, commands: RedisCommand[]): Promise<Settled> {
+  const send = async (conn: Redis) => {
+    const pipeline = conn.pipeline();
+    for (const [name, ...args] of commands) pipeline.callBuffer(name, ...args);
+    return (await pipeline.exec()) as Settled;
+  };
+  return commands.some(isBlocking) ? withOwnConnection(redis, send) : send(redis);
+}
+
+async function withOwnConnection<T>(redis: Redis, use: (conn: Redis) => Promise<T>): Promise<T> {
+  const own = redis.duplicate({ lazyConnect: true });
+  own.on('error', () => {});
+  await own.connect();
+  try {
+    return await use(own);
+  } finally {
+    own.disconnect();
+  }
+}
+
+function entries(settled: Settled, base64: boolean): Entry[] {
+  return settled.map(([error, reply]) => {
+    if (error === null) return { result: encodeReply(reply, base64) };
+    if (error instanceof ReplyError) return { error: error.message };
+    throw error;
+  });
+}
+
+function wantsBase64(c: Context): boolean {
+  return c.req.header('upstash-encoding')?.toLowerCase() === 'base64';
+}
+
+function authorized(c: Context, expected: Buffer): boolean {
+  const header = c.req.header('authorization');
+  const bearer = header === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(header)?.[1];
+  const given = bearer ?? c.req.query('_token');
+  return given !== undefined && timingSafeEqual(digest(given), expected);
+}
+
+/** Equal-length digests so the comparison is constant-time whatever the token lengths. */
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

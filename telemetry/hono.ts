@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import type { MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import { isVigieError } from '../core/errors.ts';
+import {
+  ATTR_ERROR_CODE,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_REQUEST_ID,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  METRIC_HTTP_SERVER_DURATION,
+} from './attributes.ts';
+import type { Telemetry } from './init.ts';
+import { scrubText } from './scrub.ts';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Hono middleware: a SERVER span per request (continuing an inbound `traceparent`), named
+ * `METHOD /route/:pattern`, with method, route and status attributes and a duration histogram.
+ * A 5xx — an unhandled error mapped by `app.onError` — is captured to Sentry inside the span, so
+ * the event carries the same trace id. `x-request-id` is echoed (or made) on every response.
+ * Mount it first so the span covers the other middleware.
+ */
+export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
+  const duration = telemetry.meter.createHistogram(METRIC_HTTP_SERVER_DURATION, {
+    unit: 's',
+    description: 'Duration of HTTP server requests.',
+  });
+  return async (c, next) => {
+    const started = performance.now();
+    const method = c.req.method;
+    const url = new URL(c.req.url);
+    const parent = propagation.extract(ROOT_CONTEXT, Object.fromEntries(c.req.raw.headers));
+    const span = telemetry.tracer.startSpan(
+      method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: method,
+          [ATTR_URL_PATH]: scrubText(url.pathname),
+          [ATTR_URL_SCHEME]: url.protocol.replace(':', ''),
+        },
+      },
+      parent,
+    );
+    const spanContext = trace.setSpan(parent, span);
+
+    await context.with(spanContext, async () => {
+      try {
+        await next();
+      } finally {
+        const route = routeOf(c);
+        const status = c.res.status;
+        const requestId = ensureRequestId(c);
+        if (route) {
+          span.updateName(`${method} ${route}`);
+          span.setAttribute(ATTR_HTTP_ROUTE, route);
+        }
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+        span.setAttribute(ATTR_REQUEST_ID, requestId);
+        const error = c.error;
+        if (error !== undefined) {
+          span.setAttribute(
+            ATTR_ERROR_TYPE,
+            error instanceof Error ? error.constructor.name : typeof error,
+          );
+          if (isVigieError(error)) span.setAttribute(ATTR_ERROR_CODE, error.code);
+        }
+        if (status >= 500) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+          if (error !== undefined) {
+            span.recordException(error instanceof Error ? error : String(error));
+            telemetry.captureException(error, {
+              tags: {
+                [ATTR_HTTP_REQUEST_METHOD]: method,
+                [ATTR_HTTP_ROUTE]: route ?? 'unmatched',
+                [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+                [ATTR_REQUEST_ID]: requestId,
+              },
+            });
+          }
+        }
+        span.end();
+        duration.record((performance.now() - started) / 1000, {
+          [ATTR_HTTP_REQUEST_METHOD]: method,
+          [ATTR_HTTP_ROUTE]: route ?? 'unmatched',
+          [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+        });
+      }
+    });
+  };
+}
+
+/** The matched route pattern (`/users/:id`), or undefined when only middleware matched. */
+function routeOf(c: Parameters<MiddlewareHandler>[0]): string | undefined {
+  const routes = matchedRoutes(c);
+  const last = routes.at(-1);
+  if (!last || last.path === '/*' || last.path === '*') return undefined;
+  return last.path;
+}
+
+/** Keeps the id another middleware set; else echoes a well-formed inbound one, else makes one. */
+function ensureRequestId(c: Parameters<MiddlewareHandler>[0]): string {
+  const existing = c.res.headers.get('x-request-id');
+  if (existing) return existing;
+  const set: unknown = c.get('requestId' as never);
+  const inbound = c.req.header('x-request-id');
+  const id =
+    typeof set === 'string'
+      ? set
+      : inbound !== undefined && REQUEST_ID.test(inbound)
+        ? inbound
+        : randomUUID();
+  c.res.headers.set('x-request-id', id);
+  return id;
+}
