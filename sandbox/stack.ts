@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Redis } from '@upstash/redis';
-import { createUpstashRedis } from '../adapters/upstash/client.ts';
+import { createRedis } from '../adapters/upstash/client.ts';
 import { createPool, type Pool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { isSeeded, seed } from '../adapters/postgres/seed.ts';
@@ -84,7 +84,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stops.push(handle.close);
       return handle;
     });
-    const redis = createUpstashRedis({ url: bridge.url, token: bridge.token });
+    const redis = createRedis({ url: bridge.url, token: bridge.token });
 
     if (options.seedWhenEmpty !== false && !(await isSeeded(pool))) {
       const size = options.seedSize ?? { customers: 50, prospectsPerCustomer: 2000 };

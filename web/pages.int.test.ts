@@ -1,13 +1,12 @@
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../api/server.ts';
 import { startWebPages } from '../sandbox/web-pages.ts';
 import { DISMISS_KEY } from './cookie-banner.ts';
 
 /** Cookies the app may set without consent: the session cookie, nothing else. */
 const ESSENTIAL_COOKIES = new Set(['vigie_session']);
 
-let server: RunningServer;
+let server: Awaited<ReturnType<typeof startWebPages>>;
 let browser: Browser;
 let context: BrowserContext;
 let requests: string[];

@@ -146,21 +146,3 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
     },
   };
 }
-
-/** Pings a heartbeat URL: success, or `/fail` when the run failed. Never throws. */
-export async function pingHeartbeat(
-  url: string,
-  failed: boolean,
-  timeoutMs = 5_000,
-): Promise<boolean> {
-  try {
-    const response = await fetch(failed ? `${url.replace(/\/+$/, '')}/fail` : url, {
-      method: 'POST',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}

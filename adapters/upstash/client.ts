@@ -46,7 +46,6 @@ export function createRedis(options: UpstashRedisOptions): Redis {
 }
 
 /** The same factory under the name the stack launcher uses. */
-export const createUpstashRedis = createRedis;
 
 export type { Redis as UpstashRedis } from '@upstash/redis';
 

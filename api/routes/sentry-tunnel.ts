@@ -41,7 +41,8 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
     }
     const body = new Uint8Array(await c.req.arrayBuffer());
     const dsn = envelopeDsn(body);
-    const target = makeDsn(dsn);
+    // A URL with a user (the public key) first: makeDsn would log anything else to stderr.
+    const target = URL.canParse(dsn) && new URL(dsn).username ? makeDsn(dsn) : undefined;
     if (target === undefined) {
       throw new VigieError('BAD_REQUEST', 'Invalid envelope: the header "dsn" is not a Sentry DSN.');
     }

@@ -107,8 +107,7 @@ export const alerts = [
     id: 'cost-over-budget',
     severity: 'critical',
     summary: 'Actual spend reached a budget',
-    description:
-      '{service}: {actualUsd} USD spent this month against a budget of {budgetUsd} USD.',
+    description: '{service}: {actualUsd} USD spent this month against a budget of {budgetUsd} USD.',
     runbook: 'cost-overrun',
     dedupKey: '{service}:{month}',
     route: 'slack+email',
@@ -128,7 +127,7 @@ export const alerts = [
     severity: 'critical',
     summary: 'A sending domain turned red',
     description:
-      'Sending domain {sendingDomainId} is red: bounce {bouncePercent}%, complaint {complaintPercent}% over {window}.',
+      'Sending domain {sendingDomainId} is red ({signal} failed): bounce {bouncePercent}%, complaint {complaintPercent}% over {window}.',
     runbook: 'deliverability',
     dedupKey: '{sendingDomainId}',
     route: 'slack+email',

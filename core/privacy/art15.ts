@@ -2,7 +2,7 @@
  * The Art. 15(1) context every export carries, as data: why the data is processed, who
  * processes it for us (Art. 15(1)(c), Art. 28 processors), how long it is kept, where scraped
  * data comes from (Art. 15(1)(g), Art. 14(2)(f)) and which rights the person has. Kept here,
- * not in the export code, so the privacy policy and the export cannot drift apart.
+ * not in the export code, so every export carries the same statement and tests can check it.
  */
 
 export const EXPORT_SCHEMA_VERSION = 'vigie.export/1';

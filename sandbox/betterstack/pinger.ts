@@ -16,7 +16,7 @@
  * Real HTTP timeouts are shortened by `realTimeoutMs` so a drill does not wait 10 s per
  * check, while the virtual failure time still counts the full `request_timeout`.
  */
-import type { BetterStackStore } from './store.ts';
+import type { BetterStackStore, IncidentEvent } from './store.ts';
 
 export interface PingerOptions {
   /** Real milliseconds to wait for an answer before treating the check as timed out. */
@@ -138,13 +138,9 @@ export function createPinger(store: BetterStackStore, options: PingerOptions = {
 }
 
 /** Maps an opened incident to the alert the router raises (`undefined` for resolutions). */
-export function incidentAlert(event: {
-  type: 'opened' | 'resolved';
-  resource: 'monitor' | 'heartbeat';
-  resourceId: string;
-  incidentId: string;
-  at: Date;
-}): { alertId: string; labels: Record<string, string>; at: Date } | undefined {
+export function incidentAlert(
+  event: IncidentEvent,
+): { alertId: string; labels: Record<string, string | number>; at: Date } | undefined {
   if (event.type !== 'opened') return undefined;
   return event.resource === 'monitor'
     ? {
@@ -154,7 +150,7 @@ export function incidentAlert(event: {
       }
     : {
         alertId: 'heartbeat-missed',
-        labels: { heartbeatId: event.resourceId, incidentId: event.incidentId },
+        labels: { heartbeatId: event.resourceId, minutesLate: Math.round(event.lateSeconds / 60) },
         at: event.at,
       };
 }

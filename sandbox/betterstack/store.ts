@@ -58,6 +58,8 @@ export interface IncidentEvent {
   name: string;
   at: Date;
   cause: string;
+  /** Heartbeats: seconds past `period` when the incident opened (0 for `/fail` and monitors). */
+  lateSeconds: number;
 }
 
 export class BetterStackStore {
@@ -151,6 +153,8 @@ export class BetterStackStore {
       at:
         input.type === 'opened' ? incident.startedAt : (incident.resolvedAt ?? incident.startedAt),
       cause: incident.cause,
+      lateSeconds:
+        incident.cause === 'missed' ? (this.heartbeats.get(incident.resourceId)?.grace ?? 0) : 0,
     };
     for (const listener of this.#listeners) await listener(event);
   }

@@ -1,0 +1,295 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import nodemailer from 'nodemailer';
+import type pg from 'pg';
+import { createPool, withTransaction } from '../postgres/pool.ts';
+import { migrate } from '../postgres/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/server.ts';
+import { startSmtpStandIn, type SmtpStandIn } from '../../sandbox/smtp/server.ts';
+import { raise, resolve } from './outbox.ts';
+import { createDispatcher, PROBE_TEXT, type DispatcherOptions } from './dispatcher.ts';
+
+// Real Postgres (own database), real HTTP to the Slack stand-in through @slack/webhook, real
+// SMTP to the capture server through nodemailer. Time is a fake clock shared by the
+// dispatcher (`now`, `sleep`) and the Slack stand-in's rate limiter, so minutes pass instantly.
+const T0 = Date.parse('2026-11-26T09:00:00Z');
+const clock = { t: T0 };
+const now = () => new Date(clock.t);
+const sleep = async (ms: number) => {
+  clock.t += ms;
+};
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let slack: SlackStandIn;
+let smtp: SmtpStandIn;
+let mailer: nodemailer.Transporter;
+let webhookSeq = 0;
+let webhook = '';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 6 });
+  await migrate(pool);
+  slack = await startSlackStandIn({ now: () => clock.t });
+  smtp = await startSmtpStandIn();
+  mailer = nodemailer.createTransport(smtp.url);
+});
+
+afterAll(async () => {
+  mailer?.close();
+  await slack?.close();
+  await smtp?.close();
+  await pool?.end();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await pool.query('truncate alert_outbox, alert_channels, alert_dead_letters restart identity');
+  slack.messages.length = 0;
+  slack.attempts.length = 0;
+  smtp.messages.length = 0;
+  slack.setMode({ kind: 'ok' });
+  clock.t = T0;
+  // A fresh webhook per test: its own rate-limit bucket at the stand-in and channel row here.
+  webhookSeq += 1;
+  webhook = `BTEST${webhookSeq}`;
+});
+
+function dispatcher(extra: Partial<DispatcherOptions> = {}) {
+  return createDispatcher({
+    pool,
+    webhookUrl: slack.webhookUrl(webhook),
+    emailTransport: mailer,
+    emailTo: 'oncall@localhost.test',
+    now,
+    sleep,
+    ...extra,
+  });
+}
+
+const failureRate = (workflowId: string) => ({
+  alertId: 'n8n-failure-rate-high',
+  labels: { workflowId, failed: 7, finished: 20, ratePercent: 35 },
+  at: now(),
+});
+
+/** The workflow id each accepted message is about, in arrival order. */
+function deliveredWorkflows(): string[] {
+  return slack.messages
+    .filter((m) => m.webhook === webhook)
+    .map((m) => /Workflow (wf-\d+)/.exec(m.body.text ?? '')?.[1] ?? `other:${m.body.text}`);
+}
+
+function spacingOk(): boolean {
+  const times = slack.attempts.filter((a) => a.webhook === webhook).map((a) => a.at);
+  return times.every((t, i) => i === 0 || t - (times[i - 1] as number) >= 1_000);
+}
+
+describe('alert outbox and Slack dispatcher', () => {
+  it('delivers every alert raised during a 10-minute Slack outage once, in order', async () => {
+    const d = dispatcher();
+    const raised: string[] = [];
+    slack.setMode({ kind: 'outage', style: '503' });
+    const end = T0 + 10 * 60_000;
+    let i = 0;
+    while (clock.t < end) {
+      if (clock.t >= T0 + i * 45_000 && i < 12) {
+        raised.push(`wf-${i}`);
+        await raise(pool, failureRate(`wf-${i}`));
+        if (i === 3) await raise(pool, failureRate('wf-0')); // a duplicate: same group
+        i += 1;
+      }
+      // Half the outage answers 503, the other half resets the connection.
+      if (clock.t >= T0 + 5 * 60_000) slack.setMode({ kind: 'outage', style: 'reset' });
+      await d.tick();
+      clock.t += 5_000;
+    }
+    expect(slack.messages).toHaveLength(0);
+    const failedAttempts = slack.attempts.length;
+    expect(failedAttempts).toBeGreaterThan(5);
+    expect(slack.attempts.some((a) => a.status === 'reset')).toBe(true);
+    expect(slack.attempts.some((a) => a.status === 503)).toBe(true);
+
+    slack.setMode({ kind: 'ok' });
+    for (let s = 0; s < 36; s += 1) {
+      await d.tick();
+      clock.t += 5_000;
+    }
+    expect(deliveredWorkflows()).toEqual(raised);
+    const { rows } = await pool.query(
+      `select state, occurrences from alert_outbox order by id`,
+    );
+    expect(rows.every((r) => r.state === 'sent')).toBe(true);
+    expect(rows[0]).toMatchObject({ occurrences: 2 });
+    // Pacing held even while draining the backlog: no 429 from the stand-in.
+    expect(slack.attempts.filter((a) => a.status === 429)).toHaveLength(0);
+    expect(spacingOk()).toBe(true);
+  });
+
+  it('honours 429 Retry-After and paces to one message per second', async () => {
+    const d = dispatcher();
+    for (let i = 0; i < 5; i += 1) await raise(pool, failureRate(`wf-${i}`));
+    clock.t += 1_000; // group wait
+    slack.rateLimitNext(1, 7);
+    for (let s = 0; s < 30; s += 1) {
+      await d.tick();
+      clock.t += 500;
+    }
+    const attempts = slack.attempts.filter((a) => a.webhook === webhook);
+    expect(attempts[0]).toMatchObject({ status: 429, retryAfter: 7 });
+    const accepted = attempts.filter((a) => a.status === 200);
+    expect(accepted).toHaveLength(5);
+    expect((accepted[0] as { at: number }).at - (attempts[0] as { at: number }).at).toBeGreaterThanOrEqual(
+      7_000,
+    );
+    // Only the forced 429: the dispatcher's own pacing never tripped the 1 msg/s limit.
+    expect(attempts.filter((a) => a.status === 429)).toHaveLength(1);
+    expect(spacingOk()).toBe(true);
+    expect(deliveredWorkflows()).toEqual(['wf-0', 'wf-1', 'wf-2', 'wf-3', 'wf-4']);
+  });
+
+  it('collapses a storm of 1,000 identical alerts into one message plus an updated count', async () => {
+    const d = dispatcher();
+    for (let i = 0; i < 1_000; i += 1) {
+      await raise(pool, failureRate('wf-7'));
+      clock.t += 60; // 1,000 raises in one minute
+      if (i % 20 === 19) await d.tick();
+    }
+    for (let s = 0; s < 7 * 60; s += 10) {
+      await d.tick();
+      clock.t += 10_000;
+    }
+    const texts = slack.messages.filter((m) => m.webhook === webhook).map((m) => m.body.text ?? '');
+    expect(texts).toHaveLength(2);
+    const first = Number(/\((\d+) occurrences?\)/.exec(texts[0] ?? '')?.[1]);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(1_000);
+    expect(texts[1]).toContain('Still firing');
+    expect(texts[1]).toContain('(1000 occurrences)');
+    const { rows } = await pool.query(`select occurrences, notified_occurrences, state from alert_outbox`);
+    expect(rows).toEqual([{ occurrences: 1_000, notified_occurrences: 1_000, state: 'sent' }]);
+  });
+
+  it('sends a resolved message for a notified alert, and nothing for one resolved inside group wait', async () => {
+    const d = dispatcher();
+    await raise(pool, failureRate('wf-1'));
+    clock.t += 1_000;
+    await d.tick();
+    await raise(pool, failureRate('wf-2'));
+    clock.t += 200;
+    await resolve(pool, { alertId: 'n8n-failure-rate-high', labels: { workflowId: 'wf-2' }, at: now() });
+    await resolve(pool, { alertId: 'n8n-failure-rate-high', labels: { workflowId: 'wf-1' }, at: now() });
+    for (let s = 0; s < 5; s += 1) {
+      await d.tick();
+      clock.t += 1_000;
+    }
+    const texts = slack.messages.map((m) => m.body.text ?? '');
+    expect(texts).toHaveLength(2);
+    expect(texts[1]).toContain('Resolved');
+    expect(texts.join('\n')).not.toContain('wf-2');
+    const { rows } = await pool.query(`select dedup_key, state from alert_outbox order by id`);
+    expect(rows.map((r) => r.state)).toEqual(['sent', 'suppressed']);
+  });
+
+  it('dead-letters a terminal 4xx, marks the webhook dead and pages by email', async () => {
+    const d = dispatcher();
+    slack.setMode({ kind: 'terminal', code: 'channel_is_archived' }, webhook);
+    await raise(pool, failureRate('wf-1'));
+    await raise(pool, failureRate('wf-2'));
+    clock.t += 1_000;
+    await d.tick();
+    clock.t += 1_000;
+    const summary = await d.tick();
+    expect(summary.emailed).toBe(1);
+
+    // Only one post reached Slack: once the webhook is known dead, nothing else is attempted.
+    expect(slack.attempts.filter((a) => a.webhook === webhook)).toHaveLength(1);
+    const dead = await pool.query(`select outbox_id, code, status, notification from alert_dead_letters`);
+    expect(dead.rows).toEqual([
+      { outbox_id: 1, code: 'channel_is_archived', status: 410, notification: 'firing' },
+    ]);
+    const outbox = await pool.query(`select alert_id, state from alert_outbox order by id`);
+    expect(outbox.rows).toEqual([
+      { alert_id: 'n8n-failure-rate-high', state: 'dead' },
+      { alert_id: 'n8n-failure-rate-high', state: 'pending' },
+      { alert_id: 'slack-webhook-dead', state: 'pending' },
+    ]);
+    expect(smtp.messages).toHaveLength(1);
+    const mail = smtp.messages[0];
+    expect(mail?.to).toEqual(['oncall@localhost.test']);
+    expect(mail?.subject).toContain('[CRITICAL] Slack no longer accepts alerts');
+    expect(mail?.text).toContain(`Webhook ${d.channel} answered HTTP 410 channel_is_archived`);
+    expect(mail?.text).toContain('runbooks/alert-delivery.md');
+    expect(mail?.text).not.toContain('localsecret'); // the webhook URL is a secret
+
+    // The channel is unarchived: the next probe revives the webhook and the backlog flows.
+    slack.setMode({ kind: 'ok' });
+    expect(await d.probe()).toEqual({ ok: true, code: 'ok', status: 200 });
+    for (let s = 0; s < 6; s += 1) {
+      await d.tick();
+      clock.t += 1_000;
+    }
+    expect(deliveredWorkflows().filter((w) => w.startsWith('wf-'))).toEqual(['wf-2']);
+  });
+
+  it('probes the webhook daily and detects a dead one', async () => {
+    const d = dispatcher();
+    expect((await d.tick()).probe).toBeNull();
+    clock.t += 24 * 3_600_000;
+    const healthy = await d.tick();
+    expect(healthy.probe).toEqual({ ok: true, code: 'ok', status: 200 });
+    expect(slack.messages.at(-1)?.body.text).toBe(PROBE_TEXT);
+
+    slack.setMode({ kind: 'terminal', code: 'no_service' }, webhook);
+    clock.t += 24 * 3_600_000;
+    const dead = await d.tick();
+    expect(dead.probe).toEqual({ ok: false, code: 'no_service', status: 404 });
+    const channel = await pool.query(`select dead_code, last_probe_ok from alert_channels`);
+    expect(channel.rows).toEqual([{ dead_code: 'no_service', last_probe_ok: false }]);
+    const letters = await pool.query(`select notification, code from alert_dead_letters`);
+    expect(letters.rows).toEqual([{ notification: 'probe', code: 'no_service' }]);
+    clock.t += 1_000;
+    await d.tick();
+    expect(smtp.messages.map((m) => m.subject)).toEqual([
+      '[CRITICAL] Slack no longer accepts alerts: the webhook is dead',
+    ]);
+  });
+
+  it('never double-sends with two dispatchers on the same outbox', async () => {
+    const a = dispatcher();
+    const b = dispatcher();
+    for (let i = 0; i < 6; i += 1) await raise(pool, failureRate(`wf-${i}`));
+    clock.t += 1_000;
+    for (let s = 0; s < 10; s += 1) {
+      await Promise.all([a.tick(), b.tick()]);
+      clock.t += 1_000;
+    }
+    expect(deliveredWorkflows()).toEqual(['wf-0', 'wf-1', 'wf-2', 'wf-3', 'wf-4', 'wf-5']);
+  });
+
+  it('writes nothing when raise runs in a transaction that rolls back, or gets bad labels', async () => {
+    await expect(
+      withTransaction(pool, async (client) => {
+        await raise(client, failureRate('wf-1'));
+        throw new Error('caller failed after raising');
+      }),
+    ).rejects.toThrow('caller failed');
+    await expect(
+      raise(pool, {
+        alertId: 'n8n-failure-rate-high',
+        labels: { workflowId: 'jane.doe@example.com', failed: 1, finished: 2, ratePercent: 50 },
+        at: now(),
+      }),
+    ).rejects.toThrow(/must be an id or a number/);
+    await expect(raise(pool, { alertId: 'no-such-alert', labels: {}, at: now() })).rejects.toThrow(
+      /Unknown alert/,
+    );
+    const { rows } = await pool.query(`select count(*)::int as n from alert_outbox`);
+    expect(rows[0].n).toBe(0);
+
+    await withTransaction(pool, (client) => raise(client, failureRate('wf-1')));
+    const after = await pool.query(`select count(*)::int as n from alert_outbox`);
+    expect(after.rows[0].n).toBe(1);
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * The verification scan after an erasure: re-query every store for the prospect's id, email and
+ * LinkedIn URL and count what is still there. Zero hits everywhere completes the request.
+ *
+ * - Postgres: every `public` table with a `prospect_id` column (plus `prospects.id`), and every
+ *   text/varchar/jsonb column of the customer's rows (tables with `user_id`) for the email and
+ *   the LinkedIn URL. The columns are read from the catalog, so a table added later is scanned
+ *   too. Left out on purpose: `audit_log` and `erasure_requests` (the record of the erasure
+ *   itself, ids only) and `suppression_list` (keyed digests).
+ * - Upstash: the keys the layout names, the email jobs found at erasure time, their queue
+ *   entries.
+ * - n8n: each execution the ledger named (must be 404), and a search of the most recent
+ *   executions' data (`includeData=true`) for the id, email and URL; an execution found there
+ *   was missing from the ledger, so it is added to it for the n8n step to delete.
+ */
+import type { Redis } from '@upstash/redis';
+import type { N8nClient } from '../n8n/client.ts';
+import type { Pool, Queryable } from '../postgres/pool.ts';
+import type {
+  UpstashErasureResult,
+  VerificationCheck,
+  VerificationResult,
+} from '../../core/privacy/receipt.ts';
+import type { ErasureSubject } from '../../core/privacy/subject-seal.ts';
+import { normalizeEmail } from '../../core/privacy/suppression.ts';
+import { normalizeLinkedinUrl, prospectKeys, redisKeys } from '../../core/redis-keys.ts';
+import type { Target } from './erasure-stores.ts';
+
+const EXCLUDED_TABLES = new Set([
+  'audit_log',
+  'erasure_requests',
+  'erasure_steps',
+  'suppression_list',
+  'rate_limit_windows',
+  'alert_outbox',
+]);
+
+interface Column {
+  table: string;
+  column: string;
+  type: string;
+}
+
+interface Schema {
+  prospectIdTables: string[];
+  /** Text-like columns per table, for tables scoped by `user_id`. */
+  textColumns: Map<string, string[]>;
+}
+
+const SCHEMA_TTL_MS = 60_000;
+const schemas = new WeakMap<object, { at: number; schema: Promise<Schema> }>();
+
+/** The catalog read is cached per pool for a minute: it runs on every erasure. */
+function schemaOf(pool: Queryable): Promise<Schema> {
+  const cached = schemas.get(pool);
+  if (cached && performance.now() - cached.at < SCHEMA_TTL_MS) return cached.schema;
+  const schema = readSchema(pool);
+  schemas.set(pool, { at: performance.now(), schema });
+  schema.catch(() => schemas.delete(pool));
+  return schema;
+}
+
+async function readSchema(pool: Queryable): Promise<Schema> {
+  const { rows } = await pool.query<Column>(
+    `select c.table_name as table, c.column_name as column, c.data_type as type
+       from information_schema.columns c
+       join information_schema.tables t
+         on t.table_schema = c.table_schema and t.table_name = c.table_name
+      where c.table_schema = 'public' and t.table_type = 'BASE TABLE'
+      order by c.table_name, c.ordinal_position`,
+  );
+  const byTable = new Map<string, Column[]>();
+  for (const row of rows) {
+    if (EXCLUDED_TABLES.has(row.table)) continue;
+    byTable.set(row.table, [...(byTable.get(row.table) ?? []), row]);
+  }
+  const prospectIdTables: string[] = [];
+  const textColumns = new Map<string, string[]>();
+  for (const [table, columns] of byTable) {
+    const names = new Set(columns.map((c) => c.column));
+    if (names.has('prospect_id')) prospectIdTables.push(table);
+    if (!names.has('user_id')) continue;
+    const text = columns
+      .filter((c) => ['text', 'character varying', 'jsonb', 'json', 'ARRAY'].includes(c.type))
+      .map((c) => c.column);
+    if (text.length > 0) textColumns.set(table, text);
+  }
+  return { prospectIdTables, textColumns };
+}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export async function verifyPostgres(
+  pool: Pool,
+  target: Target,
+  subject: ErasureSubject,
+): Promise<VerificationCheck[]> {
+  const schema = await schemaOf(pool);
+  const parts: string[] = [`select 'prospects' as target, 'prospect-id' as probe, count(*)::int as hits from public.prospects where id = $1`];
+  for (const table of schema.prospectIdTables) {
+    parts.push(
+      `select '${table}', 'prospect-id', count(*)::int from public.${ident(table)} where prospect_id = $1`,
+    );
+  }
+  const needles: Array<{ probe: 'email' | 'linkedin-url'; value: string }> = [];
+  if (subject.email) needles.push({ probe: 'email', value: normalizeEmail(subject.email) });
+  if (subject.linkedinUrl) {
+    needles.push({ probe: 'linkedin-url', value: normalizeLinkedinUrl(subject.linkedinUrl) });
+  }
+  const params: unknown[] = [target.prospectId];
+  if (needles.length > 0) params.push(target.userId);
+  for (const needle of needles) {
+    params.push(needle.value);
+    const p = `$${params.length}`;
+    for (const [table, columns] of schema.textColumns) {
+      const any = columns.map((c) => `strpos(lower(${ident(c)}::text), ${p}) > 0`).join(' or ');
+      parts.push(
+        `select '${table}', '${needle.probe}', count(*)::int from public.${ident(table)} where user_id = $2 and (${any})`,
+      );
+    }
+  }
+  const { rows } = await pool.query<{ target: string; probe: string; hits: number }>(
+    parts.join('\nunion all\n'),
+    params,
+  );
+  return rows.map((r) => ({
+      store: 'postgres' as const,
+      probe: r.probe as VerificationCheck['probe'],
+      target: r.target,
+      hits: Number(r.hits),
+    }));
+}
+
+export async function verifyUpstash(
+  redis: Redis,
+  target: Target,
+  subject: ErasureSubject,
+  erased: UpstashErasureResult | undefined,
+): Promise<VerificationCheck[]> {
+  const { direct } = prospectKeys({ id: target.prospectId });
+  const dedupKey = subject.linkedinUrl ? redisKeys.linkedinDedup(subject.linkedinUrl) : undefined;
+  const jobIds = erased?.emailJobIds ?? [];
+  const keys = [...direct, ...jobIds.map(redisKeys.emailJob)];
+  const p = redis.pipeline();
+  for (const key of keys) p.exists(key);
+  if (dedupKey !== undefined) p.get(dedupKey);
+  if (jobIds.length > 0) {
+    const [first, ...rest] = jobIds as [string, ...string[]];
+    p.zmscore(redisKeys.emailQueue, [first, ...rest]);
+  }
+  const results = (await p.exec()) as unknown[];
+  const checks: VerificationCheck[] = [
+    {
+      store: 'upstash',
+      probe: 'key',
+      target: `${keys.length} keys of the layout`,
+      hits: keys.reduce((n, _k, i) => n + (Number(results[i]) > 0 ? 1 : 0), 0),
+    },
+  ];
+  let next = keys.length;
+  if (dedupKey !== undefined) {
+    checks.push({
+      store: 'upstash',
+      probe: 'linkedin-url',
+      target: 'app:dedup:linkedin:*',
+      hits: String(results[next]) === target.prospectId ? 1 : 0,
+    });
+    next += 1;
+  }
+  if (jobIds.length > 0) {
+    const scores = (results[next] as unknown[] | null) ?? [];
+    checks.push({
+      store: 'upstash',
+      probe: 'prospect-id',
+      target: redisKeys.emailQueue,
+      hits: scores.filter((s) => s !== null).length,
+    });
+  }
+  return checks;
+}
+
+export async function verifyN8n(
+  pool: Pool,
+  n8n: N8nClient,
+  target: Target,
+  subject: ErasureSubject,
+  options: { executionIds: readonly string[]; searchLimit: number; now: Date },
+): Promise<VerificationCheck[]> {
+  let ledgerHits = 0;
+  for (const id of options.executionIds) {
+    if ((await n8n.getExecution(id)) !== undefined) ledgerHits += 1;
+  }
+  const needles = [target.prospectId.toLowerCase()];
+  if (subject.email) needles.push(normalizeEmail(subject.email));
+  if (subject.linkedinUrl) needles.push(normalizeLinkedinUrl(subject.linkedinUrl));
+  const found: Array<{ id: string; workflowId: string }> = [];
+  if (options.searchLimit > 0) {
+    const page = await n8n.listExecutions({ includeData: true, limit: options.searchLimit });
+    for (const execution of page.data) {
+      const text = JSON.stringify(execution.data ?? null).toLowerCase();
+      if (needles.some((n) => text.includes(n))) {
+        found.push({ id: execution.id, workflowId: execution.workflowId });
+      }
+    }
+  }
+  if (found.length > 0) {
+    // Missing from the ledger (its report failed): record it so the n8n step deletes it.
+    await pool.query(
+      `insert into public.n8n_execution_ledger (execution_id, workflow_id, user_id, prospect_id, recorded_at)
+       select e, w, $3, $4, $5 from unnest($1::text[], $2::text[]) as x(e, w)
+       on conflict (execution_id, prospect_id) do nothing`,
+      [found.map((f) => f.id), found.map((f) => f.workflowId), target.userId, target.prospectId, options.now],
+    );
+  }
+  return [
+    {
+      store: 'n8n',
+      probe: 'execution',
+      target: 'GET /executions/{id} of the ledger',
+      hits: ledgerHits,
+    },
+    {
+      store: 'n8n',
+      probe: 'prospect-id',
+      target: `GET /executions?includeData=true&limit=${options.searchLimit}`,
+      hits: found.length,
+    },
+  ];
+}
+
+export function summarize(checks: VerificationCheck[], at: Date): VerificationResult {
+  return { at: at.toISOString(), checks, totalHits: checks.reduce((n, c) => n + c.hits, 0) };
+}

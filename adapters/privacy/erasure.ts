@@ -1,0 +1,535 @@
+/**
+ * The erasure verb (GDPR Art. 17) across Postgres, Upstash and n8n.
+ *
+ * Durable before attempted: the request and one step per store are committed first (with the
+ * prospect's identifiers sealed, see core/privacy/subject-seal.ts), then each due step is
+ * attempted; a store that fails leaves its step pending with a backoff and the others go on.
+ * Once every store step is done, the verification scan runs; zero hits → the signed receipt is
+ * stored, the sealed identifiers are dropped and the request is `completed`. Hits → the steps
+ * of the stores that still hold data run again. The retry collector (`collectors/erasure-retry`)
+ * calls `advanceErasure` for requests with due steps.
+ *
+ * A worker holds a lease (`locked_until`) on the request while advancing it, so a DELETE and
+ * the retry job never run the same steps concurrently; a crashed worker's lease lapses.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from '@upstash/redis';
+import { isVigieError, VigieError } from '../../core/errors.ts';
+import {
+  DEFAULT_RESIDUAL_SETTINGS,
+  ERASURE_LEASE_MS,
+  ERASURE_STORES,
+  type ErasureStatus,
+  type ErasureStepName,
+  type ResidualSettings,
+  attemptsExhausted,
+  nextAttemptAt,
+  planErasure,
+  residualWindows,
+} from '../../core/privacy/erasure-plan.ts';
+import {
+  type ErasureReceiptBody,
+  type N8nErasureResult,
+  type PostgresErasureResult,
+  RECEIPT_TYPE,
+  type ReceiptSigner,
+  type SignedErasureReceipt,
+  type SuppressionResult,
+  type UpstashErasureResult,
+  type VerificationResult,
+  signReceipt,
+} from '../../core/privacy/receipt.ts';
+import { type ErasureSubject, openSubject, sealSubject } from '../../core/privacy/subject-seal.ts';
+import { N8nApiError, type N8nClient } from '../n8n/client.ts';
+import { type Pool, withTransaction } from '../postgres/pool.ts';
+import {
+  PartialStepError,
+  type Target,
+  addErasureSuppression,
+  eraseN8n,
+  erasePostgres,
+  eraseUpstash,
+} from './erasure-stores.ts';
+import { summarize, verifyN8n, verifyPostgres, verifyUpstash } from './erasure-verify.ts';
+
+export interface ErasureDeps {
+  pool: Pool;
+  redis: Redis;
+  n8n: N8nClient;
+  keys: {
+    /** `SUPPRESSION_HMAC_KEY`: suppression digests, and (derived) the subject seal. */
+    suppressionHmacKey: string;
+    receiptSigner: ReceiptSigner;
+  };
+  now: Date;
+  residual?: ResidualSettings;
+  /** Write the `erase` audit row (default true). Off only in the audit-overhead benchmark. */
+  audit?: boolean;
+  /** How many recent n8n executions the verification searches with `includeData` (default 100). */
+  n8nSearchLimit?: number;
+  /** Test seam: runs after each step is recorded; a throw simulates a crash there. */
+  afterStep?: (step: ErasureStepName) => void | Promise<void>;
+}
+
+export interface ErasureStepView {
+  store: ErasureStepName;
+  status: ErasureStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  completedAt: string | null;
+}
+
+export interface ErasureRequestView {
+  id: string;
+  userId: string;
+  prospectId: string;
+  status: ErasureStatus;
+  requestedAt: string;
+  dueAt: string;
+  completedAt: string | null;
+  attempts: number;
+  steps: ErasureStepView[];
+  receipt: SignedErasureReceipt | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function assertUuid(value: string, what: string): void {
+  if (!UUID.test(value)) {
+    throw new VigieError(
+      'BAD_REQUEST',
+      `${what} must be a UUID like 123e4567-e89b-12d3-a456-426614174000 (got ${JSON.stringify(value.slice(0, 64))}).`,
+    );
+  }
+}
+
+/**
+ * Erases a prospect of `userId` everywhere. Returns the request: `completed` with its receipt,
+ * or `pending` when a store was unreachable (the retry collector finishes it). A second call
+ * for the same prospect returns the same request. Another user's prospect → NOT_FOUND.
+ */
+export async function requestErasure(
+  deps: ErasureDeps,
+  input: { userId: string; prospectId: string },
+): Promise<ErasureRequestView> {
+  assertUuid(input.userId, 'User id');
+  assertUuid(input.prospectId, 'Prospect id');
+  const userId = input.userId.toLowerCase();
+  const prospectId = input.prospectId.toLowerCase();
+  const existing = await deps.pool.query<{ id: string; status: ErasureStatus }>(
+    `select id, status from public.erasure_requests where user_id = $1 and prospect_id = $2`,
+    [userId, prospectId],
+  );
+  const found = existing.rows[0];
+  if (found !== undefined && found.status !== 'pending') {
+    return requireView(deps, found.id);
+  }
+  const id = found?.id ?? (await createRequest(deps, userId, prospectId));
+  return advanceErasure(deps, id);
+}
+
+async function createRequest(deps: ErasureDeps, userId: string, prospectId: string): Promise<string> {
+  return withTransaction(deps.pool, async (client) => {
+    const prospect = await client.query<{ email: string | null; linkedin_url: string | null }>(
+      `select email, linkedin_url from public.prospects where id = $1 and user_id = $2 for update`,
+      [prospectId, userId],
+    );
+    const row = prospect.rows[0];
+    if (row === undefined) {
+      // Another tenant's prospect looks exactly like a missing one (404, not 403).
+      const raced = await client.query<{ id: string }>(
+        `select id from public.erasure_requests where user_id = $1 and prospect_id = $2`,
+        [userId, prospectId],
+      );
+      if (raced.rows[0]) return raced.rows[0].id;
+      throw new VigieError('NOT_FOUND', `No prospect ${prospectId} in your account.`);
+    }
+    const id = randomUUID();
+    const plan = planErasure(deps.now);
+    const sealed = sealSubject(
+      deps.keys.suppressionHmacKey,
+      { email: row.email, linkedinUrl: row.linkedin_url },
+      id,
+    );
+    const inserted = await client.query<{ id: string }>(
+      `insert into public.erasure_requests (id, user_id, prospect_id, requested_at, due_at, subject_sealed)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (user_id, prospect_id) do nothing
+       returning id`,
+      [id, userId, prospectId, plan.requestedAt, plan.dueAt, sealed],
+    );
+    if (inserted.rows[0] === undefined) {
+      const other = await client.query<{ id: string }>(
+        `select id from public.erasure_requests where user_id = $1 and prospect_id = $2`,
+        [userId, prospectId],
+      );
+      return other.rows[0]?.id ?? id;
+    }
+    await client.query(
+      `insert into public.erasure_steps (request_id, store, next_attempt_at)
+       select $1, s, $3 from unnest($2::text[]) as s`,
+      [id, plan.steps.map((s) => s.store), plan.requestedAt],
+    );
+    if (deps.audit !== false) {
+      await client.query(
+        `insert into public.audit_log (user_id, action, prospect_id, occurred_at, request_id)
+         values ($1, 'erase', $2, $3, $4)`,
+        [userId, prospectId, deps.now, id],
+      );
+    }
+    return id;
+  });
+}
+
+interface RequestRow {
+  id: string;
+  user_id: string;
+  prospect_id: string;
+  status: ErasureStatus;
+  requested_at: Date;
+  due_at: Date;
+  completed_at: Date | null;
+  attempts: number;
+  receipt: SignedErasureReceipt | null;
+  subject_sealed: string | null;
+}
+
+interface StepRow {
+  store: ErasureStepName;
+  status: ErasureStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+  result: unknown;
+  completed_at: Date | null;
+}
+
+/**
+ * Attempts every due step of a pending request (under a lease), then the verification.
+ * Returns the request as it stands; a request someone else is advancing is returned as is.
+ */
+export async function advanceErasure(deps: ErasureDeps, requestId: string): Promise<ErasureRequestView> {
+  const now = deps.now;
+  const claimed = await deps.pool.query<RequestRow>(
+    `update public.erasure_requests
+        set locked_until = $2, attempts = attempts + 1
+      where id = $1 and status = 'pending' and (locked_until is null or locked_until <= $3)
+      returning *`,
+    [requestId, new Date(now.getTime() + ERASURE_LEASE_MS), now],
+  );
+  const request = claimed.rows[0];
+  if (request === undefined) return requireView(deps, requestId);
+
+  const steps = new Map((await readSteps(deps.pool, requestId)).map((s) => [s.store, s]));
+  const target: Target = { userId: request.user_id, prospectId: request.prospect_id };
+  const subject: ErasureSubject =
+    request.subject_sealed === null
+      ? { email: null, linkedinUrl: null }
+      : openSubject(deps.keys.suppressionHmacKey, request.subject_sealed, request.id);
+
+  for (const store of ERASURE_STORES) {
+    const step = steps.get(store);
+    if (!isDue(step, now)) continue;
+    try {
+      const result = await runStore(deps, store, target, subject, step?.result);
+      await completeStep(deps.pool, requestId, store, result, now);
+      steps.set(store, { ...(step as StepRow), status: 'completed', result });
+    } catch (error) {
+      const partial = error instanceof PartialStepError ? error.partial : undefined;
+      steps.set(store, await failStep(deps.pool, requestId, store, step as StepRow, error, partial, now));
+    }
+    await deps.afterStep?.(store);
+  }
+
+  const verification = steps.get('verification');
+  const storesDone = ERASURE_STORES.every((s) => steps.get(s)?.status === 'completed');
+  if (storesDone && isDue(verification, now)) {
+    try {
+      const result = await verify(deps, target, subject, steps, now);
+      if (result.totalHits === 0) {
+        await complete(deps, request, steps, result, now);
+      } else {
+        await retryAfterHits(deps.pool, requestId, verification as StepRow, result, now);
+      }
+    } catch (error) {
+      await failStep(deps.pool, requestId, 'verification', verification as StepRow, error, undefined, now);
+    }
+    await deps.afterStep?.('verification');
+  }
+
+  await deps.pool.query(
+    `update public.erasure_requests r
+        set locked_until = null,
+            status = case when r.status = 'completed' then 'completed'
+                          when exists (select 1 from public.erasure_steps s
+                                        where s.request_id = r.id and s.status = 'failed') then 'failed'
+                          else 'pending' end
+      where id = $1`,
+    [requestId],
+  );
+  return requireView(deps, requestId);
+}
+
+function isDue(step: StepRow | undefined, now: Date): step is StepRow {
+  return (
+    step !== undefined &&
+    step.status === 'pending' &&
+    (step.next_attempt_at === null || step.next_attempt_at.getTime() <= now.getTime())
+  );
+}
+
+async function runStore(
+  deps: ErasureDeps,
+  store: (typeof ERASURE_STORES)[number],
+  target: Target,
+  subject: ErasureSubject,
+  previous: unknown,
+): Promise<unknown> {
+  switch (store) {
+    case 'postgres':
+      return erasePostgres(deps.pool, target);
+    case 'upstash':
+      return eraseUpstash(deps.redis, target, subject);
+    case 'n8n':
+      return eraseN8n(deps.pool, deps.n8n, target, (previous ?? undefined) as Partial<N8nErasureResult>);
+    case 'suppression':
+      return addErasureSuppression(deps.pool, target, subject, {
+        hmacKey: deps.keys.suppressionHmacKey,
+        now: deps.now,
+      });
+  }
+}
+
+async function verify(
+  deps: ErasureDeps,
+  target: Target,
+  subject: ErasureSubject,
+  steps: Map<ErasureStepName, StepRow>,
+  now: Date,
+): Promise<VerificationResult> {
+  const n8nResult = steps.get('n8n')?.result as N8nErasureResult | undefined;
+  const [pg, redis, n8n] = await Promise.all([
+    verifyPostgres(deps.pool, target, subject),
+    verifyUpstash(deps.redis, target, subject, steps.get('upstash')?.result as UpstashErasureResult),
+    verifyN8n(deps.pool, deps.n8n, target, subject, {
+      executionIds: [...(n8nResult?.executionsDeleted ?? []), ...(n8nResult?.executionsAlreadyGone ?? [])],
+      searchLimit: deps.n8nSearchLimit ?? 100,
+      now,
+    }),
+  ]);
+  return summarize([...pg, ...redis, ...n8n], now);
+}
+
+async function complete(
+  deps: ErasureDeps,
+  request: RequestRow,
+  steps: Map<ErasureStepName, StepRow>,
+  verification: VerificationResult,
+  now: Date,
+): Promise<void> {
+  const body: ErasureReceiptBody = {
+    type: RECEIPT_TYPE,
+    requestId: request.id,
+    userId: request.user_id,
+    prospectId: request.prospect_id,
+    requestedAt: request.requested_at.toISOString(),
+    dueAt: request.due_at.toISOString(),
+    completedAt: now.toISOString(),
+    stores: {
+      postgres: steps.get('postgres')?.result as PostgresErasureResult,
+      upstash: steps.get('upstash')?.result as UpstashErasureResult,
+      n8n: steps.get('n8n')?.result as N8nErasureResult,
+      suppression: steps.get('suppression')?.result as SuppressionResult,
+    },
+    verification,
+    residualWindows: residualWindows(now, deps.residual ?? DEFAULT_RESIDUAL_SETTINGS),
+  };
+  const receipt = signReceipt(body, deps.keys.receiptSigner);
+  await withTransaction(deps.pool, async (client) => {
+    await client.query(
+      `update public.erasure_steps
+          set status = 'completed', attempts = attempts + 1, result = $3, completed_at = $4,
+              last_error = null, next_attempt_at = $4
+        where request_id = $1 and store = $2`,
+      [request.id, 'verification', verification, now],
+    );
+    // The sealed identifiers go now: the finished record keeps ids only.
+    await client.query(
+      `update public.erasure_requests
+          set status = 'completed', completed_at = $2, receipt = $3, subject_sealed = null
+        where id = $1`,
+      [request.id, now, receipt],
+    );
+  });
+}
+
+/** Hits after every store said "done": run the stores that still hold data again. */
+async function retryAfterHits(
+  pool: Pool,
+  requestId: string,
+  step: StepRow,
+  result: VerificationResult,
+  now: Date,
+): Promise<void> {
+  const dirty = [...new Set(result.checks.filter((c) => c.hits > 0).map((c) => c.store))];
+  const attempts = step.attempts + 1;
+  const summary = result.checks
+    .filter((c) => c.hits > 0)
+    .map((c) => `${c.store}/${c.target}/${c.probe}: ${c.hits}`)
+    .join('; ');
+  await withTransaction(pool, async (client) => {
+    await client.query(
+      `update public.erasure_steps
+          set status = $3, attempts = $4, next_attempt_at = $5, last_error = $6, result = $7
+        where request_id = $1 and store = $2`,
+      [
+        requestId,
+        'verification',
+        attemptsExhausted(attempts) ? 'failed' : 'pending',
+        attempts,
+        now,
+        `verification found data: ${summary}`.slice(0, 500),
+        result,
+      ],
+    );
+    await client.query(
+      `update public.erasure_steps set status = 'pending', next_attempt_at = $3, completed_at = null
+        where request_id = $1 and store = any($2::text[])`,
+      [requestId, dirty, nextAttemptAt(attempts, now)],
+    );
+  });
+}
+
+async function completeStep(
+  pool: Pool,
+  requestId: string,
+  store: ErasureStepName,
+  result: unknown,
+  now: Date,
+): Promise<void> {
+  await pool.query(
+    `update public.erasure_steps
+        set status = 'completed', attempts = attempts + 1, result = $3, completed_at = $4,
+            last_error = null
+      where request_id = $1 and store = $2`,
+    [requestId, store, JSON.stringify(result), now],
+  );
+}
+
+async function failStep(
+  pool: Pool,
+  requestId: string,
+  store: ErasureStepName,
+  step: StepRow,
+  error: unknown,
+  partial: unknown,
+  now: Date,
+): Promise<StepRow> {
+  const attempts = step.attempts + 1;
+  const status: ErasureStatus = attemptsExhausted(attempts) ? 'failed' : 'pending';
+  const next = nextAttemptAt(attempts, now);
+  const lastError = describeError(error instanceof PartialStepError ? error.cause : error);
+  await pool.query(
+    `update public.erasure_steps
+        set status = $3, attempts = $4, next_attempt_at = $5, last_error = $6,
+            result = coalesce($7, result)
+      where request_id = $1 and store = $2`,
+    [requestId, store, status, attempts, next, lastError, partial === undefined ? null : JSON.stringify(partial)],
+  );
+  return { ...step, status, attempts, next_attempt_at: next, last_error: lastError, result: partial ?? step.result };
+}
+
+/**
+ * A step's error as stored: our own messages (ids only, written to say what to fix) or a
+ * class and code, never a driver's message, which may quote data.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof N8nApiError) return `n8n ${error.kind}: ${error.message}`.slice(0, 500);
+  if (isVigieError(error)) return `${error.code}: ${error.message}`.slice(0, 500);
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const name = error.name === 'Error' ? error.constructor.name : error.name;
+    return `${name}${typeof code === 'string' ? ` ${code}` : ''}: store unreachable or refused the command`;
+  }
+  return 'unknown error';
+}
+
+async function readSteps(pool: Pool, requestId: string): Promise<StepRow[]> {
+  const { rows } = await pool.query<StepRow>(
+    `select store, status, attempts, next_attempt_at, last_error, result, completed_at
+       from public.erasure_steps where request_id = $1`,
+    [requestId],
+  );
+  return rows;
+}
+
+/** The request of `userId` (NOT_FOUND for anyone else's, or an unknown id). */
+export async function getErasureRequest(
+  deps: Pick<ErasureDeps, 'pool'>,
+  input: { userId: string; requestId: string },
+): Promise<ErasureRequestView> {
+  assertUuid(input.requestId, 'Erasure request id');
+  const view = await readView(deps.pool, input.requestId);
+  if (view === undefined || view.userId !== input.userId.toLowerCase()) {
+    throw new VigieError('NOT_FOUND', `No erasure request ${input.requestId} in your account.`);
+  }
+  return view;
+}
+
+async function requireView(deps: Pick<ErasureDeps, 'pool'>, id: string): Promise<ErasureRequestView> {
+  const view = await readView(deps.pool, id);
+  if (view === undefined) throw new VigieError('NOT_FOUND', `No erasure request ${id}.`);
+  return view;
+}
+
+async function readView(pool: Pool, id: string): Promise<ErasureRequestView | undefined> {
+  const { rows } = await pool.query<RequestRow & { steps: StepRow[] }>(
+    `select r.id, r.user_id, r.prospect_id, r.status, r.requested_at, r.due_at, r.completed_at,
+            r.attempts, r.receipt,
+            coalesce((select json_agg(json_build_object(
+                        'store', s.store, 'status', s.status, 'attempts', s.attempts,
+                        'next_attempt_at', s.next_attempt_at, 'last_error', s.last_error,
+                        'completed_at', s.completed_at))
+                        from public.erasure_steps s where s.request_id = r.id), '[]') as steps
+       from public.erasure_requests r where r.id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  if (r === undefined) return undefined;
+  const order = (s: StepRow) => ['postgres', 'upstash', 'n8n', 'suppression', 'verification'].indexOf(s.store);
+  const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+  return {
+    id: r.id,
+    userId: r.user_id,
+    prospectId: r.prospect_id,
+    status: r.status,
+    requestedAt: r.requested_at.toISOString(),
+    dueAt: r.due_at.toISOString(),
+    completedAt: iso(r.completed_at),
+    attempts: r.attempts,
+    steps: [...r.steps].sort((a, b) => order(a) - order(b)).map((s) => ({
+      store: s.store,
+      status: s.status,
+      attempts: s.attempts,
+      nextAttemptAt: s.status === 'pending' ? iso(s.next_attempt_at) : null,
+      lastError: s.last_error,
+      completedAt: iso(s.completed_at),
+    })),
+    receipt: r.receipt,
+  };
+}
+
+/** Pending requests with a due step and no live lease, most urgent first. */
+export async function dueErasureRequests(pool: Pool, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `select r.id from public.erasure_requests r
+      where r.status = 'pending' and (r.locked_until is null or r.locked_until <= $1)
+        and exists (select 1 from public.erasure_steps s
+                     where s.request_id = r.id and s.status = 'pending' and s.next_attempt_at <= $1)
+      order by r.due_at
+      limit $2`,
+    [now, limit],
+  );
+  return rows.map((r) => r.id);
+}

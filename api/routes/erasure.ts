@@ -1,0 +1,178 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Redis } from '@upstash/redis';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type N8nClient, createN8nClient } from '../../adapters/n8n/client.ts';
+import type { Pool } from '../../adapters/postgres/pool.ts';
+import {
+  type ErasureDeps,
+  type ErasureRequestView,
+  assertUuid,
+  getErasureRequest,
+  requestErasure,
+} from '../../adapters/privacy/erasure.ts';
+import { ledgerReportSchema, recordExecution } from '../../adapters/privacy/ledger.ts';
+import { loadReceiptSigner } from '../../adapters/privacy/receipt-key.ts';
+import type { SupabaseJwtVerifier } from '../../adapters/supabase-auth/index.ts';
+import type { Config } from '../../core/config.ts';
+import { VigieError } from '../../core/errors.ts';
+import type { ReceiptSigner } from '../../core/privacy/receipt.ts';
+import { readJson } from '../errors.ts';
+import { type AuthVariables, requireUser } from '../middleware/auth.ts';
+import { type RateLimitRule, rateLimit, rateLimits } from '../middleware/rate-limit.ts';
+
+/** The header the app's n8n workflows send with ledger reports (the same secret as the error hook). */
+export const LEDGER_SECRET_HEADER = 'X-Vigie-Hook-Secret';
+
+/** Erasure wiring a caller may override (tests, benchmarks); production uses the defaults. */
+export interface ErasureOptions {
+  /** Write the `erase` audit row (default true). The audit-overhead benchmark turns it off. */
+  audit?: boolean;
+  receiptSigner?: ReceiptSigner;
+  rateLimit?: RateLimitRule;
+  n8nSearchLimit?: number;
+}
+
+export interface ErasureRouteDeps {
+  config: Config;
+  pool: Pool;
+  redis: Redis;
+  /** Built from N8N_BASE_URL / N8N_API_KEY when absent. */
+  n8n?: N8nClient;
+  verifier?: SupabaseJwtVerifier;
+  now?: () => Date;
+  erasure?: ErasureOptions;
+}
+
+/**
+ * - `DELETE /prospects/{id}`: erase everywhere. 200 `{status: 'completed', receipt}` when every
+ *   store is done, 202 `{status: 'pending', statusUrl}` (and `Location`) when one is down and
+ *   the retry job will finish; again on an erased prospect → the same answer (not an error).
+ * - `GET /erasure-requests/{id}`: the request, its steps and, once completed, the receipt.
+ * - `POST /hooks/n8n/ledger`: the app's workflows report `{executionId, workflowId, userId,
+ *   prospectIds}` (shared secret `N8N_HOOK_SECRET` in `X-Vigie-Hook-Secret`).
+ */
+export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVariables }> {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  const now = deps.now ?? (() => new Date());
+  let base: Promise<Omit<ErasureDeps, 'now'>> | undefined;
+  const erasureDeps = async (): Promise<ErasureDeps> => {
+    base ??= buildDeps(deps);
+    base.catch(() => (base = undefined));
+    return { ...(await base), now: now() };
+  };
+
+  app.delete(
+    '/prospects/:id',
+    requireUser(deps),
+    validId('Prospect id'),
+    rateLimit({ db: deps.pool, now }, deps.erasure?.rateLimit ?? rateLimits.erase),
+    async (c) => {
+      const view = await requestErasure(await erasureDeps(), {
+        userId: c.get('userId'),
+        prospectId: c.req.param('id'),
+      });
+      return respond(c, view);
+    },
+  );
+
+  app.get('/erasure-requests/:id', requireUser(deps), validId('Erasure request id'), async (c) => {
+    const view = await getErasureRequest(deps, {
+      userId: c.get('userId'),
+      requestId: c.req.param('id'),
+    });
+    return c.json(view, 200);
+  });
+
+  app.post('/hooks/n8n/ledger', async (c) => {
+    const secret = deps.config.N8N_HOOK_SECRET;
+    if (secret === undefined) {
+      throw new VigieError(
+        'UNAVAILABLE',
+        'The n8n ledger hook is not configured on this server: set N8N_HOOK_SECRET.',
+      );
+    }
+    if (!sameSecret(c.req.header(LEDGER_SECRET_HEADER), secret)) {
+      throw new VigieError(
+        'UNAUTHENTICATED',
+        `Missing or wrong ${LEDGER_SECRET_HEADER} header: send the N8N_HOOK_SECRET value.`,
+      );
+    }
+    const report = await readJson(c, ledgerReportSchema);
+    const recorded = await recordExecution(deps.pool, report, now());
+    return c.json({ recorded }, 200);
+  });
+
+  return app;
+}
+
+function respond(c: Context, view: ErasureRequestView): Response {
+  if (view.status === 'completed') {
+    return c.json({ status: view.status, requestId: view.id, receipt: view.receipt }, 200);
+  }
+  const statusUrl = `/erasure-requests/${view.id}`;
+  c.header('Location', statusUrl);
+  return c.json(
+    { status: view.status, requestId: view.id, statusUrl, dueAt: view.dueAt, steps: view.steps },
+    202,
+  );
+}
+
+function validId(what: string): MiddlewareHandler {
+  return async (c, next) => {
+    assertUuid(c.req.param('id') ?? '', what);
+    await next();
+  };
+}
+
+async function buildDeps(deps: ErasureRouteDeps): Promise<Omit<ErasureDeps, 'now'>> {
+  const missing = [
+    deps.config.SUPPRESSION_HMAC_KEY === undefined ? 'SUPPRESSION_HMAC_KEY' : undefined,
+    deps.n8n === undefined && deps.config.N8N_BASE_URL === undefined ? 'N8N_BASE_URL' : undefined,
+    deps.n8n === undefined && deps.config.N8N_API_KEY === undefined ? 'N8N_API_KEY' : undefined,
+  ].filter((name) => name !== undefined);
+  if (missing.length > 0) {
+    // An operator problem, not the caller's: 503 naming the settings.
+    throw new VigieError(
+      'UNAVAILABLE',
+      `Erasure is not configured on this server: set ${missing.join(', ')}.`,
+    );
+  }
+  const n8n =
+    deps.n8n ??
+    createN8nClient({
+      baseUrl: deps.config.N8N_BASE_URL as string,
+      apiKey: deps.config.N8N_API_KEY as string,
+      // A DELETE answers 202 rather than wait long on a slow n8n; the retry job finishes.
+      timeoutMs: 5_000,
+    });
+  let receiptSigner = deps.erasure?.receiptSigner;
+  if (receiptSigner === undefined) {
+    try {
+      receiptSigner = await loadReceiptSigner(deps.config);
+    } catch (error) {
+      throw new VigieError('UNAVAILABLE', (error as Error).message, { cause: error });
+    }
+  }
+  return {
+    pool: deps.pool,
+    redis: deps.redis,
+    n8n,
+    keys: { suppressionHmacKey: deps.config.SUPPRESSION_HMAC_KEY as string, receiptSigner },
+    residual: {
+      n8nMaxAgeHours: deps.config.N8N_EXECUTIONS_MAX_AGE_HOURS,
+      n8nHardDeleteBufferHours: 1,
+      backupRetentionDays: deps.config.PRIVACY_BACKUP_RETENTION_DAYS,
+    },
+    ...(deps.erasure?.audit === undefined ? {} : { audit: deps.erasure.audit }),
+    ...(deps.erasure?.n8nSearchLimit === undefined
+      ? {}
+      : { n8nSearchLimit: deps.erasure.n8nSearchLimit }),
+  };
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

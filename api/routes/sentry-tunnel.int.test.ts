@@ -1,0 +1,162 @@
+import { Redis } from '@upstash/redis';
+import { Hono } from 'hono';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
+import { parseConfig } from '../../core/config.ts';
+import { type SentryStandIn, startSentryStandIn } from '../../sandbox/sentry/server.ts';
+import { type TestDatabase, createTestDatabase } from '../../testkit/pg.ts';
+import { createApp } from '../app.ts';
+import { type RunningServer, serveApp } from '../server.ts';
+
+/**
+ * The frontend path end to end: the browser bundle served by the app, an error thrown on a page,
+ * the envelope through our tunnel route, scrubbed, at the Sentry stand-in. (It lives in api/
+ * rather than web/ because web tests may not import the api app, by the lint boundaries.)
+ */
+let db: TestDatabase;
+let pool: Pool;
+let sentry: SentryStandIn;
+let server: RunningServer;
+let browser: Browser;
+let app: Hono;
+let unconfigured: Hono;
+
+const DEMO_PAGE = (dsn: string): string => `<!doctype html>
+<html><head><meta charset="utf-8"><title>demo</title>
+<script src="/assets/sentry-browser.js" data-dsn="${dsn}" data-environment="test"></script>
+</head><body><button id="signup">Sign up</button>
+<script>
+  document.getElementById('signup').addEventListener('click', () => {
+    throw new Error('Signup failed for jane.doe@example.com, see https://www.linkedin.com/in/jane-doe');
+  });
+</script></body></html>`;
+
+function envelope(dsn: string | undefined, eventId = 'a'.repeat(32)): string {
+  const header = JSON.stringify({ event_id: eventId, ...(dsn ? { dsn } : {}) });
+  const event = JSON.stringify({ event_id: eventId, message: 'hand-built', level: 'info' });
+  return `${header}\n${JSON.stringify({ type: 'event' })}\n${event}\n`;
+}
+
+function postTunnel(target: Hono, body: string): Promise<Response> {
+  return Promise.resolve(
+    target.request('/monitoring/tunnel', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      body,
+    }),
+  );
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 2 });
+  sentry = await startSentryStandIn({ projectId: '42' });
+  // Unused by these routes; an Upstash client is part of AppDeps (closed port, retries off).
+  const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
+  app = createApp({ config: parseConfig({ SENTRY_DSN: sentry.dsn }), pool, redis });
+  unconfigured = createApp({ config: parseConfig({}), pool, redis });
+  // The demo page is this test's own; the app provides the bundle and the tunnel.
+  const site = new Hono();
+  site.get('/demo', (c) => c.html(DEMO_PAGE(sentry.dsn)));
+  site.route('/', app);
+  server = await serveApp(site, { port: 0 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await Promise.all([sentry?.close(), pool?.end()]);
+  await db?.drop();
+});
+
+describe('POST /monitoring/tunnel', () => {
+  it('forwards an envelope for the configured DSN to the ingest URL derived from it', async () => {
+    const id = 'b'.repeat(32);
+    const res = await postTunnel(app, envelope(sentry.dsn, id));
+    expect(res.status).toBe(200);
+    const stored = await sentry.waitFor((e) => e.payload.event_id === id);
+    expect(stored.projectId).toBe('42');
+  });
+
+  it('accepts another public key of the same project (host and project id are the allow-list)', async () => {
+    const otherKey = sentry.dsn.replace(sentry.publicKey, 'f'.repeat(32));
+    const res = await postTunnel(app, envelope(otherKey));
+    // Forwarded: the stand-in itself refuses the unknown key, proving the request went through.
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a DSN for another host or project with 403, and forwards nothing', async () => {
+    const before = sentry.stats();
+    const otherProject = sentry.dsn.replace(/\/42$/, '/43');
+    const otherHost = sentry.dsn.replace('127.0.0.1', '127.0.0.2');
+    for (const dsn of [otherProject, otherHost]) {
+      const res = await postTunnel(app, envelope(dsn));
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    expect(sentry.stats()).toEqual(before);
+  });
+
+  it('refuses malformed envelopes with 400 saying why', async () => {
+    const noDsn = await postTunnel(app, envelope(undefined));
+    expect(noDsn.status).toBe(400);
+    expect((await noDsn.json()).message).toContain('"dsn"');
+    const garbage = await postTunnel(app, 'not json\n{}');
+    expect(garbage.status).toBe(400);
+    const badDsn = await postTunnel(app, envelope('not a dsn'));
+    expect(badDsn.status).toBe(400);
+  });
+
+  it('answers 503 naming the setting when no DSN is configured', async () => {
+    const res = await postTunnel(unconfigured, envelope(sentry.dsn));
+    expect(res.status).toBe(503);
+    expect((await res.json()).message).toContain('SENTRY_DSN');
+  });
+});
+
+describe('browser → tunnel → Sentry (headless Chromium)', () => {
+  it('serves the browser bundle', async () => {
+    const res = await fetch(`${server.url}/assets/sentry-browser.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('javascript');
+    expect(await res.text()).toContain('VigieSentry');
+  });
+
+  it('delivers an error thrown on the page through the tunnel, scrubbed', async () => {
+    const page = await browser.newPage();
+    const posted: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posted.push(new URL(request.url()).href);
+    });
+    await page.goto(`${server.url}/demo`);
+    await page.click('#signup');
+
+    const event = await sentry.waitFor((e) =>
+      String(e.payload.exception?.values?.[0]?.value ?? '').startsWith('Signup failed'),
+    );
+    expect(event.payload.exception?.values?.[0]?.value).toBe(
+      'Signup failed for [email], see [linkedin-url]',
+    );
+    const text = JSON.stringify(event.payload);
+    expect(text).not.toContain('jane.doe@example.com');
+    expect(text).not.toContain('linkedin.com/in');
+    expect(event.payload.environment).toBe('test');
+    // Through our tunnel, never straight to the ingest host.
+    expect(posted).toContain(`${server.url}/monitoring/tunnel`);
+    expect(posted.some((url) => url.startsWith(sentry.url))).toBe(false);
+    await page.close();
+  });
+});

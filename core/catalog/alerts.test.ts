@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { alerts } from './alerts.ts';
+import { collectors } from './collectors.ts';
+
+const runbookDir = fileURLToPath(new URL('../../runbooks/', import.meta.url));
+const runbooks = readdirSync(runbookDir)
+  .filter((f) => f.endsWith('.md') && f !== 'README.md')
+  .map((f) => f.slice(0, -3));
+const routeFor = { critical: 'slack+email', warning: 'slack', info: 'none' } as const;
+
+describe('alert catalog', () => {
+  it('has unique kebab-case ids', () => {
+    const ids = alerts.map((a) => a.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+
+  it('routes by severity: critical pages by Slack and email, warning Slack, info nowhere', () => {
+    for (const a of alerts) expect(a.route, a.id).toBe(routeFor[a.severity]);
+  });
+
+  it('keeps summaries static (no placeholders)', () => {
+    for (const a of alerts) expect(a.summary, a.id).not.toMatch(/[{}]/);
+  });
+
+  it('every alert names an existing runbook', () => {
+    for (const a of alerts) expect(runbooks, a.id).toContain(a.runbook);
+  });
+
+  it('every runbook answers at least one alert and has the four sections', () => {
+    // Drill write-ups and other non-alert docs live in runbooks/drills/, not at the top level.
+    for (const slug of runbooks) {
+      expect(
+        alerts.some((a) => a.runbook === slug),
+        `${slug}.md answers no alert`,
+      ).toBe(true);
+      const text = readFileSync(`${runbookDir}${slug}.md`, 'utf8');
+      const sections = [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1]?.trim());
+      expect(sections, slug).toEqual(
+        expect.arrayContaining(['Problem', 'Diagnosis', 'Resolution', 'Prevention']),
+      );
+    }
+  });
+
+  it('every alert a collector declares exists in the catalog', () => {
+    const ids = new Set<string>(alerts.map((a) => a.id));
+    for (const c of collectors) for (const id of c.alerts) expect(ids, `${c.name}: ${id}`).toContain(id);
+  });
+});
