@@ -33,7 +33,9 @@ beforeAll(async () => {
   app = createApp({ config, pool, redis, telemetry });
   // A route that fails the way real code does: an unexpected error whose message leaks PII.
   app.get('/test/boom/:id', (c) => {
-    throw new Error(`lookup failed for jane.doe@example.com (+33 6 12 34 56 78), id ${c.req.param('id')}`);
+    throw new Error(
+      `lookup failed for jane.doe@example.com (+33 6 12 34 56 78), id ${c.req.param('id')}`,
+    );
   });
 });
 
@@ -84,7 +86,9 @@ describe('HTTP app telemetry', () => {
     const exception = span.events.find((e) => e.name === 'exception');
     expect(exception?.attributes['exception.message']).toContain('[email]');
 
-    const event = await sentry.waitFor((e) => e.payload.tags?.['vigie.request_id'] === 'req-boom-1');
+    const event = await sentry.waitFor(
+      (e) => e.payload.tags?.['vigie.request_id'] === 'req-boom-1',
+    );
     expect(event.payload.contexts?.trace?.trace_id).toBe(span.traceId);
     expect(event.payload.tags?.['http.route']).toBe('/test/boom/:id');
     const text = JSON.stringify(event.payload);

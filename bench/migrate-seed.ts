@@ -19,9 +19,16 @@ export async function benchMigrateSeed(): Promise<Record<string, number | string
     await migrate(pool);
     const rerunMs = performance.now() - t;
 
-    const result = await seed(pool, { customers: 50, prospectsPerCustomer: 2000, seed: 42, now: new Date() });
+    const result = await seed(pool, {
+      customers: 50,
+      prospectsPerCustomer: 2000,
+      seed: 42,
+      now: new Date(),
+    });
     const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
-    const version = await pool.query<{ v: string }>(`select current_setting('server_version') as v`);
+    const version = await pool.query<{ v: string }>(
+      `select current_setting('server_version') as v`,
+    );
     return {
       postgres: version.rows[0]?.v ?? '?',
       'migrations applied': migrated.applied.length,

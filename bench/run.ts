@@ -6,6 +6,7 @@
 type Bench = () => Promise<Record<string, number | string>>;
 
 const benches: Record<string, () => Promise<Bench>> = {
+  alerts: async () => (await import('./alerts.ts')).benchAlerts,
   'migrate-seed': async () => (await import('./migrate-seed.ts')).benchMigrateSeed,
   startup: async () => (await import('./startup.ts')).benchStartup,
 };
@@ -13,7 +14,9 @@ const benches: Record<string, () => Promise<Bench>> = {
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in benches));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown bench: ${unknown.join(', ')} (known: ${Object.keys(benches).join(', ')})\n`);
+  process.stderr.write(
+    `unknown bench: ${unknown.join(', ')} (known: ${Object.keys(benches).join(', ')})\n`,
+  );
   process.exit(1);
 }
 

@@ -12,6 +12,12 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(1);
 }
 
+// `npx vigie alerts list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('vigie')
   .description('Production readiness for a one-person SaaS: monitoring, GDPR, drills, reports.')
   .showHelpAfterError();

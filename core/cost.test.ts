@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   budgetLevel,
+  evaluatePlanService,
   evaluateServiceCost,
   monthElapsedFraction,
   parseCentsAmount,
@@ -71,5 +72,41 @@ describe('budget levels', () => {
   it('prices Supabase from the plan and the disk over 8 GB', () => {
     expect(supabaseMonthlyUsd(25, 1024 ** 3)).toBe(25);
     expect(supabaseMonthlyUsd(25, 10 * 1024 ** 3)).toBeCloseTo(25.25, 10);
+  });
+});
+
+describe('plan-priced services', () => {
+  const now = new Date('2026-11-15T23:00:00Z');
+  it('warn on the quota projection, not on the plan price', () => {
+    const ok = evaluatePlanService({
+      service: 'phantombuster',
+      planUsd: 69,
+      usedRatio: 0.2,
+      projectedRatio: 0.4,
+      now,
+      timeZone: PARIS,
+      basis: 'x',
+    });
+    expect(ok).toMatchObject({ level: 'ok', projectedUsd: 69, monthToDateUsd: 34.5 });
+    const warn = evaluatePlanService({
+      service: 'phantombuster',
+      planUsd: 69,
+      usedRatio: 0.45,
+      projectedRatio: 0.9,
+      now,
+      timeZone: PARIS,
+      basis: 'x',
+    });
+    expect(warn.level).toBe('warning');
+    const over = evaluatePlanService({
+      service: 'phantombuster',
+      planUsd: 69,
+      usedRatio: 1,
+      projectedRatio: 2,
+      now,
+      timeZone: PARIS,
+      basis: 'x',
+    });
+    expect(over).toMatchObject({ level: 'critical', projectedUsd: 138 });
   });
 });

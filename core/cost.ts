@@ -97,3 +97,40 @@ export function supabaseMonthlyUsd(planUsd: number, databaseBytes: number): numb
 export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+/**
+ * Plan-priced services (PhantomBuster, Supabase) cost their plan price whatever happens; what
+ * can go wrong is the quota behind it. Warning when usage is projected to reach 80% of the
+ * quota, critical once it is used up (more spend or a stop follows). `projectedUsd` adds the
+ * overage cost when the projection passes the quota.
+ */
+export function evaluatePlanService(input: {
+  service: CostService;
+  planUsd: number;
+  usedRatio: number;
+  projectedRatio: number;
+  now: Date;
+  timeZone: string;
+  basis: string;
+  /** USD per 100% of quota beyond the plan; defaults to the plan price (buy another plan). */
+  overageUsdPerQuota?: number;
+}): ServiceCost & { quotaUsedRatio: number; quotaProjectedRatio: number } {
+  const overage =
+    Math.max(0, input.projectedRatio - 1) * (input.overageUsdPerQuota ?? input.planUsd);
+  const level: BudgetLevel =
+    input.usedRatio >= ACTUAL_CRITICAL_RATIO
+      ? 'critical'
+      : input.projectedRatio >= PROJECTED_WARNING_RATIO
+        ? 'warning'
+        : 'ok';
+  return {
+    service: input.service,
+    monthToDateUsd: round2(input.planUsd * monthElapsedFraction(input.now, input.timeZone)),
+    projectedUsd: round2(input.planUsd + overage),
+    budgetUsd: input.planUsd,
+    level,
+    basis: input.basis,
+    quotaUsedRatio: input.usedRatio,
+    quotaProjectedRatio: input.projectedRatio,
+  };
+}

@@ -14,8 +14,7 @@ export const FILTERED = '[Filtered]';
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 // Percent-encoded emails (query strings, URLs in stack traces): `jane%40example.com`.
 const EMAIL_ENCODED = /[A-Za-z0-9._%+-]+%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/gi;
-const LINKEDIN =
-  /(?:https?:\/\/)?(?:[\w-]+\.)*(?:linkedin\.com|lnkd\.in)(?:\/[^\s"'<>)\]}]*)?/gi;
+const LINKEDIN = /(?:https?:\/\/)?(?:[\w-]+\.)*(?:linkedin\.com|lnkd\.in)(?:\/[^\s"'<>)\]}]*)?/gi;
 /**
  * Phone numbers: international (`+33 6 12 34 56 78`, `+1 (415) 555-0100`), French national
  * (`06 12 34 56 78`, `06.12.34.56.78`) and North-American (`(415) 555-0100`, `415-555-0100`).
@@ -214,7 +213,8 @@ export function scrubEvent<E extends object>(input: E): E {
     if (typeof event.logentry.message === 'string') {
       event.logentry.message = scrubText(event.logentry.message);
     }
-    if (event.logentry.params) event.logentry.params = scrubValue(event.logentry.params) as unknown[];
+    if (event.logentry.params)
+      event.logentry.params = scrubValue(event.logentry.params) as unknown[];
   }
   if (typeof event.transaction === 'string') event.transaction = scrubText(event.transaction);
   for (const exception of event.exception?.values ?? []) {

@@ -28,7 +28,13 @@ beforeAll(async () => {
   // Realistic volume: 20 customers × 1,000 prospects (~55k email events), then fresh statistics.
   await seed(pool, { customers: 20, prospectsPerCustomer: 1000, seed: 7, now: NOW });
   await pool.query('analyze');
-  const pick = await pool.query<{ user_id: string; campaign_id: string; prospect_id: string; linkedin_url: string; message_id: string }>(
+  const pick = await pool.query<{
+    user_id: string;
+    campaign_id: string;
+    prospect_id: string;
+    linkedin_url: string;
+    message_id: string;
+  }>(
     `select e.user_id, e.campaign_id, e.prospect_id, p.linkedin_url, e.message_id
      from public.email_events e join public.prospects p on p.id = e.prospect_id
      order by e.id limit 1`,
@@ -64,10 +70,19 @@ describe('hot queries use their indexes on seeded volume', () => {
     if (!plan) throw new Error('no plan');
     const nodes = walk(plan);
     const onTable = nodes.filter((n) => n['Relation Name'] === query.table);
-    const summary = nodes.map((n) => `${n['Node Type']}${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`);
+    const summary = nodes.map(
+      (n) =>
+        `${n['Node Type']}${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`,
+    );
     expect(onTable.length, summary.join(' / ')).toBeGreaterThan(0);
-    expect(onTable.filter((n) => n['Node Type'] === 'Seq Scan'), summary.join(' / ')).toEqual([]);
-    expect(nodes.map((n) => n['Index Name']), summary.join(' / ')).toContain(query.index);
+    expect(
+      onTable.filter((n) => n['Node Type'] === 'Seq Scan'),
+      summary.join(' / '),
+    ).toEqual([]);
+    expect(
+      nodes.map((n) => n['Index Name']),
+      summary.join(' / '),
+    ).toContain(query.index);
     // The query must also run and return rows of the expected shape.
     await pool.query(query.sql, query.params(ctx));
   });

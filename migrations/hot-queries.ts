@@ -76,7 +76,8 @@ limit 500`,
   },
   {
     id: 'art14-notice-due',
-    purpose: 'GDPR Art. 14: prospects held under legitimate interest not yet informed, oldest first.',
+    purpose:
+      'GDPR Art. 14: prospects held under legitimate interest not yet informed, oldest first.',
     table: 'prospects',
     index: 'prospects_art14_due_idx',
     sql: `select id, user_id, created_at
@@ -90,7 +91,8 @@ limit 500`,
   },
   {
     id: 'campaign-members-by-status',
-    purpose: "A campaign's members in one status, least recently contacted first (the sender's next batch).",
+    purpose:
+      "A campaign's members in one status, least recently contacted first (the sender's next batch).",
     table: 'campaign_prospects',
     index: 'campaign_prospects_campaign_status_idx',
     sql: `select prospect_id, step, last_sent_at
@@ -122,7 +124,8 @@ where user_id = $1 and type = $2 and occurred_at >= $3 and occurred_at < $4`,
   },
   {
     id: 'domain-health-24h',
-    purpose: 'Deliverability monitor: sent, bounce and complaint counts per sending domain, last 24 h.',
+    purpose:
+      'Deliverability monitor: sent, bounce and complaint counts per sending domain, last 24 h.',
     table: 'email_events',
     index: 'email_events_domain_occurred_idx',
     sql: `select d.id, s.sent, s.bounces, s.complaints

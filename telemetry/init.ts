@@ -1,11 +1,4 @@
-import {
-  type Meter,
-  type Tracer,
-  context,
-  metrics,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
+import { type Meter, type Tracer, context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,

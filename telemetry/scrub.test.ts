@@ -124,7 +124,17 @@ describe('Sentry hooks', () => {
 
     const out = sentryBeforeSend(event);
     const text = JSON.stringify(out);
-    for (const leak of [EMAIL, 'linkedin.com', '12 34 56 78', 'Jane', 'Doe', '203.0.113.9', 'Bearer', 'sid=1', 'jdoe']) {
+    for (const leak of [
+      EMAIL,
+      'linkedin.com',
+      '12 34 56 78',
+      'Jane',
+      'Doe',
+      '203.0.113.9',
+      'Bearer',
+      'sid=1',
+      'jdoe',
+    ]) {
       expect(text).not.toContain(leak);
     }
     expect(out.user).toEqual({ id: 'u_1' });
@@ -133,8 +143,15 @@ describe('Sentry hooks', () => {
       url: 'https://app.example/api?email=[email]',
       headers: { 'user-agent': 'UA' },
     });
-    expect(out.extra).toEqual({ full_name: FILTERED, prospectId: 'p_1', details: { text: FILTERED } });
-    expect(out.contexts).toEqual({ os: { name: 'Linux' }, prospect: { name: FILTERED, id: 'p_1' } });
+    expect(out.extra).toEqual({
+      full_name: FILTERED,
+      prospectId: 'p_1',
+      details: { text: FILTERED },
+    });
+    expect(out.contexts).toEqual({
+      os: { name: 'Linux' },
+      prospect: { name: FILTERED, id: 'p_1' },
+    });
     expect(out.exception?.values?.[0]?.value).toBe('No prospect [email] at [linkedin-url]');
     expect(out.tags).toEqual({ 'vigie.request_id': 'r1', email: FILTERED });
   });
@@ -197,7 +214,11 @@ describe('ScrubbingSpanExporter', () => {
     expect(exported?.status.message).toBe('failed for [email]');
     // The exported copy still answers spanContext() like the SDK span.
     expect(exported?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
-    const text = JSON.stringify({ ...exported, attributes: exported?.attributes, events: exported?.events });
+    const text = JSON.stringify({
+      ...exported,
+      attributes: exported?.attributes,
+      events: exported?.events,
+    });
     expect(text).not.toContain(EMAIL);
     await provider.shutdown();
   });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import nodemailer from 'nodemailer';
 import type pg from 'pg';
 import { createPool, withTransaction } from '../postgres/pool.ts';
 import { migrate } from '../postgres/migrate.ts';
@@ -7,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/server.ts';
 import { startSmtpStandIn, type SmtpStandIn } from '../../sandbox/smtp/server.ts';
 import { raise, resolve } from './outbox.ts';
+import { createSmtpTransport } from './email.ts';
 import { createDispatcher, PROBE_TEXT, type DispatcherOptions } from './dispatcher.ts';
 
 // Real Postgres (own database), real HTTP to the Slack stand-in through @slack/webhook, real
@@ -23,7 +23,7 @@ let db: TestDatabase;
 let pool: pg.Pool;
 let slack: SlackStandIn;
 let smtp: SmtpStandIn;
-let mailer: nodemailer.Transporter;
+let mailer: ReturnType<typeof createSmtpTransport>;
 let webhookSeq = 0;
 let webhook = '';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await migrate(pool);
   slack = await startSlackStandIn({ now: () => clock.t });
   smtp = await startSmtpStandIn();
-  mailer = nodemailer.createTransport(smtp.url);
+  mailer = createSmtpTransport(smtp.url);
 });
 
 afterAll(async () => {
@@ -117,9 +117,7 @@ describe('alert outbox and Slack dispatcher', () => {
       clock.t += 5_000;
     }
     expect(deliveredWorkflows()).toEqual(raised);
-    const { rows } = await pool.query(
-      `select state, occurrences from alert_outbox order by id`,
-    );
+    const { rows } = await pool.query(`select state, occurrences from alert_outbox order by id`);
     expect(rows.every((r) => r.state === 'sent')).toBe(true);
     expect(rows[0]).toMatchObject({ occurrences: 2 });
     // Pacing held even while draining the backlog: no 429 from the stand-in.
@@ -140,9 +138,9 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(attempts[0]).toMatchObject({ status: 429, retryAfter: 7 });
     const accepted = attempts.filter((a) => a.status === 200);
     expect(accepted).toHaveLength(5);
-    expect((accepted[0] as { at: number }).at - (attempts[0] as { at: number }).at).toBeGreaterThanOrEqual(
-      7_000,
-    );
+    expect(
+      (accepted[0] as { at: number }).at - (attempts[0] as { at: number }).at,
+    ).toBeGreaterThanOrEqual(7_000);
     // Only the forced 429: the dispatcher's own pacing never tripped the 1 msg/s limit.
     expect(attempts.filter((a) => a.status === 429)).toHaveLength(1);
     expect(spacingOk()).toBe(true);
@@ -167,7 +165,9 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(first).toBeLessThan(1_000);
     expect(texts[1]).toContain('Still firing');
     expect(texts[1]).toContain('(1000 occurrences)');
-    const { rows } = await pool.query(`select occurrences, notified_occurrences, state from alert_outbox`);
+    const { rows } = await pool.query(
+      `select occurrences, notified_occurrences, state from alert_outbox`,
+    );
     expect(rows).toEqual([{ occurrences: 1_000, notified_occurrences: 1_000, state: 'sent' }]);
   });
 
@@ -178,8 +178,16 @@ describe('alert outbox and Slack dispatcher', () => {
     await d.tick();
     await raise(pool, failureRate('wf-2'));
     clock.t += 200;
-    await resolve(pool, { alertId: 'n8n-failure-rate-high', labels: { workflowId: 'wf-2' }, at: now() });
-    await resolve(pool, { alertId: 'n8n-failure-rate-high', labels: { workflowId: 'wf-1' }, at: now() });
+    await resolve(pool, {
+      alertId: 'n8n-failure-rate-high',
+      labels: { workflowId: 'wf-2' },
+      at: now(),
+    });
+    await resolve(pool, {
+      alertId: 'n8n-failure-rate-high',
+      labels: { workflowId: 'wf-1' },
+      at: now(),
+    });
     for (let s = 0; s < 5; s += 1) {
       await d.tick();
       clock.t += 1_000;
@@ -205,7 +213,9 @@ describe('alert outbox and Slack dispatcher', () => {
 
     // Only one post reached Slack: once the webhook is known dead, nothing else is attempted.
     expect(slack.attempts.filter((a) => a.webhook === webhook)).toHaveLength(1);
-    const dead = await pool.query(`select outbox_id, code, status, notification from alert_dead_letters`);
+    const dead = await pool.query(
+      `select outbox_id, code, status, notification from alert_dead_letters`,
+    );
     expect(dead.rows).toEqual([
       { outbox_id: 1, code: 'channel_is_archived', status: 410, notification: 'firing' },
     ]);

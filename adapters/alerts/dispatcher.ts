@@ -265,7 +265,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       );
       const due = rows[0];
       if (!due) return { type: 'idle' };
-      if (row.next_send_at.getTime() > t.getTime()) return { type: 'wait', until: row.next_send_at };
+      if (row.next_send_at.getTime() > t.getTime())
+        return { type: 'wait', until: row.next_send_at };
 
       const group = toGroup(due);
       const notification = nextNotification(group, policy);
@@ -315,7 +316,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await onTransient(client, row, outcome);
         return { type: 'sent' };
       }
-      const error = outcome.kind === 'terminal' ? outcome.code : outcome.kind === 'rate-limited' ? 'rate_limited' : outcome.reason;
+      const error =
+        outcome.kind === 'terminal'
+          ? outcome.code
+          : outcome.kind === 'rate-limited'
+            ? 'rate_limited'
+            : outcome.reason;
       if (outcome.kind === 'terminal') {
         await client.query(
           `update alert_outbox set state = 'dead', next_attempt_at = null,
@@ -375,7 +381,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       });
       let outcome: 'sent' | 'failed';
       try {
-        await transport.sendMail({ from: options.emailFrom ?? 'vigie@localhost.test', to, ...mail });
+        await transport.sendMail({
+          from: options.emailFrom ?? 'vigie@localhost.test',
+          to,
+          ...mail,
+        });
         await client.query(
           `update alert_outbox set email_state = 'sent', emailed_at = $2, email_attempts = email_attempts + 1
             where id = $1`,
@@ -425,7 +435,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await onTerminal(
           client,
           outcome,
-          { outboxId: null, alertId: 'alert-probe-failed', dedupKey: `probe/${channel}`, notification: 'probe' },
+          {
+            outboxId: null,
+            alertId: 'alert-probe-failed',
+            dedupKey: `probe/${channel}`,
+            notification: 'probe',
+          },
           { text: PROBE_TEXT },
         );
         await client.query(

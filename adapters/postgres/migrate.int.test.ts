@@ -85,7 +85,10 @@ describe('migrate', () => {
       await appendFile(join(dir, first), '\n-- edited\n');
       const status = await migrationStatus(pool, { dir });
       expect(status[0]).toMatchObject({ file: first, state: 'changed' });
-      expect(status.at(-1)).toMatchObject({ file: '29991231000000_add_later_thing.sql', state: 'pending' });
+      expect(status.at(-1)).toMatchObject({
+        file: '29991231000000_add_later_thing.sql',
+        state: 'pending',
+      });
       expect(status.filter((e) => e.state === 'applied')).toHaveLength(fileCount - 1);
     } finally {
       await rm(dir, { recursive: true });
@@ -98,7 +101,10 @@ describe('migrate', () => {
       const files = (await readdir(dir)).sort();
       const changed = files[1] ?? '';
       await appendFile(join(dir, changed), '\ncreate table public.sneaky (id int);\n');
-      await writeFile(join(dir, '29991231000000_create_pending_thing.sql'), 'create table public.pending_thing (id int);\n');
+      await writeFile(
+        join(dir, '29991231000000_create_pending_thing.sql'),
+        'create table public.pending_thing (id int);\n',
+      );
       const error = await migrate(pool, { dir }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'MIGRATION_CHANGED' });
       expect((error as Error).message).toContain(changed);
@@ -114,7 +120,10 @@ describe('migrate', () => {
     const dir = await copyMigrations();
     try {
       await writeFile(join(dir, '2026_add-thing.sql'), 'create table public.bad_name (id int);\n');
-      await writeFile(join(dir, '29991231000000_ok_thing.sql'), 'create table public.ok_thing (id int);\n');
+      await writeFile(
+        join(dir, '29991231000000_ok_thing.sql'),
+        'create table public.ok_thing (id int);\n',
+      );
       await expect(migrate(pool, { dir })).rejects.toThrow(/2026_add-thing\.sql.*yyyymmddhhmmss/);
       const created = await pool.query(`select to_regclass('public.ok_thing') as t`);
       expect(created.rows[0].t).toBeNull();
@@ -131,7 +140,9 @@ describe('migrate', () => {
         '-- fails on its second statement\ncreate table public.half_thing (id int);\nselect * from public.no_such_table;\n',
       );
       const error = await migrate(pool, { dir }).catch((e: unknown) => e);
-      expect((error as Error).message).toMatch(/29991231000000_create_half_thing\.sql failed at line 3/);
+      expect((error as Error).message).toMatch(
+        /29991231000000_create_half_thing\.sql failed at line 3/,
+      );
       const created = await pool.query(`select to_regclass('public.half_thing') as t`);
       expect(created.rows[0].t).toBeNull();
       const recorded = await pool.query(
@@ -152,7 +163,6 @@ describe('schema', () => {
     );
     const byName = new Map(result.rows.map((r) => [r.relname, r.relrowsecurity]));
     for (const table of APP_TABLES) expect([table, byName.get(table)]).toEqual([table, true]);
-
   });
 
   it('writes owner policies with (select auth.uid())', async () => {
@@ -178,32 +188,69 @@ describe('schema', () => {
        order by column_name`,
     );
     expect(result.rows).toEqual([
-      { column_name: 'art14_notice_sent_at', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
-      { column_name: 'consent_date', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
-      { column_name: 'consent_given', data_type: 'boolean', is_nullable: 'NO', column_default: 'false' },
-      { column_name: 'consent_source', data_type: 'text', is_nullable: 'YES', column_default: null },
-      { column_name: 'lawful_basis', data_type: 'text', is_nullable: 'NO', column_default: "'legitimate_interest'::text" },
+      {
+        column_name: 'art14_notice_sent_at',
+        data_type: 'timestamp with time zone',
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'consent_date',
+        data_type: 'timestamp with time zone',
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'consent_given',
+        data_type: 'boolean',
+        is_nullable: 'NO',
+        column_default: 'false',
+      },
+      {
+        column_name: 'consent_source',
+        data_type: 'text',
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'lawful_basis',
+        data_type: 'text',
+        is_nullable: 'NO',
+        column_default: "'legitimate_interest'::text",
+      },
     ]);
   });
 
   it('refuses an unknown lawful basis and undated consent', async () => {
-    const user = await pool.query<{ id: string }>('insert into auth.users default values returning id');
+    const user = await pool.query<{ id: string }>(
+      'insert into auth.users default values returning id',
+    );
     const userId = user.rows[0]?.id;
     await expect(
-      pool.query(`insert into public.prospects (user_id, lawful_basis) values ($1, 'because')`, [userId]),
+      pool.query(`insert into public.prospects (user_id, lawful_basis) values ($1, 'because')`, [
+        userId,
+      ]),
     ).rejects.toThrow(/prospects_lawful_basis_check/);
     await expect(
-      pool.query(`insert into public.prospects (user_id, consent_given) values ($1, true)`, [userId]),
+      pool.query(`insert into public.prospects (user_id, consent_given) values ($1, true)`, [
+        userId,
+      ]),
     ).rejects.toThrow(/prospects_consent_dated_check/);
   });
 
   it('keeps audit_log append-only: UPDATE, DELETE and TRUNCATE raise', async () => {
-    await pool.query(`insert into public.audit_log (user_id, action) values (gen_random_uuid(), 'prospect.viewed')`);
+    await pool.query(
+      `insert into public.audit_log (user_id, action) values (gen_random_uuid(), 'prospect.viewed')`,
+    );
     await expect(pool.query(`update public.audit_log set action = 'x'`)).rejects.toThrow(
       /audit_log is append-only: UPDATE/,
     );
-    await expect(pool.query('delete from public.audit_log')).rejects.toThrow(/audit_log is append-only: DELETE/);
-    await expect(pool.query('truncate public.audit_log')).rejects.toThrow(/audit_log is append-only: TRUNCATE/);
+    await expect(pool.query('delete from public.audit_log')).rejects.toThrow(
+      /audit_log is append-only: DELETE/,
+    );
+    await expect(pool.query('truncate public.audit_log')).rejects.toThrow(
+      /audit_log is append-only: TRUNCATE/,
+    );
     const rows = await pool.query('select 1 from public.audit_log');
     expect(rows.rowCount).toBe(1);
   });
@@ -214,11 +261,21 @@ describe('schema', () => {
        where table_schema = 'public' and table_name = 'audit_log' order by ordinal_position`,
     );
     const columns = result.rows.map((r) => r.column_name);
-    expect(columns.slice(0, 6)).toEqual(['id', 'user_id', 'action', 'prospect_id', 'occurred_at', 'request_id']);
+    expect(columns.slice(0, 6)).toEqual([
+      'id',
+      'user_id',
+      'action',
+      'prospect_id',
+      'occurred_at',
+      'request_id',
+    ]);
     // Ids, times, codes and hashes only: nothing that could hold a name, an address or a body.
-    const personal = /e?mail|name|linkedin|phone|address|body|note|headline|title|company|payload|data/;
+    const personal =
+      /e?mail|name|linkedin|phone|address|body|note|headline|title|company|payload|data/;
     expect(columns.filter((c) => personal.test(c))).toEqual([]);
-    expect(result.rows.filter((r) => r.data_type === 'jsonb' || r.data_type === 'json')).toEqual([]);
+    expect(result.rows.filter((r) => r.data_type === 'jsonb' || r.data_type === 'json')).toEqual(
+      [],
+    );
   });
 
   it('answers auth.uid() from request.jwt.claims, and RLS shows a user only their rows', async () => {
@@ -237,21 +294,29 @@ describe('schema', () => {
       await client.query('set local role authenticated');
       const uid = await client.query<{ uid: string }>('select auth.uid() as uid');
       const rows = await client.query<{ user_id: string }>('select user_id from public.prospects');
-      return { uid: uid.rows[0]?.uid, owners: [...new Set(rows.rows.map((r) => r.user_id))], n: rows.rowCount };
+      return {
+        uid: uid.rows[0]?.uid,
+        owners: [...new Set(rows.rows.map((r) => r.user_id))],
+        n: rows.rowCount,
+      };
     });
     expect(seen).toEqual({ uid: mine, owners: [mine], n: 2 });
   });
 
   it('answers auth.uid() from the legacy request.jwt.claim.sub setting', async () => {
     const uid = await withTransaction(pool, async (client) => {
-      await client.query(`set local request.jwt.claim.sub = '6f1c1b9e-3a44-4f4e-9d1e-2b7f1d0c9a01'`);
+      await client.query(
+        `set local request.jwt.claim.sub = '6f1c1b9e-3a44-4f4e-9d1e-2b7f1d0c9a01'`,
+      );
       return (await client.query<{ uid: string }>('select auth.uid() as uid')).rows[0]?.uid;
     });
     expect(uid).toBe('6f1c1b9e-3a44-4f4e-9d1e-2b7f1d0c9a01');
   });
 
   it('cascades a prospect deletion to its dependents', async () => {
-    const user = await pool.query<{ id: string }>('insert into auth.users default values returning id');
+    const user = await pool.query<{ id: string }>(
+      'insert into auth.users default values returning id',
+    );
     const userId = user.rows[0]?.id;
     const p = await pool.query<{ id: string }>(
       'insert into public.prospects (user_id) values ($1) returning id',
@@ -262,19 +327,18 @@ describe('schema', () => {
       `insert into public.campaigns (user_id, name) values ($1, 'c') returning id`,
       [userId],
     );
-    await pool.query('insert into public.campaign_prospects (campaign_id, prospect_id, user_id) values ($1, $2, $3)', [
-      c.rows[0]?.id,
-      prospectId,
-      userId,
-    ]);
-    await pool.query(`insert into public.email_events (user_id, prospect_id, type) values ($1, $2, 'sent')`, [
-      userId,
-      prospectId,
-    ]);
-    await pool.query(`insert into public.meetings (user_id, prospect_id, starts_at) values ($1, $2, now())`, [
-      userId,
-      prospectId,
-    ]);
+    await pool.query(
+      'insert into public.campaign_prospects (campaign_id, prospect_id, user_id) values ($1, $2, $3)',
+      [c.rows[0]?.id, prospectId, userId],
+    );
+    await pool.query(
+      `insert into public.email_events (user_id, prospect_id, type) values ($1, $2, 'sent')`,
+      [userId, prospectId],
+    );
+    await pool.query(
+      `insert into public.meetings (user_id, prospect_id, starts_at) values ($1, $2, now())`,
+      [userId, prospectId],
+    );
     await pool.query('delete from public.prospects where id = $1', [prospectId]);
     const left = await pool.query(
       `select (select count(*) from public.campaign_prospects where prospect_id = $1)

@@ -105,7 +105,10 @@ function matches(row: HistoryRow, sql: string): boolean {
   return squash(row.statements.join('')) === squash(sql);
 }
 
-function classify(files: MigrationFile[], history: Map<string, HistoryRow>): MigrationStatusEntry[] {
+function classify(
+  files: MigrationFile[],
+  history: Map<string, HistoryRow>,
+): MigrationStatusEntry[] {
   const entries: MigrationStatusEntry[] = files.map((f) => {
     const row = history.get(f.version);
     const state: MigrationState = !row ? 'pending' : matches(row, f.sql) ? 'applied' : 'changed';

@@ -10,7 +10,12 @@ import { isSeeded, seed } from './seed.ts';
 
 // Redis keys follow the app's fixed layout (`app:…`); a seed number used by no other test
 // file makes every id unique to this file, and afterAll deletes exactly the keys written.
-const OPTIONS = { customers: 3, prospectsPerCustomer: 120, seed: 90_211, now: new Date('2026-11-26T09:00:00Z') };
+const OPTIONS = {
+  customers: 3,
+  prospectsPerCustomer: 120,
+  seed: 90_211,
+  now: new Date('2026-11-26T09:00:00Z'),
+};
 const TABLE_NAMES: Record<string, string> = { auth_users: 'auth.users' };
 
 let db: TestDatabase;
@@ -22,13 +27,19 @@ beforeAll(async () => {
   db = await createTestDatabase();
   pool = createPool(db.url, { max: 2 });
   await migrate(pool);
-  bridge = await startUpstashBridge({ redisUrl: 'redis://127.0.0.1:6379', token: 'seed-test-token' });
+  bridge = await startUpstashBridge({
+    redisUrl: 'redis://127.0.0.1:6379',
+    token: 'seed-test-token',
+  });
 });
 
 afterAll(async () => {
   const redis = createRedis({ url: bridge.url, token: bridge.token });
   const keys = expected.flatMap((c) => [
-    ...c.redis.emailJobs.flatMap((j) => [redisKeys.emailJob(j.jobId), redisKeys.prospectEmailJobs(j.prospectId)]),
+    ...c.redis.emailJobs.flatMap((j) => [
+      redisKeys.emailJob(j.jobId),
+      redisKeys.prospectEmailJobs(j.prospectId),
+    ]),
     ...c.redis.enrichments.map((e) => redisKeys.enrichment(e.prospectId)),
     ...c.redis.dedup.map((d) => redisKeys.linkedinDedup(d.linkedinUrl)),
   ]);
@@ -42,7 +53,9 @@ afterAll(async () => {
 
 describe('seed', () => {
   it('refuses bad options and changes nothing', async () => {
-    await expect(seed(pool, { ...OPTIONS, customers: -2 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(seed(pool, { ...OPTIONS, customers: -2 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect(await isSeeded(pool)).toBe(false);
   });
 
@@ -52,7 +65,9 @@ describe('seed', () => {
     for (const table of SEED_TABLE_ORDER) {
       const n = expected.reduce((sum, c) => sum + c.tables[table].length, 0);
       expect([table, result.rows[table]]).toEqual([table, n]);
-      const inDb = await pool.query<{ n: string }>(`select count(*) as n from ${TABLE_NAMES[table] ?? `public.${table}`}`);
+      const inDb = await pool.query<{ n: string }>(
+        `select count(*) as n from ${TABLE_NAMES[table] ?? `public.${table}`}`,
+      );
       expect([table, Number(inDb.rows[0]?.n)]).toEqual([table, n]);
     }
     expect(result.rows.prospects).toBe(360);
@@ -74,8 +89,15 @@ describe('seed', () => {
 
   it('stores the same rows as generated (deterministic end to end)', async () => {
     const first = expected[0]?.tables.prospects[0];
-    const row = await pool.query('select full_name, status, linkedin_url from public.prospects where id = $1', [first?.id]);
-    expect(row.rows[0]).toEqual({ full_name: first?.full_name, status: first?.status, linkedin_url: first?.linkedin_url });
+    const row = await pool.query(
+      'select full_name, status, linkedin_url from public.prospects where id = $1',
+      [first?.id],
+    );
+    expect(row.rows[0]).toEqual({
+      full_name: first?.full_name,
+      status: first?.status,
+      linkedin_url: first?.linkedin_url,
+    });
   });
 
   it('refuses to seed twice', async () => {

@@ -81,7 +81,12 @@ const specs: Specs = {
       { name: 'refresh_token_encrypted', type: 'text', get: (r) => r.refresh_token_encrypted },
       { name: 'token_expires_at', type: 'timestamptz', get: (r) => r.token_expires_at },
       // unnest cannot carry an array per row: pass it joined.
-      { name: 'scopes', type: 'text', get: (r) => r.scopes.join(' '), expr: `string_to_array(scopes, ' ')` },
+      {
+        name: 'scopes',
+        type: 'text',
+        get: (r) => r.scopes.join(' '),
+        expr: `string_to_array(scopes, ' ')`,
+      },
       { name: 'last_synced_at', type: 'timestamptz', get: (r) => r.last_synced_at },
       { name: 'created_at', type: 'timestamptz', get: (r) => r.created_at },
     ],
@@ -194,7 +199,9 @@ async function insertBatch(client: PoolClient, batch: SeedTables): Promise<void>
 /** Whether the app's tables already hold data (false too when migrations have not run). */
 export async function isSeeded(pool: Queryable): Promise<boolean> {
   // Two queries: a missing table fails at parse time, before any `and` could short-circuit.
-  const table = await pool.query<{ t: string | null }>(`select to_regclass('public.prospects')::text as t`);
+  const table = await pool.query<{ t: string | null }>(
+    `select to_regclass('public.prospects')::text as t`,
+  );
   if (!table.rows[0]?.t) return false;
   const result = await pool.query('select 1 from public.prospects limit 1');
   return (result.rowCount ?? 0) > 0;
@@ -212,9 +219,14 @@ export async function seed(pool: Pool, input: SeedInput): Promise<SeedResult> {
     throw new VigieError('BAD_REQUEST', `Invalid seed options: ${problems.join('; ')}.`);
   }
   // The check reads public.prospects only once migrations ran; before, say so.
-  const migrated = await pool.query<{ t: string | null }>(`select to_regclass('public.prospects')::text as t`);
+  const migrated = await pool.query<{ t: string | null }>(
+    `select to_regclass('public.prospects')::text as t`,
+  );
   if (!migrated.rows[0]?.t) {
-    throw new VigieError('CONFLICT', 'The app schema is missing: run `vigie migrate` before seeding.');
+    throw new VigieError(
+      'CONFLICT',
+      'The app schema is missing: run `vigie migrate` before seeding.',
+    );
   }
   if (await isSeeded(pool)) {
     throw new VigieError(
@@ -232,7 +244,12 @@ export async function seed(pool: Pool, input: SeedInput): Promise<SeedResult> {
     let batch = emptyTables();
     let batchRows = 0;
     let inFlight: Promise<void> = Promise.resolve();
-    for (const customer of generateSeed({ customers, prospectsPerCustomer, seed: seedNumber, now })) {
+    for (const customer of generateSeed({
+      customers,
+      prospectsPerCustomer,
+      seed: seedNumber,
+      now,
+    })) {
       for (const table of SEED_TABLE_ORDER) {
         const list = customer.tables[table] as unknown[];
         for (const row of list) (batch[table] as unknown[]).push(row);

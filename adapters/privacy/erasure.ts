@@ -41,7 +41,7 @@ import {
 } from '../../core/privacy/receipt.ts';
 import { type ErasureSubject, openSubject, sealSubject } from '../../core/privacy/subject-seal.ts';
 import { N8nApiError, type N8nClient } from '../n8n/client.ts';
-import { type Pool, withTransaction } from '../postgres/pool.ts';
+import { type Pool, type Queryable, withTransaction } from '../postgres/pool.ts';
 import {
   PartialStepError,
   type Target,
@@ -521,12 +521,17 @@ async function readView(pool: Pool, id: string): Promise<ErasureRequestView | un
 }
 
 /** Pending requests with a due step and no live lease, most urgent first. */
-export async function dueErasureRequests(pool: Pool, now: Date, limit: number): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(
+export async function dueErasureRequests(db: Queryable, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
     `select r.id from public.erasure_requests r
       where r.status = 'pending' and (r.locked_until is null or r.locked_until <= $1)
         and exists (select 1 from public.erasure_steps s
-                     where s.request_id = r.id and s.status = 'pending' and s.next_attempt_at <= $1)
+                     where s.request_id = r.id and s.status = 'pending' and s.next_attempt_at <= $1
+                       -- the verification waits for every store step
+                       and (s.store <> 'verification'
+                            or not exists (select 1 from public.erasure_steps o
+                                            where o.request_id = r.id and o.store <> 'verification'
+                                              and o.status <> 'completed')))
       order by r.due_at
       limit $2`,
     [now, limit],

@@ -26,7 +26,8 @@ function errorTriggerPayload(overrides: Record<string, unknown> = {}) {
       url: 'http://127.0.0.1:5678/workflow/wf_enrich/executions/231',
       retryOf: '34',
       error: {
-        message: 'Claude refused: prospect jane.doe@example.com, profile https://linkedin.com/in/jane-doe',
+        message:
+          'Claude refused: prospect jane.doe@example.com, profile https://linkedin.com/in/jane-doe',
         stack: 'NodeOperationError: Claude refused: jane.doe@example.com\n    at Enrich.execute',
       },
       lastNodeExecuted: 'Enrich with Claude',
@@ -37,7 +38,11 @@ function errorTriggerPayload(overrides: Record<string, unknown> = {}) {
   };
 }
 
-function post(target: Hono, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+function post(
+  target: Hono,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return Promise.resolve(
     target.request('/hooks/n8n/error', {
       method: 'POST',
@@ -86,7 +91,9 @@ describe('POST /hooks/n8n/error', () => {
     expect((await res.json()).message).toContain('N8N_HOOK_SECRET');
     // A server-side misconfiguration is a 5xx, so it reaches Sentry for the operator.
     await telemetry.flush();
-    const event = await sentry.waitFor((e) => e.payload.tags?.['http.route'] === '/hooks/n8n/error');
+    const event = await sentry.waitFor(
+      (e) => e.payload.tags?.['http.route'] === '/hooks/n8n/error',
+    );
     expect(event.payload.exception?.values?.[0]?.type).toBe('VigieError');
   });
 
@@ -126,20 +133,23 @@ describe('POST /hooks/n8n/error', () => {
       'n8n.execution_mode': 'trigger',
     });
     expect(event.payload.level).toBe('error');
-    expect(String(event.payload.message)).toContain('n8n workflow wf_enrich failed: Claude refused');
+    expect(String(event.payload.message)).toContain(
+      'n8n workflow wf_enrich failed: Claude refused',
+    );
     const text = JSON.stringify(event.payload);
     expect(text).not.toContain('jane.doe@example.com');
     expect(text).not.toContain('linkedin.com/in');
     expect(text).toContain('[email]');
 
     const point = await otlp.waitForMetric(
-      (p) => p.name === 'vigie.n8n.workflow_errors' && p.attributes['n8n.workflow_id'] === 'wf_enrich',
+      (p) =>
+        p.name === 'vigie.n8n.workflow_errors' && p.attributes['n8n.workflow_id'] === 'wf_enrich',
     );
     expect(point.kind).toBe('sum');
     expect(point.value).toBe(1);
   });
 
-  it("accepts the trigger-node shape (no execution) that n8n sends when the trigger failed", async () => {
+  it('accepts the trigger-node shape (no execution) that n8n sends when the trigger failed', async () => {
     const res = await post(
       app,
       {
@@ -152,6 +162,9 @@ describe('POST /hooks/n8n/error', () => {
     const { eventId } = (await res.json()) as { eventId: string };
     await telemetry.flush();
     const event = await sentry.waitFor((e) => e.payload.event_id === eventId);
-    expect(event.payload.tags).toMatchObject({ 'n8n.workflow_id': 'wf_scrape', 'n8n.execution_id': 'none' });
+    expect(event.payload.tags).toMatchObject({
+      'n8n.workflow_id': 'wf_scrape',
+      'n8n.execution_id': 'none',
+    });
   });
 });

@@ -99,16 +99,19 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
     };
     trace.getActiveSpan()?.setAttributes(tags);
     const message = scrubText(failure?.error.message ?? 'unknown error');
-    const eventId = telemetry.captureMessage(`n8n workflow ${payload.workflow.id} failed: ${message}`, {
-      level: 'error',
-      tags,
-      // One issue per workflow and failing node, not one per execution.
-      fingerprint: ['n8n-workflow-error', payload.workflow.id, lastNode ?? 'trigger'],
-      extra: {
-        stack: failure?.error.stack ? scrubText(failure.error.stack) : undefined,
-        retryOf: payload.execution?.retryOf ?? undefined,
+    const eventId = telemetry.captureMessage(
+      `n8n workflow ${payload.workflow.id} failed: ${message}`,
+      {
+        level: 'error',
+        tags,
+        // One issue per workflow and failing node, not one per execution.
+        fingerprint: ['n8n-workflow-error', payload.workflow.id, lastNode ?? 'trigger'],
+        extra: {
+          stack: failure?.error.stack ? scrubText(failure.error.stack) : undefined,
+          retryOf: payload.execution?.retryOf ?? undefined,
+        },
       },
-    });
+    );
 
     let counter = counters.get(telemetry);
     if (!counter) {
@@ -117,7 +120,10 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
       });
       counters.set(telemetry, counter);
     }
-    counter.add(1, { [ATTR_N8N_WORKFLOW_ID]: payload.workflow.id, [ATTR_N8N_EXECUTION_MODE]: mode });
+    counter.add(1, {
+      [ATTR_N8N_WORKFLOW_ID]: payload.workflow.id,
+      [ATTR_N8N_EXECUTION_MODE]: mode,
+    });
 
     return c.json({ accepted: true, eventId: eventId ?? null }, 202);
   });

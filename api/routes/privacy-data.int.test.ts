@@ -136,7 +136,12 @@ describe('GET /users/me/data', () => {
     // Consent fields are part of each prospect.
     const first = (doc.prospects as Array<Record<string, unknown>>)[0]!;
     expect(Object.keys(first)).toEqual(
-      expect.arrayContaining(['consent_given', 'consent_date', 'lawful_basis', 'art14_notice_sent_at']),
+      expect.arrayContaining([
+        'consent_given',
+        'consent_date',
+        'lawful_basis',
+        'art14_notice_sent_at',
+      ]),
     );
     // Not one id of the other customer appears anywhere in the document.
     const bobIds = await pool.query<{ id: string }>(
@@ -161,16 +166,20 @@ describe('GET /users/me/data', () => {
   it('rate-limits per user: 429 with Retry-After, other users unaffected, window resets', async () => {
     let clock = new Date('2026-11-26T12:00:10Z');
     const limited = createApp({
-      config: parseConfig({ SUPABASE_JWKS_URL: auth.jwksUrl, SUPABASE_JWT_ISSUER: auth.issuer }),
+      config: parseConfig({}),
       pool,
       redis: new Redis({ url: 'http://127.0.0.1:1', token: 'unused' }),
     });
     // Same app wiring, with an injected clock (the default app uses the wall clock).
-    limited.route('/t', exportRoutes({ config: parseConfig({ SUPABASE_JWKS_URL: auth.jwksUrl, SUPABASE_JWT_ISSUER: auth.issuer }), pool, now: () => clock }));
+    const config = parseConfig({
+      SUPABASE_JWKS_URL: auth.jwksUrl,
+      SUPABASE_JWT_ISSUER: auth.issuer,
+    });
+    limited.route('/t', exportRoutes({ config, pool, now: () => clock }));
     const call = async (t: string) => {
       const res = await limited.request('/t/users/me/data', { headers: bearer(t) });
-      await res.body?.cancel();
-      return res;
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, json: () => JSON.parse(text) as unknown };
     };
     const user = randomUUID();
     await pool.query('insert into auth.users (id) values ($1)', [user]);
@@ -180,7 +189,7 @@ describe('GET /users/me/data', () => {
     const refused = await call(userToken);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe(String(3600 - 10));
-    const body = (await refused.json()) as Record<string, string>;
+    const body = refused.json() as Record<string, string>;
     expect(body.code).toBe('RATE_LIMITED');
     expect(body.requestId).toMatch(/\S/);
     expect(await auditCount('export', user)).toBe(before); // refused: no export happened
@@ -235,7 +244,11 @@ describe('POST /prospects/{id}/consent', () => {
   it('records consent with its date and source, audited consent_change', async () => {
     const id = await prospectOf(alice);
     const before = await auditCount('consent_change', alice);
-    const res = await post(id, { action: 'consent', source: 'web_form', at: '2026-11-20T09:00:00Z' });
+    const res = await post(id, {
+      action: 'consent',
+      source: 'web_form',
+      at: '2026-11-20T09:00:00Z',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       id,
@@ -257,7 +270,11 @@ describe('POST /prospects/{id}/consent', () => {
   it('records the first Art. 14 notice and keeps it on a second one', async () => {
     const id = await prospectOf(alice);
     await post(id, { action: 'art14_notice', source: 'first_email', at: '2026-11-21T09:00:00Z' });
-    const res = await post(id, { action: 'art14_notice', source: 'first_email', at: '2026-11-25T09:00:00Z' });
+    const res = await post(id, {
+      action: 'art14_notice',
+      source: 'first_email',
+      at: '2026-11-25T09:00:00Z',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Record<string, string>).art14_notice_sent_at).toBe(
       '2026-11-21T09:00:00.000Z',
@@ -268,7 +285,11 @@ describe('POST /prospects/{id}/consent', () => {
     const id = await prospectOf(alice);
     const res = await post(id, { action: 'objection', source: 'email_reply' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'unsubscribed', consent_given: false, suppressed: true });
+    expect(await res.json()).toMatchObject({
+      status: 'unsubscribed',
+      consent_given: false,
+      suppressed: true,
+    });
     const { rows } = await pool.query<{ n: string }>(
       `select count(*) as n from public.campaign_prospects
         where prospect_id = $1 and status in ('pending', 'active', 'paused')`,
@@ -338,7 +359,9 @@ describe('unsubscribe events', () => {
       unsubscribed_at: Date;
       email: string | null;
       linkedin_url: string | null;
-    }>('select status, unsubscribed_at, email, linkedin_url from public.prospects where id = $1', [id]);
+    }>('select status, unsubscribed_at, email, linkedin_url from public.prospects where id = $1', [
+      id,
+    ]);
     expect(rows[0]!.status).toBe('unsubscribed');
     expect(rows[0]!.unsubscribed_at.toISOString()).toBe(at.toISOString());
     expect(

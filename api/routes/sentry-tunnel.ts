@@ -44,7 +44,10 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
     // A URL with a user (the public key) first: makeDsn would log anything else to stderr.
     const target = URL.canParse(dsn) && new URL(dsn).username ? makeDsn(dsn) : undefined;
     if (target === undefined) {
-      throw new VigieError('BAD_REQUEST', 'Invalid envelope: the header "dsn" is not a Sentry DSN.');
+      throw new VigieError(
+        'BAD_REQUEST',
+        'Invalid envelope: the header "dsn" is not a Sentry DSN.',
+      );
     }
     if (!allowed.some((a) => sameProject(a, target))) {
       throw new VigieError(
@@ -98,7 +101,8 @@ function envelopeDsn(body: Uint8Array): string {
   } catch {
     throw new VigieError('BAD_REQUEST', 'Invalid envelope: the first line is not a JSON header.');
   }
-  const dsn = typeof header === 'object' && header !== null ? (header as { dsn?: unknown }).dsn : undefined;
+  const dsn =
+    typeof header === 'object' && header !== null ? (header as { dsn?: unknown }).dsn : undefined;
   if (typeof dsn !== 'string') {
     throw new VigieError('BAD_REQUEST', 'Invalid envelope: the header has no "dsn".');
   }

@@ -1,9 +1,19 @@
 import type { Command } from 'commander';
+import { register as alerts } from './alerts.ts';
 import { register as audit } from './audit.ts';
 import { register as dev } from './dev.ts';
 import { register as migrate } from './migrate.ts';
+import { register as privacyDeadlines } from './privacy-deadlines.ts';
 import { register as seed } from './seed.ts';
 import { register as start } from './start.ts';
 
 /** Each command module adds its subcommands to the program. Keep this list alphabetical. */
-export const commands: Array<(program: Command) => void> = [audit, dev, migrate, seed, start];
+export const commands: Array<(program: Command) => void> = [
+  alerts,
+  audit,
+  dev,
+  migrate,
+  privacyDeadlines,
+  seed,
+  start,
+];

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseConfig, requireSettings } from '../../core/config.ts';
+import { parseConfig } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
 import { migrate, migrationStatus } from '../../adapters/postgres/migrate.ts';
@@ -14,8 +14,7 @@ export function poolFromEnv(env: Record<string, string | undefined>): Pool {
       { details: { variables: ['DATABASE_URL'] } },
     );
   }
-  const { DATABASE_URL } = requireSettings(config, ['DATABASE_URL'], 'vigie migrate');
-  return createPool(DATABASE_URL, { max: 2 });
+  return createPool(config.DATABASE_URL, { max: 2 });
 }
 
 export function register(program: Command): void {
@@ -31,9 +30,12 @@ export function register(program: Command): void {
         const dir = options.dir === undefined ? {} : { dir: options.dir };
         if (options.status) {
           const entries = await migrationStatus(pool, dir);
-          for (const e of entries) out(`${e.state.padEnd(12)} ${e.file ?? `${e.version}_${e.name ?? '?'}`}`);
+          for (const e of entries)
+            out(`${e.state.padEnd(12)} ${e.file ?? `${e.version}_${e.name ?? '?'}`}`);
           const count = (s: string) => entries.filter((e) => e.state === s).length;
-          out(`${count('applied')} applied, ${count('pending')} pending, ${count('changed')} changed`);
+          out(
+            `${count('applied')} applied, ${count('pending')} pending, ${count('changed')} changed`,
+          );
           if (count('changed') > 0) process.exitCode = 1;
           return;
         }

@@ -5,7 +5,8 @@ import { poolFromEnv } from './migrate.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a whole number ≥ 0');
   return n;
 }
 
@@ -26,7 +27,8 @@ export function register(program: Command): void {
           now: new Date(),
         });
         const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
-        for (const [table, n] of Object.entries(result.rows)) process.stdout.write(`${table.padEnd(22)} ${n}\n`);
+        for (const [table, n] of Object.entries(result.rows))
+          process.stdout.write(`${table.padEnd(22)} ${n}\n`);
         process.stdout.write(`seeded ${total} rows in ${result.ms} ms\n`);
       } finally {
         await pool.end();

@@ -3,7 +3,9 @@ import { backoffMs, backoffSchedule } from './backoff.ts';
 
 describe('retry back-off', () => {
   it('doubles from 1 s and caps at 60 s', () => {
-    expect(backoffSchedule(8)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    expect(backoffSchedule(8)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000,
+    ]);
   });
 
   it('keeps jitter within half to all of the delay', () => {

@@ -24,6 +24,9 @@ export function backoffMs(
 }
 
 /** The whole deterministic schedule for `retries` failures, e.g. for a runbook table. */
-export function backoffSchedule(retries: number, options: BackoffOptions = defaultBackoff): number[] {
+export function backoffSchedule(
+  retries: number,
+  options: BackoffOptions = defaultBackoff,
+): number[] {
   return Array.from({ length: retries }, (_, i) => backoffMs(i + 1, options));
 }

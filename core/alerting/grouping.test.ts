@@ -20,7 +20,8 @@ describe('alert grouping (group wait, group interval, repeat interval, resolve)'
     let g: GroupState = openGroup(t0, { routed: true });
     g = transition(g, { type: 'delivered', at: at(1_000), kind: 'firing', occurrences: 1 }, policy);
     expect(g.state).toBe('sent');
-    for (let i = 0; i < 999; i += 1) g = transition(g, { type: 'raise', at: at(2_000 + i) }, policy);
+    for (let i = 0; i < 999; i += 1)
+      g = transition(g, { type: 'raise', at: at(2_000 + i) }, policy);
     expect(g).toMatchObject({ occurrences: 1_000, state: 'pending' });
     expect(nextNotification(g, policy)).toEqual({
       kind: 'update',
@@ -44,18 +45,32 @@ describe('alert grouping (group wait, group interval, repeat interval, resolve)'
   });
 
   it('still sends firing then resolved when resolution comes after the group wait (Slack was down)', () => {
-    let g = transition(openGroup(t0, { routed: true }), { type: 'resolve', at: at(60_000) }, policy);
+    let g = transition(
+      openGroup(t0, { routed: true }),
+      { type: 'resolve', at: at(60_000) },
+      policy,
+    );
     expect(nextNotification(g, policy)?.kind).toBe('firing');
-    g = transition(g, { type: 'delivered', at: at(61_000), kind: 'firing', occurrences: 1 }, policy);
+    g = transition(
+      g,
+      { type: 'delivered', at: at(61_000), kind: 'firing', occurrences: 1 },
+      policy,
+    );
     expect(nextNotification(g, policy)).toEqual({ kind: 'resolved', dueAt: at(60_000) });
-    g = transition(g, { type: 'delivered', at: at(62_000), kind: 'resolved', occurrences: 1 }, policy);
+    g = transition(
+      g,
+      { type: 'delivered', at: at(62_000), kind: 'resolved', occurrences: 1 },
+      policy,
+    );
     expect(g.state).toBe('sent');
     expect(nextNotification(g, policy)).toBeNull();
   });
 
   it('records info alerts without routing them', () => {
     const g = openGroup(t0, { routed: false });
-    expect(nextNotification(transition(g, { type: 'raise', at: at(1) }, policy), policy)).toBeNull();
+    expect(
+      nextNotification(transition(g, { type: 'raise', at: at(1) }, policy), policy),
+    ).toBeNull();
   });
 
   it('refuses a raise on a closed group and ignores a second resolve', () => {

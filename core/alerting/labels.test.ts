@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { alerts } from '../catalog/alerts.ts';
-import { dedupKey, findAlert, renderDescription, renderTemplate, validateLabels } from './labels.ts';
+import {
+  dedupKey,
+  findAlert,
+  renderDescription,
+  renderTemplate,
+  validateLabels,
+} from './labels.ts';
 
 describe('alert labels, descriptions and dedup keys', () => {
   const alert = findAlert('n8n-failure-rate-high');

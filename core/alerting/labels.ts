@@ -46,14 +46,16 @@ export function validateLabels(
   options: { only?: 'dedupKey' } = {},
 ): AlertLabels {
   // Resolving needs only what identifies the group; the description's figures may be unknown.
-  const required = options.only === 'dedupKey' ? placeholders(alert.dedupKey) : requiredLabels(alert);
+  const required =
+    options.only === 'dedupKey' ? placeholders(alert.dedupKey) : requiredLabels(alert);
   const allowed = requiredLabels(alert);
   const problems: string[] = [];
   for (const name of required) {
     if (!(name in labels)) problems.push(`missing label "${name}"`);
   }
   for (const [name, value] of Object.entries(labels)) {
-    if (!labelName.test(name)) problems.push(`label name "${name.slice(0, 64)}" is not an identifier`);
+    if (!labelName.test(name))
+      problems.push(`label name "${name.slice(0, 64)}" is not an identifier`);
     else if (!allowed.includes(name)) problems.push(`label "${name}" is not used by this alert`);
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push(`label "${name}" must be a finite number`);

@@ -15,14 +15,20 @@ const base = {
 
 describe('Block Kit alert message', () => {
   it('shows severity colour and emoji, summary, description, count and links', () => {
-    const message = buildSlackMessage({ ...base, alert: findAlert('erasure-overdue'), kind: 'firing' });
+    const message = buildSlackMessage({
+      ...base,
+      alert: findAlert('erasure-overdue'),
+      kind: 'firing',
+    });
     const attachment = message.attachments[0];
     expect(attachment?.color).toBe('#E01E5A');
     const json = JSON.stringify(message);
     expect(json).toContain(':red_circle: [prod] An erasure request is overdue or stuck');
     expect(json).toContain('Erasure request er-42 is 80 hours old, stuck at step n8n.');
     expect(json).toContain('*Occurrences*\\n3');
-    expect(json).toContain('<https://runbooks.invalid/vigie/privacy-erasure.md|Runbook: privacy-erasure>');
+    expect(json).toContain(
+      '<https://runbooks.invalid/vigie/privacy-erasure.md|Runbook: privacy-erasure>',
+    );
     expect(json).toContain('<https://grafana.invalid/d/privacy|Dashboard>');
     expect(message.text).toContain('(3 occurrences)');
   });

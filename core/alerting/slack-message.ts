@@ -66,7 +66,9 @@ export function buildSlackMessage(input: SlackMessageInput): SlackMessage {
   const count = input.occurrences === 1 ? '1 occurrence' : `${input.occurrences} occurrences`;
 
   const fields: MrkdwnText[] = [
-    mrkdwn(`*Severity*\n${look.label === 'RESOLVED' ? `${alert.severity} (resolved)` : alert.severity}`),
+    mrkdwn(
+      `*Severity*\n${look.label === 'RESOLVED' ? `${alert.severity} (resolved)` : alert.severity}`,
+    ),
     mrkdwn(`*Occurrences*\n${input.occurrences}`),
     mrkdwn(`*First raised*\n${iso(input.firstRaisedAt)}`),
     input.resolvedAt

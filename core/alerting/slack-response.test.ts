@@ -30,14 +30,18 @@ describe('Slack webhook answers', () => {
   });
 
   it('tells a dead webhook from a bad message', () => {
-    expect(classifySlackAnswer({ status: 410, body: 'channel_is_archived', retryAfter: null }, now))
-      .toEqual({ kind: 'terminal', scope: 'webhook', status: 410, code: 'channel_is_archived' });
-    expect(classifySlackAnswer({ status: 404, body: 'no_service', retryAfter: null }, now)).toMatchObject(
-      { scope: 'webhook', code: 'no_service' },
-    );
-    expect(classifySlackAnswer({ status: 400, body: 'invalid_payload', retryAfter: null }, now))
-      .toMatchObject({ kind: 'terminal', scope: 'message' });
-    expect(classifySlackAnswer({ status: 403, body: '<html>', retryAfter: null }, now)).toMatchObject({
+    expect(
+      classifySlackAnswer({ status: 410, body: 'channel_is_archived', retryAfter: null }, now),
+    ).toEqual({ kind: 'terminal', scope: 'webhook', status: 410, code: 'channel_is_archived' });
+    expect(
+      classifySlackAnswer({ status: 404, body: 'no_service', retryAfter: null }, now),
+    ).toMatchObject({ scope: 'webhook', code: 'no_service' });
+    expect(
+      classifySlackAnswer({ status: 400, body: 'invalid_payload', retryAfter: null }, now),
+    ).toMatchObject({ kind: 'terminal', scope: 'message' });
+    expect(
+      classifySlackAnswer({ status: 403, body: '<html>', retryAfter: null }, now),
+    ).toMatchObject({
       scope: 'webhook',
       code: 'http_403',
     });

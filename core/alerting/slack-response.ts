@@ -30,8 +30,7 @@ export type SlackOutcome =
   | { kind: 'terminal'; scope: 'webhook' | 'message'; status: number; code: string };
 
 export type SlackAnswer =
-  | { status: number; body: string; retryAfter: string | null }
-  | { networkError: string };
+  { status: number; body: string; retryAfter: string | null } | { networkError: string };
 
 /** Used when a 429 comes without a usable `Retry-After`. */
 export const defaultRetryAfterMs = 5_000;

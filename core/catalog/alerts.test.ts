@@ -46,6 +46,7 @@ describe('alert catalog', () => {
 
   it('every alert a collector declares exists in the catalog', () => {
     const ids = new Set<string>(alerts.map((a) => a.id));
-    for (const c of collectors) for (const id of c.alerts) expect(ids, `${c.name}: ${id}`).toContain(id);
+    for (const c of collectors)
+      for (const id of c.alerts) expect(ids, `${c.name}: ${id}`).toContain(id);
   });
 });

@@ -36,7 +36,7 @@ export const collectors = [
       'Per sending domain: bounce and complaint rates (24 h, 7 d), SPF/DKIM/DMARC, Green/Amber/Red.',
     schedule: 'cron(5 * * * ? *)',
     timezone: 'Europe/Paris',
-    alerts: ['deliverability-domain-red', 'collector-degraded'],
+    alerts: ['deliverability-domain-red', 'deliverability-auth-failing', 'collector-degraded'],
     metrics: [
       'vigie_deliverability_bounce_rate',
       'vigie_deliverability_complaint_rate',
@@ -51,6 +51,24 @@ export const collectors = [
     timezone: 'Europe/Paris',
     alerts: ['collector-degraded'],
     metrics: ['vigie_weekly_summary_sent'],
+  },
+  {
+    name: 'retention-purge',
+    description:
+      'Erases, through the erasure path, prospects unsubscribed or objecting more than 30 days ago; batched, resumable.',
+    schedule: 'cron(0 3 * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['retention-purge-failed', 'collector-degraded'],
+    metrics: ['vigie_retention_purge_erased', 'vigie_retention_purge_failed'],
+  },
+  {
+    name: 'erasure-retry',
+    description:
+      'Retries due erasure steps (a store was down, a worker crashed); pages when an erasure is stuck, failed or near its Art. 12 deadline.',
+    schedule: 'cron(0/5 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['erasure-overdue', 'erasure-verification-failed', 'collector-degraded'],
+    metrics: ['vigie_erasure_open', 'vigie_erasure_completed'],
   },
 ] as const satisfies readonly CollectorDefinition[];
 

@@ -74,6 +74,32 @@ export const metrics = [
     name: 'vigie.invocations',
     kind: 'counter',
     unit: 'invocations',
-    description: 'Scheduled handler invocations wrapped by withTelemetry (labels vigie.handler, outcome).',
+    description:
+      'Scheduled handler invocations wrapped by withTelemetry (labels vigie.handler, outcome).',
+  },
+  {
+    name: 'vigie_retention_purge_erased',
+    kind: 'gauge',
+    unit: 'prospects',
+    description: 'Prospects erased by the last retention purge run.',
+  },
+  {
+    name: 'vigie_retention_purge_failed',
+    kind: 'gauge',
+    unit: 'prospects',
+    description: 'Prospects the last retention purge run failed to erase.',
+  },
+  {
+    name: 'vigie_erasure_open',
+    kind: 'gauge',
+    unit: 'requests',
+    description:
+      'Erasure requests not completed (pending or failed) after the last erasure-retry run.',
+  },
+  {
+    name: 'vigie_erasure_completed',
+    kind: 'gauge',
+    unit: 'requests',
+    description: 'Erasure requests the last erasure-retry run completed.',
   },
 ] as const satisfies readonly MetricDefinition[];

@@ -53,22 +53,16 @@ describe('residualWindows', () => {
 
 describe('needsAttention and requestStatus', () => {
   const dueAt = new Date('2026-03-31T21:59:59.999Z');
-  it('flags open requests within 7 days of the deadline, overdue ones and failed ones', () => {
-    expect(needsAttention({ status: 'pending', dueAt }, new Date('2026-03-20T00:00:00Z'))).toBe(
-      undefined,
-    );
-    expect(needsAttention({ status: 'pending', dueAt }, new Date('2026-03-26T00:00:00Z'))).toBe(
-      'due-soon',
-    );
-    expect(needsAttention({ status: 'pending', dueAt }, new Date('2026-04-01T00:00:00Z'))).toBe(
-      'overdue',
-    );
-    expect(needsAttention({ status: 'failed', dueAt }, new Date('2026-03-01T00:00:00Z'))).toBe(
-      'failed',
-    );
-    expect(needsAttention({ status: 'completed', dueAt }, new Date('2026-05-01T00:00:00Z'))).toBe(
-      undefined,
-    );
+  const requestedAt = new Date('2026-02-28T12:00:00Z');
+  const at = (iso: string, status: 'pending' | 'failed' | 'completed' = 'pending') =>
+    needsAttention({ status, requestedAt, dueAt }, new Date(iso));
+  it('flags stuck, near-deadline, overdue and failed requests', () => {
+    expect(at('2026-02-28T20:00:00Z')).toBe(undefined);
+    expect(at('2026-03-02T00:00:00Z')).toBe('stuck');
+    expect(at('2026-03-26T00:00:00Z')).toBe('due-soon');
+    expect(at('2026-04-01T00:00:00Z')).toBe('overdue');
+    expect(at('2026-02-28T13:00:00Z', 'failed')).toBe('failed');
+    expect(at('2026-05-01T00:00:00Z', 'completed')).toBe(undefined);
   });
   it('derives the request status from its steps', () => {
     expect(requestStatus([{ status: 'completed' }, { status: 'pending' }])).toBe('pending');

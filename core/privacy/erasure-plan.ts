@@ -112,16 +112,23 @@ export function residualWindows(
   ];
 }
 
-/** An open request is overdue-ish once fewer than 7 days remain (or it has failed outright). */
+/** A pending request older than this is stuck: every store should be done within minutes. */
+export const ERASURE_STUCK_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * Whether an open request needs a person: failed outright, past its deadline, fewer than 7 days
+ * left, or pending for more than a day.
+ */
 export function needsAttention(
-  request: { status: ErasureStatus; dueAt: Date },
+  request: { status: ErasureStatus; requestedAt: Date; dueAt: Date },
   now: Date,
-): 'failed' | 'overdue' | 'due-soon' | undefined {
+): 'failed' | 'overdue' | 'due-soon' | 'stuck' | undefined {
   if (request.status === 'completed') return undefined;
   if (request.status === 'failed') return 'failed';
   const left = request.dueAt.getTime() - now.getTime();
   if (left < 0) return 'overdue';
   if (left <= ERASURE_WARN_BEFORE_DUE_MS) return 'due-soon';
+  if (now.getTime() - request.requestedAt.getTime() > ERASURE_STUCK_AFTER_MS) return 'stuck';
   return undefined;
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { generateSeed, seedOptionProblems, SEED_TABLE_ORDER, type SeedOptions } from './generate.ts';
+import {
+  generateSeed,
+  seedOptionProblems,
+  SEED_TABLE_ORDER,
+  type SeedOptions,
+} from './generate.ts';
 import { createRng, deriveSeed } from './prng.ts';
 
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -15,8 +20,10 @@ describe('generateSeed', () => {
     const a = all(small);
     const b = all({ ...small, seed: 43 });
     expect(a[0]?.userId).not.toBe(b[0]?.userId);
-    expect(a[0]?.tables.prospects[0]?.full_name === b[0]?.tables.prospects[0]?.full_name &&
-      a[0]?.tables.prospects[0]?.linkedin_url === b[0]?.tables.prospects[0]?.linkedin_url).toBe(false);
+    expect(
+      a[0]?.tables.prospects[0]?.full_name === b[0]?.tables.prospects[0]?.full_name &&
+        a[0]?.tables.prospects[0]?.linkedin_url === b[0]?.tables.prospects[0]?.linkedin_url,
+    ).toBe(false);
   });
 
   it('yields the requested customers and prospects, with dependents on every table', () => {
@@ -31,7 +38,10 @@ describe('generateSeed', () => {
     }
     for (const table of SEED_TABLE_ORDER) {
       if (table === 'calendar_connections') continue; // 80 % of customers have one
-      expect(customers.some((c) => c.tables[table].length > 0), table).toBe(true);
+      expect(
+        customers.some((c) => c.tables[table].length > 0),
+        table,
+      ).toBe(true);
     }
   });
 
@@ -47,7 +57,12 @@ describe('generateSeed', () => {
 
   it('produces realistic bounce and complaint rates over the default size', () => {
     const counts = { sent: 0, bounce: 0, complaint: 0, unsubscribe: 0 } as Record<string, number>;
-    for (const c of generateSeed({ customers: 20, prospectsPerCustomer: 2000, seed: 1, now: NOW })) {
+    for (const c of generateSeed({
+      customers: 20,
+      prospectsPerCustomer: 2000,
+      seed: 1,
+      now: NOW,
+    })) {
       for (const e of c.tables.email_events) counts[e.type] = (counts[e.type] ?? 0) + 1;
     }
     const sent = counts.sent ?? 0;
@@ -82,7 +97,9 @@ describe('generateSeed', () => {
   });
 
   it('names every problem with the options', () => {
-    expect(seedOptionProblems({ customers: -1, prospectsPerCustomer: 1.5, seed: 1, now: new Date('x') })).toHaveLength(3);
+    expect(
+      seedOptionProblems({ customers: -1, prospectsPerCustomer: 1.5, seed: 1, now: new Date('x') }),
+    ).toHaveLength(3);
     expect(() => all({ ...small, customers: -1 })).toThrow(/customers/);
   });
 });

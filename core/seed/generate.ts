@@ -189,7 +189,10 @@ const HOUR = 3600 * 1000;
 const ENRICHMENT_TTL_MS = 30 * DAY;
 
 /** Yields one customer's data at a time, so inserting can stream. */
-export function* generateSeed(options: SeedOptions, rates: SeedRates = DEFAULT_RATES): Generator<CustomerSeed> {
+export function* generateSeed(
+  options: SeedOptions,
+  rates: SeedRates = DEFAULT_RATES,
+): Generator<CustomerSeed> {
   validate(options);
   for (let i = 0; i < options.customers; i++) {
     yield generateCustomer(i, options, rates);
@@ -199,12 +202,14 @@ export function* generateSeed(options: SeedOptions, rates: SeedRates = DEFAULT_R
 /** What is wrong with `o`, one message per problem; empty when valid. */
 export function seedOptionProblems(o: SeedOptions): string[] {
   const bad: string[] = [];
-  if (!Number.isInteger(o.customers) || o.customers < 0) bad.push('customers must be an integer ≥ 0');
+  if (!Number.isInteger(o.customers) || o.customers < 0)
+    bad.push('customers must be an integer ≥ 0');
   if (!Number.isInteger(o.prospectsPerCustomer) || o.prospectsPerCustomer < 0) {
     bad.push('prospectsPerCustomer must be an integer ≥ 0');
   }
   if (!Number.isSafeInteger(o.seed)) bad.push('seed must be an integer');
-  if (!(o.now instanceof Date) || Number.isNaN(o.now.getTime())) bad.push('now must be a valid Date');
+  if (!(o.now instanceof Date) || Number.isNaN(o.now.getTime()))
+    bad.push('now must be a valid Date');
   return bad;
 }
 
@@ -295,7 +300,9 @@ function generateCustomer(index: number, o: SeedOptions, rates: SeedRates): Cust
       status,
       access_token_encrypted: `enc:v1:${rng.hex(48)}`,
       refresh_token_encrypted: `enc:v1:${rng.hex(48)}`,
-      token_expires_at: iso(status === 'active' ? now + rng.int(5, 55) * 60_000 : now - rng.int(2, 20) * DAY),
+      token_expires_at: iso(
+        status === 'active' ? now + rng.int(5, 55) * 60_000 : now - rng.int(2, 20) * DAY,
+      ),
       scopes: ['calendar.events', 'calendar.readonly'],
       last_synced_at: iso(now - rng.int(1, 60) * 60_000),
       created_at: iso(signup + rng.int(1, 30) * DAY),
@@ -378,7 +385,9 @@ function generateCustomer(index: number, o: SeedOptions, rates: SeedRates): Cust
     redis.dedup.push({ linkedinUrl, prospectId });
 
     // Campaign sequence.
-    const candidates = enriched ? campaigns.filter((c) => c.status !== 'completed' || c.start < created) : [];
+    const candidates = enriched
+      ? campaigns.filter((c) => c.status !== 'completed' || c.start < created)
+      : [];
     if (enrichedAt !== null && enriched && candidates.length > 0 && rng.chance(0.7)) {
       const campaign = rng.pick(candidates);
       const domain = rng.pick(domains);
@@ -455,7 +464,16 @@ function generateCustomer(index: number, o: SeedOptions, rates: SeedRates): Cust
                 attendee_email: email,
                 attendee_name: fullName,
                 notes: rng.pick(W.MEETING_NOTES),
-                status: past ? rng.pick(['completed', 'completed', 'completed', 'completed', 'no_show', 'cancelled']) : 'scheduled',
+                status: past
+                  ? rng.pick([
+                      'completed',
+                      'completed',
+                      'completed',
+                      'completed',
+                      'no_show',
+                      'cancelled',
+                    ])
+                  : 'scheduled',
                 created_at: iso(repliedAt),
               });
             }

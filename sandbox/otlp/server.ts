@@ -49,7 +49,10 @@ export interface OtlpStandIn {
   url: string;
   spans(): ReceivedSpan[];
   metrics(): ReceivedMetricPoint[];
-  waitForSpan(predicate: (span: ReceivedSpan) => boolean, timeoutMs?: number): Promise<ReceivedSpan>;
+  waitForSpan(
+    predicate: (span: ReceivedSpan) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedSpan>;
   waitForMetric(
     predicate: (point: ReceivedMetricPoint) => boolean,
     timeoutMs?: number,
@@ -96,7 +99,12 @@ export async function startOtlpStandIn(): Promise<OtlpStandIn> {
     send(res, 200, {});
   }
 
-  function waitFor<T>(list: () => T[], predicate: (x: T) => boolean, timeoutMs: number, what: string) {
+  function waitFor<T>(
+    list: () => T[],
+    predicate: (x: T) => boolean,
+    timeoutMs: number,
+    what: string,
+  ) {
     return new Promise<T>((resolve, reject) => {
       const check = (): void => {
         const found = list().find(predicate);

@@ -264,7 +264,11 @@ function decodePayload(payload: Buffer): unknown {
   }
 }
 
-function keyOf(url: URL, req: IncomingMessage, header: Record<string, unknown>): string | undefined {
+function keyOf(
+  url: URL,
+  req: IncomingMessage,
+  header: Record<string, unknown>,
+): string | undefined {
   const fromQuery = url.searchParams.get('sentry_key');
   if (fromQuery) return fromQuery;
   const auth = req.headers['x-sentry-auth'];

@@ -137,7 +137,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     let body: SlackMessageBody;
     try {
       body = JSON.parse(raw) as SlackMessageBody;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('shape');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new Error('shape');
     } catch {
       return reply(400, 'invalid_payload');
     }

@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runRetry } from '../../collectors/erasure-retry/run.ts';
+import { verifyReceipt } from '../../core/privacy/receipt.ts';
+import { redisKeys } from '../../core/redis-keys.ts';
+import { type ErasureStack, startErasureStack } from '../../testkit/erasure-stack.ts';
+import { advanceErasure, dueErasureRequests, requestErasure } from './erasure.ts';
+import { filterSuppressed, isSuppressed } from './suppression.ts';
+
+const NOW = new Date('2026-11-26T09:00:00Z');
+const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
+
+let stack: ErasureStack;
+/** Prospects used so far: each test takes fresh ones. */
+const used = new Set<string>();
+
+interface Prospect {
+  id: string;
+  user_id: string;
+  email: string;
+  linkedin_url: string;
+}
+
+beforeAll(async () => {
+  stack = await startErasureStack({ customers: 3, prospectsPerCustomer: 120, now: NOW });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** A prospect with queued email jobs, campaign membership and events, unique identifiers. */
+async function takeProspect(userId?: string): Promise<Prospect> {
+  const { rows } = await stack.pool.query<Prospect>(
+    `select p.id, p.user_id, p.email, p.linkedin_url from public.prospects p
+      where ($1::uuid is null or p.user_id = $1)
+        and p.id <> all($2::uuid[])
+        and exists (select 1 from public.campaign_prospects c where c.prospect_id = p.id)
+        and exists (select 1 from public.email_events e where e.prospect_id = p.id)
+        and (select count(*) from public.prospects q
+              where q.user_id = p.user_id and (q.email = p.email or q.linkedin_url = p.linkedin_url)) = 1
+      order by p.id`,
+    [userId ?? null, [...used]],
+  );
+  for (const row of rows) {
+    const jobs = await stack.redis.smembers(redisKeys.prospectEmailJobs(row.id));
+    if (jobs.length > 0) {
+      used.add(row.id);
+      return row;
+    }
+  }
+  throw new Error('the seed has no prospect with queued email jobs left');
+}
+
+/** Gives the prospect a meeting and a run of the n8n workflow shared with a neighbour. */
+async function enrichFootprint(p: Prospect, neighbour: Prospect): Promise<string[]> {
+  await stack.pool.query(
+    `insert into public.meetings (user_id, prospect_id, starts_at, attendee_email, attendee_name, notes)
+     values ($1, $2, $3, $4, 'Attendee Name', 'talked about the pilot')`,
+    [p.user_id, p.id, minutes(60 * 24), p.email],
+  );
+  return [
+    await stack.runWorkflow(p.user_id, [p.id]),
+    await stack.runWorkflow(p.user_id, [p.id, neighbour.id]),
+  ];
+}
+
+async function redisFootprint(p: Prospect, jobIds: string[]): Promise<number> {
+  const keys = [
+    redisKeys.enrichment(p.id),
+    redisKeys.prospectEmailJobs(p.id),
+    redisKeys.linkedinDedup(p.linkedin_url),
+    ...jobIds.map(redisKeys.emailJob),
+  ];
+  const exists = await stack.redis.exists(...(keys as [string, ...string[]]));
+  const queued = await Promise.all(jobIds.map((j) => stack.redis.zscore(redisKeys.emailQueue, j)));
+  return exists + queued.filter((s) => s !== null).length;
+}
+
+async function count(sql: string, params: unknown[]): Promise<number> {
+  const { rows } = await stack.pool.query<{ n: number }>(sql, params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+function n8nHolds(text: string): number {
+  return stack.n8n.executions().filter((e) => JSON.stringify(e.data ?? {}).toLowerCase().includes(text.toLowerCase())).length;
+}
+
+async function retryTick(now: Date) {
+  return runRetry(
+    {
+      db: stack.pool,
+      raise: async () => undefined,
+      due: dueErasureRequests,
+      advance: (id) => advanceErasure(stack.deps(now), id),
+    },
+    now,
+  );
+}
+
+describe('erasure end to end on seeded data', () => {
+  it('removes the prospect from Postgres, Upstash and n8n, suppresses it and signs a receipt', async () => {
+    const p = await takeProspect();
+    const neighbour = await takeProspect(p.user_id);
+    const executions = await enrichFootprint(p, neighbour);
+    const jobIds = (await stack.redis.smembers(redisKeys.prospectEmailJobs(p.id))).map(String);
+    expect(await redisFootprint(p, jobIds)).toBeGreaterThan(2);
+    expect(n8nHolds(p.email)).toBe(2);
+    const events = await count(`select count(*) n from public.email_events where prospect_id = $1`, [p.id]);
+
+    const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+
+    expect(view.status).toBe('completed');
+    expect(view.steps.every((s) => s.status === 'completed')).toBe(true);
+    // Postgres: nothing of the prospect left; the meeting keeps its slot only.
+    for (const [table, column] of [
+      ['prospects', 'id'],
+      ['campaign_prospects', 'prospect_id'],
+      ['email_events', 'prospect_id'],
+      ['meetings', 'prospect_id'],
+      ['n8n_execution_ledger', 'prospect_id'],
+    ] as const) {
+      expect(await count(`select count(*) n from public.${table} where ${column} = $1`, [p.id]), table).toBe(0);
+    }
+    expect(
+      await count(
+        `select count(*) n from public.meetings
+          where user_id = $1 and starts_at = $2 and attendee_email is null and attendee_name is null and notes is null`,
+        [p.user_id, minutes(60 * 24)],
+      ),
+    ).toBe(1);
+    expect(await count(`select count(*) n from public.meetings where attendee_email = $1`, [p.email])).toBe(0);
+    // Upstash: every key and queue entry gone.
+    expect(await redisFootprint(p, jobIds)).toBe(0);
+    // n8n: both executions gone; the neighbour's other data untouched in Postgres.
+    expect(n8nHolds(p.email)).toBe(0);
+    expect(stack.n8n.executions().map((e) => e.id)).not.toContain(executions[0]);
+    expect(await count(`select count(*) n from public.prospects where id = $1`, [neighbour.id])).toBe(1);
+    // Suppression, audit, and the request record keeps ids only.
+    expect(await isSuppressed(stack.pool, { userId: p.user_id, email: p.email }, { hmacKey: hmac() })).toBe(true);
+    expect(
+      await count(`select count(*) n from public.audit_log where action = 'erase' and prospect_id = $1 and request_id = $2`, [
+        p.id,
+        view.id,
+      ]),
+    ).toBe(1);
+    const record = await stack.pool.query(`select * from public.erasure_requests where id = $1`, [view.id]);
+    expect(record.rows[0].subject_sealed).toBeNull();
+    expect(JSON.stringify(record.rows[0])).not.toContain(p.email);
+
+    // The receipt says what went where, and verifies.
+    const receipt = view.receipt!;
+    expect(receipt.stores.postgres).toMatchObject({
+      prospectsDeleted: 1,
+      emailEventsDeleted: events,
+      meetingsAnonymized: 1,
+    });
+    expect(receipt.stores.upstash.emailJobIds.sort()).toEqual([...jobIds].sort());
+    expect(receipt.stores.upstash.keysRemoved).toContain(redisKeys.linkedinDedup(p.linkedin_url));
+    expect(receipt.stores.upstash.queueEntriesRemoved).toBe(jobIds.length);
+    expect(receipt.stores.n8n.executionsDeleted.sort()).toEqual([...executions].sort());
+    expect(receipt.stores.suppression.kinds).toEqual(['email', 'linkedin']);
+    expect(receipt.verification.totalHits).toBe(0);
+    expect(receipt.verification.checks.length).toBeGreaterThan(8);
+    expect(receipt.residualWindows.map((w) => w.store)).toEqual(['n8n', 'postgres-backups']);
+    expect(JSON.stringify(receipt)).not.toContain(p.email);
+    expect(verifyReceipt(JSON.parse(JSON.stringify(receipt)), stack.signer.publicKey).ok).toBe(true);
+  });
+
+  it('deleting twice returns the same request and receipt and writes nothing new', async () => {
+    const p = await takeProspect();
+    const first = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    const second = await requestErasure(stack.deps(minutes(1)), { userId: p.user_id, prospectId: p.id });
+    expect(second).toEqual(first);
+    expect(await count(`select count(*) n from public.audit_log where action = 'erase' and prospect_id = $1`, [p.id])).toBe(1);
+  });
+
+  it("answers NOT_FOUND for another tenant's prospect and changes nothing", async () => {
+    const victim = await takeProspect();
+    const other = await takeProspect();
+    const attacker = other.user_id === victim.user_id ? (await takeProspect()).user_id : other.user_id;
+    expect(attacker).not.toBe(victim.user_id);
+    await expect(
+      requestErasure(stack.deps(NOW), { userId: attacker, prospectId: victim.id }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await count(`select count(*) n from public.prospects where id = $1`, [victim.id])).toBe(1);
+    expect(await count(`select count(*) n from public.erasure_requests where prospect_id = $1`, [victim.id])).toBe(0);
+    expect(await redisFootprint(victim, [])).toBeGreaterThan(0);
+  });
+
+  it('refuses malformed ids before touching anything', async () => {
+    for (const bad of ['42', 'not-a-uuid', "'; drop table prospects; --", '']) {
+      await expect(
+        requestErasure(stack.deps(NOW), { userId: '6f1c2f4e-9a7b-4c1d-8e2f-0a1b2c3d4e5f', prospectId: bad }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Prospect id must be a UUID/) });
+    }
+  });
+});
+
+describe('a store down', () => {
+  it('Upstash down: pending with backoff, then the retry job finishes it and nothing is left', async () => {
+    const p = await takeProspect();
+    const jobIds = (await stack.redis.smembers(redisKeys.prospectEmailJobs(p.id))).map(String);
+    stack.bridge.faults.outage = true;
+    let view;
+    try {
+      view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    } finally {
+      stack.bridge.faults.outage = false;
+    }
+    expect(view.status).toBe('pending');
+    const upstash = view.steps.find((s) => s.store === 'upstash')!;
+    expect(upstash).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: minutes(1).toISOString() });
+    expect(upstash.lastError).toMatch(/unreachable or refused/);
+    expect(view.steps.find((s) => s.store === 'postgres')?.status).toBe('completed');
+    expect(view.steps.find((s) => s.store === 'verification')?.status).toBe('pending');
+    expect(await redisFootprint(p, jobIds)).toBeGreaterThan(0);
+
+    // Not due yet: the tick leaves it alone.
+    expect((await retryTick(minutes(0.5))).attempted).toBe(0);
+    const tick = await retryTick(minutes(5));
+    expect(tick).toMatchObject({ attempted: 1, completed: 1 });
+    expect(await redisFootprint(p, jobIds)).toBe(0);
+    const done = await requestErasure(stack.deps(minutes(6)), { userId: p.user_id, prospectId: p.id });
+    expect(done.status).toBe('completed');
+    expect(done.receipt?.stores.upstash.queueEntriesRemoved).toBe(jobIds.length);
+  });
+
+  it('n8n down: pending, then completed by the retry job with the executions deleted', async () => {
+    const p = await takeProspect();
+    const execution = await stack.runWorkflow(p.user_id, [p.id]);
+    stack.n8n.faults.outage = true;
+    let view;
+    try {
+      view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    } finally {
+      stack.n8n.faults.outage = false;
+    }
+    expect(view.status).toBe('pending');
+    expect(view.steps.find((s) => s.store === 'n8n')?.lastError).toMatch(/n8n server/);
+    expect(n8nHolds(p.email)).toBe(1);
+    await retryTick(minutes(5));
+    const done = await requestErasure(stack.deps(minutes(6)), { userId: p.user_id, prospectId: p.id });
+    expect(done.status).toBe('completed');
+    expect(done.receipt?.stores.n8n.executionsDeleted).toEqual([execution]);
+    expect(n8nHolds(p.email)).toBe(0);
+  });
+
+  it('a crash after the Postgres step: the request resumes on retry', async () => {
+    const p = await takeProspect();
+    const jobIds = (await stack.redis.smembers(redisKeys.prospectEmailJobs(p.id))).map(String);
+    const crash = stack.deps(NOW, {
+      afterStep: (step) => {
+        if (step === 'postgres') throw new Error('simulated crash');
+      },
+    });
+    await expect(requestErasure(crash, { userId: p.user_id, prospectId: p.id })).rejects.toThrow('simulated crash');
+    const steps = await stack.pool.query<{ store: string; status: string }>(
+      `select s.store, s.status from public.erasure_steps s join public.erasure_requests r on r.id = s.request_id
+        where r.prospect_id = $1 order by s.store`,
+      [p.id],
+    );
+    expect(Object.fromEntries(steps.rows.map((r) => [r.store, r.status]))).toEqual({
+      n8n: 'pending',
+      postgres: 'completed',
+      suppression: 'pending',
+      upstash: 'pending',
+      verification: 'pending',
+    });
+    // The crashed worker's lease still holds: nobody else runs it yet.
+    expect((await retryTick(minutes(0.5))).attempted).toBe(0);
+    expect(await retryTick(minutes(2))).toMatchObject({ attempted: 1, completed: 1 });
+    expect(await redisFootprint(p, jobIds)).toBe(0);
+    expect(await isSuppressed(stack.pool, { userId: p.user_id, linkedinUrl: p.linkedin_url }, { hmacKey: hmac() })).toBe(true);
+  });
+});
+
+describe('verification', () => {
+  it('finds an execution the ledger missed, records it and deletes it on the next pass', async () => {
+    const p = await takeProspect();
+    // A run whose ledger report never arrived: only the data search can find it.
+    const stray = stack.n8n.addExecution({
+      workflowId: 'wf-manual',
+      status: 'success',
+      data: { resultData: { runData: { Webhook: [{ json: { email: p.email } }] } } },
+    });
+    const first = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    expect(first.status).toBe('pending');
+    expect(first.steps.find((s) => s.store === 'verification')?.lastError).toMatch(/n8n/);
+    expect(first.steps.find((s) => s.store === 'n8n')?.status).toBe('pending');
+    await retryTick(minutes(5));
+    const done = await requestErasure(stack.deps(minutes(6)), { userId: p.user_id, prospectId: p.id });
+    expect(done.status).toBe('completed');
+    expect(done.receipt?.stores.n8n.executionsDeleted).toContain(stray.id);
+    expect(n8nHolds(p.email)).toBe(0);
+  });
+});
+
+describe('suppression', () => {
+  it('blocks a re-import of an erased person for that customer only', async () => {
+    const p = await takeProspect();
+    await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    const rescraped = [
+      { email: p.email.toUpperCase(), linkedinUrl: null },
+      { email: null, linkedinUrl: `https://www.${p.linkedin_url.replace(/^https?:\/\/(www\.)?/, '')}/?utm_source=x` },
+      { email: 'someone.else@example.test', linkedinUrl: null },
+    ];
+    const { allowed, suppressed } = await filterSuppressed(stack.pool, p.user_id, rescraped, { hmacKey: hmac() });
+    expect(suppressed).toHaveLength(2);
+    expect(allowed).toEqual([rescraped[2]]);
+    const otherUser = '6f1c2f4e-9a7b-4c1d-8e2f-0a1b2c3d4e5f';
+    expect(await isSuppressed(stack.pool, { userId: otherUser, email: p.email }, { hmacKey: hmac() })).toBe(false);
+    const stored = await stack.pool.query(`select * from public.suppression_list where user_id = $1`, [p.user_id]);
+    expect(JSON.stringify(stored.rows)).not.toContain(p.email);
+  });
+});
+
+function hmac(): string {
+  return stack.config.SUPPRESSION_HMAC_KEY as string;
+}

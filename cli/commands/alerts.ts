@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { alerts } from '../../core/catalog/alerts.ts';
+import { parseConfig, requireSettings } from '../../core/config.ts';
+import { VigieError } from '../../core/errors.ts';
+import { outboxSummary } from '../../adapters/alerts/outbox-summary.ts';
+import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
+import { createSmtpTransport } from '../../adapters/alerts/email.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
+import { poolFromEnv } from './migrate.ts';
+
+/**
+ * `vigie alerts list [--json]`: the alert catalog.
+ * `vigie alerts outbox [--json]`: pending, sent, dead and suppressed counts and recent rows.
+ * `vigie alerts dispatch [--once]`: deliver the outbox to Slack (and email for critical).
+ */
+export function register(program: Command): void {
+  const group = program.command('alerts').description('The alert catalog and the alert outbox');
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+
+  group
+    .command('list')
+    .description('Every alert Vigie can raise, with severity, route and runbook')
+    .option('--json', 'print the catalog as JSON')
+    .action((options: { json?: boolean }) => {
+      if (options.json) {
+        out(JSON.stringify(alerts, null, 2));
+        return;
+      }
+      const width = Math.max(...alerts.map((a) => a.id.length));
+      for (const a of alerts) {
+        out(
+          `${a.id.padEnd(width)}  ${a.severity.padEnd(8)} ${a.route.padEnd(11)} runbooks/${a.runbook}.md`,
+        );
+        out(`${' '.repeat(width)}  ${a.summary}`);
+      }
+      out(`${alerts.length} alerts`);
+    });
+
+  group
+    .command('outbox')
+    .description(
+      'Alert outbox: pending, sent, dead and suppressed counts, dead letters, recent rows',
+    )
+    .option('--json', 'print the summary as JSON')
+    .option('--limit <n>', 'recent rows to show', '20')
+    .action(async (options: { json?: boolean; limit: string }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new VigieError(
+          'BAD_REQUEST',
+          `--limit must be a whole number from 1 to 1000 (got "${options.limit}").`,
+        );
+      }
+      const pool = poolFromEnv(process.env);
+      try {
+        const summary = await outboxSummary(pool, { now: new Date(), limit });
+        if (options.json) {
+          out(JSON.stringify(summary, null, 2));
+          return;
+        }
+        const c = summary.counts;
+        out(`pending ${c.pending}  sent ${c.sent}  dead ${c.dead}  suppressed ${c.suppressed}`);
+        out(
+          `overdue ${summary.overdue}  email pending ${summary.emailPending}  dead letters ${summary.deadLetters}`,
+        );
+        for (const ch of summary.channels) {
+          const health = ch.deadCode
+            ? `DEAD (${ch.deadCode})`
+            : ch.failures > 0
+              ? `retrying (${ch.failures})`
+              : 'ok';
+          out(
+            `webhook ${ch.channel}: ${health}; last probe ${ch.lastProbeAt ?? 'never'} ${ch.lastProbeOk === false ? 'FAILED' : ''}`.trimEnd(),
+          );
+        }
+        for (const r of summary.recent) {
+          out(
+            `#${r.id} ${r.state.padEnd(10)} ${r.severity.padEnd(8)} ${r.dedupKey} ×${r.occurrences} last ${r.lastRaisedAt}${r.lastError ? ` error ${r.lastError}` : ''}`,
+          );
+        }
+      } finally {
+        await pool.end();
+      }
+    });
+
+  group
+    .command('dispatch')
+    .description('Deliver due alerts to Slack (critical also by email); polls every second')
+    .option('--once', 'run one tick and exit')
+    .action(async (options: { once?: boolean }) => {
+      const config = requireSettings(
+        parseConfig(process.env),
+        ['DATABASE_URL', 'SLACK_WEBHOOK_URL'],
+        'vigie alerts dispatch',
+      );
+      const pool = createPool(config.DATABASE_URL, { max: 2 });
+      const mail = config.SMTP_URL ? createSmtpTransport(config.SMTP_URL) : undefined;
+      const dispatcher = createDispatcher({
+        pool,
+        webhookUrl: config.SLACK_WEBHOOK_URL,
+        emailTransport: mail,
+        emailFrom: config.MAIL_FROM,
+        emailTo: config.ALERT_EMAIL_TO,
+        runbookBaseUrl: config.ALERT_RUNBOOK_BASE_URL,
+        dashboardUrl: config.ALERT_DASHBOARD_URL,
+        stage: config.VIGIE_STAGE,
+      });
+      try {
+        if (options.once) {
+          out(JSON.stringify(await dispatcher.tick()));
+          return;
+        }
+        const running = dispatcher.start(1_000);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await running.stop();
+      } finally {
+        mail?.close();
+        await pool.end();
+      }
+    });
+}

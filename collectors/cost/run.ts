@@ -1,0 +1,273 @@
+import type { Queryable } from '../../adapters/postgres/pool.ts';
+import {
+  type CostService,
+  evaluatePlanService,
+  evaluateServiceCost,
+  monthElapsedFraction,
+  round2,
+  type ServiceCost,
+  supabaseMonthlyUsd,
+} from '../../core/cost.ts';
+import { monthBounds, zonedDate } from '../../core/zoned-time.ts';
+import {
+  finish,
+  raiseAndRecord,
+  type RaiseAlert,
+  type TickBase,
+  unreadFrom,
+} from '../shared/tick.ts';
+
+/**
+ * Daily cost: month-to-date and month-end projection per service against its budget.
+ * Anthropic and Upstash are metered (projected linearly); PhantomBuster and Supabase are plan
+ * prices whose risk is the quota behind them (see `evaluatePlanService`). Supabase has no
+ * usage or billing API: its line is the plan price plus the database size SQL measures, and
+ * the report says egress is not counted.
+ *
+ * The daily report goes to Slack directly (`postReport`), not through the alert outbox: it is
+ * information, not an alert, and a lost report is replaced by tomorrow's; a failed post is
+ * still reported (`collector-degraded` on `slack.report`).
+ */
+export interface CostDeps {
+  db: Queryable;
+  raise: RaiseAlert;
+  timeZone: string;
+  budgets: Record<CostService, number>;
+  anthropic?: {
+    costUsd(from: Date, to: Date): Promise<{ usd: number }>;
+    spendCapReached(): Promise<boolean>;
+  };
+  upstash?: () => Promise<{ usd: number }>;
+  phantombuster?: () => Promise<{ executionMinutesUsed: number; executionMinutesMax: number }>;
+  postReport?: (text: string) => Promise<void>;
+}
+
+export type CostLine = ServiceCost & { quotaUsedRatio?: number; quotaProjectedRatio?: number };
+
+export interface CostSummary extends TickBase {
+  month: string;
+  services: CostLine[];
+  /** Services configured out (no credentials) — listed, never counted as zero. */
+  notConfigured: CostService[];
+  totalMonthToDateUsd: number;
+  totalProjectedUsd: number;
+  spendCapReached: boolean | null;
+  notes: string[];
+  report: string;
+}
+
+const SUPABASE_NOTE =
+  'Supabase has no usage or billing API: plan price + database size from SQL; egress and compute add-ons are not counted.';
+
+/** Reads every service; failures land in `unread`. Raises nothing (the weekly summary reuses it). */
+export async function readCosts(
+  deps: CostDeps,
+  now: Date,
+): Promise<
+  Pick<CostSummary, 'month' | 'services' | 'notConfigured' | 'unread' | 'spendCapReached' | 'notes'>
+> {
+  const { year, month } = zonedDate(now, deps.timeZone);
+  const monthLabel = `${year}-${String(month).padStart(2, '0')}`;
+  const { start } = monthBounds(now, deps.timeZone);
+  const services: CostLine[] = [];
+  const unread: CostSummary['unread'] = [];
+  const notConfigured: CostService[] = [];
+  let spendCapReached: boolean | null = null;
+  const base = { now, timeZone: deps.timeZone };
+
+  if (deps.anthropic) {
+    try {
+      const { usd } = await deps.anthropic.costUsd(start, now);
+      services.push(
+        evaluateServiceCost({
+          ...base,
+          service: 'anthropic',
+          monthToDateUsd: usd,
+          budgetUsd: deps.budgets.anthropic,
+          basis: 'Admin API cost_report (priority tier excluded)',
+        }),
+      );
+    } catch (error) {
+      unread.push(unreadFrom('anthropic.cost_report', error));
+    }
+    try {
+      spendCapReached = await deps.anthropic.spendCapReached();
+    } catch (error) {
+      unread.push(unreadFrom('anthropic.messages', error));
+    }
+  } else notConfigured.push('anthropic');
+
+  if (deps.upstash) {
+    try {
+      const { usd } = await deps.upstash();
+      services.push(
+        evaluateServiceCost({
+          ...base,
+          service: 'upstash',
+          monthToDateUsd: usd,
+          budgetUsd: deps.budgets.upstash,
+          basis: 'Developer API total_monthly_billing',
+        }),
+      );
+    } catch (error) {
+      unread.push(unreadFrom('upstash.stats', error));
+    }
+  } else notConfigured.push('upstash');
+
+  if (deps.phantombuster) {
+    try {
+      const usage = await deps.phantombuster();
+      const usedRatio =
+        usage.executionMinutesMax > 0 ? usage.executionMinutesUsed / usage.executionMinutesMax : 1;
+      services.push(
+        evaluatePlanService({
+          ...base,
+          service: 'phantombuster',
+          planUsd: deps.budgets.phantombuster,
+          usedRatio,
+          projectedRatio: usedRatio / monthElapsedFraction(now, deps.timeZone),
+          basis: `plan price; execution time ${usage.executionMinutesUsed}/${usage.executionMinutesMax} min`,
+        }),
+      );
+    } catch (error) {
+      unread.push(unreadFrom('phantombuster.fetch-resources', error));
+    }
+  } else notConfigured.push('phantombuster');
+
+  try {
+    const result = await deps.db.query<{ bytes: string }>(
+      'select pg_database_size(current_database())::text as bytes',
+    );
+    const bytes = Number(result.rows[0]?.bytes ?? 0);
+    const includedBytes = 8 * 1024 ** 3;
+    const monthly = supabaseMonthlyUsd(deps.budgets.supabase, bytes);
+    services.push({
+      ...evaluatePlanService({
+        ...base,
+        service: 'supabase',
+        planUsd: deps.budgets.supabase,
+        usedRatio: bytes / includedBytes,
+        projectedRatio: bytes / includedBytes,
+        basis: `plan price + database size ${(bytes / 1024 ** 2).toFixed(0)} MB (SQL)`,
+        overageUsdPerQuota: 1,
+      }),
+      projectedUsd: round2(monthly),
+    });
+  } catch (error) {
+    unread.push(unreadFrom('supabase.sql', error));
+  }
+  return {
+    month: monthLabel,
+    services,
+    notConfigured,
+    unread,
+    spendCapReached,
+    notes: [SUPABASE_NOTE],
+  };
+}
+
+export async function run(deps: CostDeps, now: Date): Promise<CostSummary> {
+  const read = await readCosts(deps, now);
+  const summary: CostSummary = {
+    collector: 'cost',
+    at: now.toISOString(),
+    status: 'ok',
+    alertsRaised: [],
+    metrics: [],
+    ...read,
+    totalMonthToDateUsd: round2(read.services.reduce((s, c) => s + c.monthToDateUsd, 0)),
+    totalProjectedUsd: round2(read.services.reduce((s, c) => s + c.projectedUsd, 0)),
+    report: '',
+  };
+  for (const c of summary.services) {
+    summary.metrics.push({
+      name: 'vigie_cost_month_to_date_usd',
+      value: c.monthToDateUsd,
+      labels: { service: c.service },
+    });
+    summary.metrics.push({
+      name: 'vigie_cost_projected_usd',
+      value: c.projectedUsd,
+      labels: { service: c.service },
+    });
+    const percent = Math.round((c.quotaProjectedRatio ?? c.projectedUsd / c.budgetUsd) * 100);
+    if (c.level === 'critical') {
+      await raiseAndRecord(
+        deps,
+        summary.alertsRaised,
+        'cost-over-budget',
+        {
+          service: c.service,
+          actualUsd: c.monthToDateUsd,
+          budgetUsd: c.budgetUsd,
+          month: summary.month,
+        },
+        now,
+      );
+    } else if (c.level === 'warning') {
+      await raiseAndRecord(
+        deps,
+        summary.alertsRaised,
+        'cost-projected-over-budget',
+        {
+          service: c.service,
+          projectedUsd: c.projectedUsd,
+          budgetUsd: c.budgetUsd,
+          percent,
+          month: summary.month,
+        },
+        now,
+      );
+    }
+  }
+  if (summary.spendCapReached) {
+    await raiseAndRecord(
+      deps,
+      summary.alertsRaised,
+      'anthropic-spend-cap-reached',
+      { errorCode: 'enforced_spend_limit_reached' },
+      now,
+    );
+  }
+  summary.report = formatCostReport(summary);
+  if (deps.postReport) {
+    try {
+      await deps.postReport(summary.report);
+    } catch (error) {
+      summary.unread.push(unreadFrom('slack.report', error));
+    }
+  }
+  return finish(deps, summary, now);
+}
+
+/** Plain text for Slack: ids and amounts only. */
+export function formatCostReport(
+  s: Pick<
+    CostSummary,
+    | 'month'
+    | 'services'
+    | 'unread'
+    | 'notConfigured'
+    | 'spendCapReached'
+    | 'notes'
+    | 'totalMonthToDateUsd'
+    | 'totalProjectedUsd'
+  >,
+): string {
+  const icon = { ok: '✅', warning: '⚠️', critical: '🔴' } as const;
+  const lines = [
+    `*Daily cost report ${s.month}* — month to date $${s.totalMonthToDateUsd.toFixed(2)}, projected $${s.totalProjectedUsd.toFixed(2)}`,
+  ];
+  for (const c of s.services) {
+    lines.push(
+      `${icon[c.level]} ${c.service}: $${c.monthToDateUsd.toFixed(2)} so far, projected $${c.projectedUsd.toFixed(2)} of $${c.budgetUsd.toFixed(2)} (${c.basis})`,
+    );
+  }
+  for (const u of s.unread)
+    lines.push(`❓ could not read ${u.source} (${u.reason}): totals above leave it out`);
+  for (const n of s.notConfigured) lines.push(`➖ ${n}: not configured`);
+  if (s.spendCapReached)
+    lines.push('🔴 Anthropic spend cap reached: enrichment is stopped until the 1st (UTC)');
+  lines.push(...s.notes.map((n) => `ℹ️ ${n}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,122 @@
+import type { Queryable } from '../../adapters/postgres/pool.ts';
+import { isVigieError } from '../../core/errors.ts';
+import { type ErasureStatus, needsAttention } from '../../core/privacy/erasure-plan.ts';
+import { type RaiseAlert, type TickBase, finish, raiseAndRecord } from '../shared/tick.ts';
+
+/**
+ * Every 5 minutes: advance each pending erasure with a due step (a store was down, a worker
+ * crashed mid-request), then page for requests that need a person — failed, stuck for a day,
+ * or within 7 days of (or past) their Art. 12 deadline (`erasure-overdue`), and failed ones
+ * whose verification kept finding data (`erasure-verification-failed`).
+ */
+export interface ErasureRetryDeps {
+  db: Queryable;
+  raise: RaiseAlert;
+  /** `dueErasureRequests` from adapters/privacy/erasure.ts. */
+  due: (db: Queryable, now: Date, limit: number) => Promise<string[]>;
+  /** `advanceErasure` bound to its deps and `now`. */
+  advance: (requestId: string) => Promise<{ status: ErasureStatus }>;
+  /** Requests advanced per run (default 200); the rest wait for the next tick. */
+  batchSize?: number;
+}
+
+export interface ErasureRetrySummary extends TickBase {
+  attempted: number;
+  completed: number;
+  stillPending: number;
+  failed: number;
+  /** Requests that threw while advancing (ids and codes only). */
+  errors: Array<{ requestId: string; errorCode: string }>;
+  attention: Array<{ requestId: string; reason: string }>;
+}
+
+interface OpenRow {
+  id: string;
+  status: ErasureStatus;
+  requested_at: Date;
+  due_at: Date;
+  step: string | null;
+  failed_step: string | null;
+  hits: number | null;
+}
+
+export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRetrySummary> {
+  const summary: ErasureRetrySummary = {
+    collector: 'erasure-retry',
+    at: now.toISOString(),
+    status: 'ok',
+    unread: [],
+    alertsRaised: [],
+    metrics: [],
+    attempted: 0,
+    completed: 0,
+    stillPending: 0,
+    failed: 0,
+    errors: [],
+    attention: [],
+  };
+  for (const id of await deps.due(deps.db, now, deps.batchSize ?? 200)) {
+    summary.attempted += 1;
+    try {
+      const { status } = await deps.advance(id);
+      if (status === 'completed') summary.completed += 1;
+      else if (status === 'failed') summary.failed += 1;
+      else summary.stillPending += 1;
+    } catch (error) {
+      summary.stillPending += 1;
+      summary.errors.push({
+        requestId: id,
+        errorCode: isVigieError(error) ? error.code : 'INTERNAL',
+      });
+    }
+  }
+
+  const { rows } = await deps.db.query<OpenRow>(
+    `select r.id, r.status, r.requested_at, r.due_at,
+            (select s.store from public.erasure_steps s
+              where s.request_id = r.id and s.status <> 'completed'
+              order by array_position(array['postgres','upstash','n8n','suppression','verification'], s.store)
+              limit 1) as step,
+            (select s.store from public.erasure_steps s
+              where s.request_id = r.id and s.status = 'failed' limit 1) as failed_step,
+            (select (s.result->>'totalHits')::int from public.erasure_steps s
+              where s.request_id = r.id and s.store = 'verification') as hits
+       from public.erasure_requests r
+      where r.status <> 'completed'
+      order by r.due_at`,
+  );
+  for (const row of rows) {
+    const reason = needsAttention(
+      { status: row.status, requestedAt: row.requested_at, dueAt: row.due_at },
+      now,
+    );
+    if (reason === undefined) continue;
+    summary.attention.push({ requestId: row.id, reason });
+    if (row.failed_step === 'verification' && (row.hits ?? 0) > 0) {
+      await raiseAndRecord(
+        deps,
+        summary.alertsRaised,
+        'erasure-verification-failed',
+        { erasureRequestId: row.id, remaining: row.hits ?? 0, store: 'see erasure_steps' },
+        now,
+      );
+      continue;
+    }
+    await raiseAndRecord(
+      deps,
+      summary.alertsRaised,
+      'erasure-overdue',
+      {
+        erasureRequestId: row.id,
+        ageHours: Math.floor((now.getTime() - row.requested_at.getTime()) / 3_600_000),
+        step: row.failed_step ?? row.step ?? 'none',
+      },
+      now,
+    );
+  }
+  summary.metrics.push(
+    { name: 'vigie_erasure_open', value: rows.length, labels: {} },
+    { name: 'vigie_erasure_completed', value: summary.completed, labels: {} },
+  );
+  return finish(deps, summary, now);
+}

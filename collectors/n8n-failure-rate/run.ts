@@ -1,0 +1,122 @@
+import type { N8nClient, N8nExecution } from '../../adapters/n8n/client.ts';
+import type { Queryable } from '../../adapters/postgres/pool.ts';
+import {
+  computeFailureRate,
+  type ExecutionRecord,
+  type WorkflowRate,
+} from '../../core/n8n-failure-rate.ts';
+import {
+  finish,
+  raiseAndRecord,
+  round,
+  type RaiseAlert,
+  type TickBase,
+  unreadFrom,
+} from '../shared/tick.ts';
+
+export interface N8nFailureRateDeps {
+  db: Queryable;
+  raise: RaiseAlert;
+  n8n: Pick<N8nClient, 'listExecutions'>;
+  /** Default 60 minutes. */
+  windowMinutes?: number;
+  /** Safety stop for the cursor walk (250 per page). */
+  maxPages?: number;
+}
+
+export interface N8nFailureRateSummary extends TickBase {
+  windowMinutes: number;
+  overall: WorkflowRate | null;
+  /** Worst first, at most 10. */
+  workflows: WorkflowRate[];
+  warnings: string[];
+  pagesRead: number;
+}
+
+/**
+ * Executions started in `[from, to)`. n8n lists newest first; older versions have no
+ * `startedAfter` filter, so we walk the cursor until `startedAt` falls before the window.
+ */
+export async function readExecutions(
+  n8n: Pick<N8nClient, 'listExecutions'>,
+  from: Date,
+  to: Date,
+  maxPages = 200,
+): Promise<{ executions: ExecutionRecord[]; pages: number }> {
+  const executions: ExecutionRecord[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  while (pages < maxPages) {
+    const page = await n8n.listExecutions({ limit: 250, ...(cursor ? { cursor } : {}) });
+    pages += 1;
+    let reachedOlder = false;
+    for (const e of page.data as N8nExecution[]) {
+      const started = Date.parse(e.startedAt);
+      if (Number.isNaN(started)) continue;
+      if (started < from.getTime()) {
+        reachedOlder = true;
+        continue;
+      }
+      if (started < to.getTime())
+        executions.push({ id: e.id, workflowId: e.workflowId, status: e.status });
+    }
+    if (reachedOlder || !page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return { executions, pages };
+}
+
+export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailureRateSummary> {
+  const windowMinutes = deps.windowMinutes ?? 60;
+  const summary: N8nFailureRateSummary = {
+    collector: 'n8n-failure-rate',
+    at: now.toISOString(),
+    status: 'ok',
+    unread: [],
+    alertsRaised: [],
+    metrics: [],
+    windowMinutes,
+    overall: null,
+    workflows: [],
+    warnings: [],
+    pagesRead: 0,
+  };
+  let read: Awaited<ReturnType<typeof readExecutions>>;
+  try {
+    read = await readExecutions(
+      deps.n8n,
+      new Date(now.getTime() - windowMinutes * 60_000),
+      now,
+      deps.maxPages,
+    );
+  } catch (error) {
+    summary.unread.push(unreadFrom('n8n.executions', error));
+    return finish(deps, summary, now);
+  }
+  summary.pagesRead = read.pages;
+  const result = computeFailureRate(read.executions);
+  summary.overall = result.overall;
+  summary.workflows = result.perWorkflow.slice(0, 10);
+  summary.warnings = result.warnings;
+  for (const w of [result.overall, ...result.perWorkflow]) {
+    if (w.rate === null) continue;
+    const labels = { workflow_id: w.workflowId };
+    summary.metrics.push({ name: 'vigie_n8n_failure_rate', value: w.rate, labels });
+    summary.metrics.push({ name: 'vigie_n8n_executions_finished', value: w.finished, labels });
+  }
+  for (const a of result.alerts) {
+    await raiseAndRecord(
+      deps,
+      summary.alertsRaised,
+      'n8n-failure-rate-high',
+      {
+        workflowId: a.workflowId,
+        failed: a.failures,
+        finished: a.finished,
+        ratePercent: round((a.rate ?? 0) * 100, 1),
+      },
+      now,
+    );
+  }
+  return finish(deps, summary, now);
+}

@@ -1,0 +1,198 @@
+import { anthropicCostUsd, anthropicSpendCapReached } from '../adapters/anthropic/admin.ts';
+import { createBetterStackClient } from '../adapters/betterstack/client.ts';
+import { createTxtLookup } from '../adapters/dns/txt.ts';
+import { createSmtpTransport } from '../adapters/alerts/email.ts';
+import { raise } from '../adapters/alerts/outbox.ts';
+import { postToSlack } from '../adapters/alerts/slack-post.ts';
+import { createN8nClient } from '../adapters/n8n/client.ts';
+import { phantomBusterUsage } from '../adapters/phantombuster/resources.ts';
+import { createPool } from '../adapters/postgres/pool.ts';
+import { upstashMonthlyBillingUsd } from '../adapters/upstash/management.ts';
+import type { CollectorName } from '../core/catalog/collectors.ts';
+import { type Config, requireSettings } from '../core/config.ts';
+import { VigieError } from '../core/errors.ts';
+import { type CostDeps, run as runCost } from './cost/run.ts';
+import { run as runDeliverability } from './deliverability/run.ts';
+import { run as runN8n } from './n8n-failure-rate/run.ts';
+import type { TickBase } from './shared/tick.ts';
+import { run as runWeekly } from './weekly-summary/run.ts';
+
+/**
+ * Builds each collector's deps from validated config (naming every missing variable) and runs
+ * one tick. Used by the Lambda handlers and by `vigie run <collector>`. A provider whose key is
+ * unset is "not configured" (reported as such); one whose key is set needs its base URL too.
+ */
+export const collectorRunners: Record<
+  CollectorName,
+  (config: Config, now: Date) => Promise<TickBase>
+> = {
+  'n8n-failure-rate': async (config, now) => {
+    const c = requireSettings(
+      config,
+      ['DATABASE_URL', 'N8N_BASE_URL', 'N8N_API_KEY'],
+      'The n8n-failure-rate collector',
+    );
+    return withPool(c.DATABASE_URL, (db) =>
+      runN8n(
+        { db, raise, n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }) },
+        now,
+      ),
+    );
+  },
+  cost: async (config, now) => {
+    const c = requireSettings(config, ['DATABASE_URL'], 'The cost collector');
+    return withPool(c.DATABASE_URL, async (db) => {
+      const deps: CostDeps = { db, raise, timeZone: c.VIGIE_TIMEZONE, ...costSources(c) };
+      if (c.SLACK_WEBHOOK_URL) {
+        const url = c.SLACK_WEBHOOK_URL;
+        deps.postReport = async (text) => {
+          const answer = await postToSlack(url, { text }, { timeoutMs: 5_000 });
+          if ('networkError' in answer || answer.status >= 300) {
+            throw new VigieError(
+              'UNAVAILABLE',
+              `Slack refused the cost report (${'networkError' in answer ? answer.networkError : `HTTP ${answer.status}`})`,
+              {
+                details: {
+                  reason:
+                    'networkError' in answer
+                      ? 'unreachable'
+                      : answer.status === 429
+                        ? 'rate-limited'
+                        : 'server-error',
+                },
+              },
+            );
+          }
+        };
+      }
+      return runCost(deps, now);
+    });
+  },
+  deliverability: async (config, now) => {
+    const c = requireSettings(config, ['DATABASE_URL'], 'The deliverability collector');
+    const lookupTxt = createTxtLookup(c.DNS_RESOLVER ? { server: c.DNS_RESOLVER } : {});
+    const dkimSelectors = c.DKIM_SELECTORS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return withPool(c.DATABASE_URL, (db) =>
+      runDeliverability({ db, raise, lookupTxt, dkimSelectors }, now),
+    );
+  },
+  'weekly-summary': async (config, now) => {
+    const c = requireSettings(
+      config,
+      ['DATABASE_URL', 'SMTP_URL', 'REPORT_EMAIL_TO'],
+      'The weekly-summary collector',
+    );
+    const transport = createSmtpTransport(c.SMTP_URL);
+    try {
+      return await withPool(c.DATABASE_URL, (db) =>
+        runWeekly(
+          {
+            db,
+            raise,
+            timeZone: c.VIGIE_TIMEZONE,
+            from: c.MAIL_FROM,
+            to: c.REPORT_EMAIL_TO,
+            sendMail: async (m) => {
+              await transport.sendMail(m);
+            },
+            ...(c.BETTERSTACK_API_TOKEN
+              ? {
+                  betterstack: createBetterStackClient({
+                    baseUrl: requireSettings(c, ['BETTERSTACK_BASE_URL'], 'Better Stack')
+                      .BETTERSTACK_BASE_URL,
+                    token: c.BETTERSTACK_API_TOKEN,
+                  }),
+                }
+              : {}),
+            ...(c.N8N_API_KEY
+              ? {
+                  n8n: createN8nClient({
+                    baseUrl: requireSettings(c, ['N8N_BASE_URL'], 'n8n').N8N_BASE_URL,
+                    apiKey: c.N8N_API_KEY,
+                  }),
+                }
+              : {}),
+            cost: costSources(c),
+          },
+          now,
+        ),
+      );
+    } finally {
+      transport.close();
+    }
+  },
+};
+
+function costSources(c: Config): Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'> {
+  const sources: Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'> = {
+    budgets: {
+      anthropic: c.BUDGET_ANTHROPIC_USD,
+      upstash: c.BUDGET_UPSTASH_USD,
+      phantombuster: c.BUDGET_PHANTOMBUSTER_USD,
+      supabase: c.BUDGET_SUPABASE_USD,
+    },
+  };
+  if (c.ANTHROPIC_ADMIN_KEY) {
+    const a = requireSettings(
+      c,
+      ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_ADMIN_KEY'],
+      'Anthropic cost reading',
+    );
+    sources.anthropic = {
+      costUsd: (from, to) =>
+        anthropicCostUsd(
+          { baseUrl: a.ANTHROPIC_BASE_URL, adminKey: a.ANTHROPIC_ADMIN_KEY },
+          from,
+          to,
+        ),
+      spendCapReached: () =>
+        anthropicSpendCapReached({ baseUrl: a.ANTHROPIC_BASE_URL, apiKey: a.ANTHROPIC_API_KEY }),
+    };
+  }
+  if (c.UPSTASH_API_KEY) {
+    const u = requireSettings(
+      c,
+      ['UPSTASH_API_BASE_URL', 'UPSTASH_API_EMAIL', 'UPSTASH_API_KEY', 'UPSTASH_DATABASE_ID'],
+      'Upstash cost reading',
+    );
+    sources.upstash = () =>
+      upstashMonthlyBillingUsd({
+        baseUrl: u.UPSTASH_API_BASE_URL,
+        email: u.UPSTASH_API_EMAIL,
+        apiKey: u.UPSTASH_API_KEY,
+        databaseId: u.UPSTASH_DATABASE_ID,
+      });
+  }
+  if (c.PHANTOMBUSTER_API_KEY) {
+    const p = requireSettings(
+      c,
+      ['PHANTOMBUSTER_BASE_URL', 'PHANTOMBUSTER_API_KEY'],
+      'PhantomBuster cost reading',
+    );
+    sources.phantombuster = () =>
+      phantomBusterUsage({ baseUrl: p.PHANTOMBUSTER_BASE_URL, apiKey: p.PHANTOMBUSTER_API_KEY });
+  }
+  return sources;
+}
+
+async function withPool<T>(
+  url: string,
+  fn: (db: ReturnType<typeof createPool>) => Promise<T>,
+): Promise<T> {
+  const pool = createPool(url, { max: 2 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Heartbeat URL setting per collector (Better Stack heartbeat `url`). */
+export const heartbeatSetting = {
+  'n8n-failure-rate': 'HEARTBEAT_URL_N8N_FAILURE_RATE',
+  cost: 'HEARTBEAT_URL_COST',
+  deliverability: 'HEARTBEAT_URL_DELIVERABILITY',
+  'weekly-summary': 'HEARTBEAT_URL_WEEKLY_SUMMARY',
+} as const satisfies Record<CollectorName, keyof Config>;

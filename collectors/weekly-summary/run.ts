@@ -1,0 +1,313 @@
+import type { BetterStackClient } from '../../adapters/betterstack/client.ts';
+import type { N8nClient } from '../../adapters/n8n/client.ts';
+import type { Queryable } from '../../adapters/postgres/pool.ts';
+import { computeFailureRate } from '../../core/n8n-failure-rate.ts';
+import { zonedDate, zonedMidnight } from '../../core/zoned-time.ts';
+import { type CostDeps, readCosts } from '../cost/run.ts';
+import { readExecutions } from '../n8n-failure-rate/run.ts';
+import { finish, round, type RaiseAlert, type TickBase, unreadFrom } from '../shared/tick.ts';
+import { barChartSvg, escapeXml } from './charts.ts';
+
+/**
+ * Monday 08:00 (Europe/Paris) summary of the previous week (Monday 00:00 to Monday 00:00):
+ * uptime per monitor (Better Stack SLA), error rate, user growth (auth.users), n8n failure
+ * rate, cost month to date, alerts raised and the top incidents from the alert outbox. Sent
+ * as HTML + text with inline SVG charts. A source that cannot be read is shown as such.
+ */
+export interface WeeklySummaryDeps {
+  db: Queryable;
+  raise: RaiseAlert;
+  timeZone: string;
+  from: string;
+  to: string;
+  sendMail: (message: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+  }) => Promise<void>;
+  betterstack?: Pick<BetterStackClient, 'listMonitors' | 'monitorSla'>;
+  n8n?: Pick<N8nClient, 'listExecutions'>;
+  cost?: Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'>;
+  /** Requests and errors of the week (OTLP metrics store); unset: "not measured". */
+  errorRate?: (from: Date, to: Date) => Promise<{ requests: number; errors: number }>;
+}
+
+export interface WeeklySummary extends TickBase {
+  week: { from: string; to: string };
+  uptime: Array<{
+    monitorId: string;
+    name: string;
+    availability: number;
+    incidents: number;
+    downtimeSeconds: number;
+  }> | null;
+  errorRate: { requests: number; errors: number; ratePercent: number } | null;
+  users: { total: number; newThisWeek: number; newPreviousWeek: number; perDay: number[] } | null;
+  n8n: { failed: number; finished: number; ratePercent: number | null } | null;
+  cost: { monthToDateUsd: number; projectedUsd: number; month: string } | null;
+  alerts: {
+    raised: number;
+    bySeverity: Record<string, number>;
+    top: Array<{ alertId: string; dedupKey: string; occurrences: number }>;
+  } | null;
+  subject: string;
+  sent: boolean;
+}
+
+const DAY = 86_400_000;
+
+export function previousWeek(
+  now: Date,
+  timeZone: string,
+): { start: Date; end: Date; days: string[] } {
+  const { year, month, day } = zonedDate(now, timeZone);
+  const dow = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  const monday = new Date(Date.UTC(year, month - 1, day) - ((dow + 6) % 7) * DAY);
+  const prevMonday = new Date(monday.getTime() - 7 * DAY);
+  const days = Array.from({ length: 7 }, (_, i) =>
+    new Date(prevMonday.getTime() + i * DAY).toISOString().slice(0, 10),
+  );
+  const local = (d: Date) =>
+    zonedMidnight(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), timeZone);
+  return { start: local(prevMonday), end: local(monday), days };
+}
+
+export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySummary> {
+  const week = previousWeek(now, deps.timeZone);
+  const summary: WeeklySummary = {
+    collector: 'weekly-summary',
+    at: now.toISOString(),
+    status: 'ok',
+    unread: [],
+    alertsRaised: [],
+    metrics: [],
+    week: { from: week.days[0] ?? '', to: week.days[6] ?? '' },
+    uptime: null,
+    errorRate: null,
+    users: null,
+    n8n: null,
+    cost: null,
+    alerts: null,
+    subject: `Vigie weekly summary — week of ${week.days[0]}`,
+    sent: false,
+  };
+
+  if (deps.betterstack) {
+    try {
+      const monitors = await deps.betterstack.listMonitors();
+      summary.uptime = [];
+      for (const m of monitors) {
+        const sla = await deps.betterstack.monitorSla(m.id, summary.week.from, summary.week.to);
+        summary.uptime.push({
+          monitorId: m.id,
+          name: m.name,
+          availability: sla.availability,
+          incidents: sla.number_of_incidents,
+          downtimeSeconds: sla.total_downtime,
+        });
+      }
+    } catch (error) {
+      summary.uptime = null;
+      summary.unread.push(unreadFrom('betterstack.sla', error));
+    }
+  }
+
+  if (deps.errorRate) {
+    try {
+      const { requests, errors } = await deps.errorRate(week.start, week.end);
+      summary.errorRate = {
+        requests,
+        errors,
+        ratePercent: requests === 0 ? 0 : round((errors / requests) * 100, 2),
+      };
+    } catch (error) {
+      summary.unread.push(unreadFrom('telemetry.error_rate', error));
+    }
+  }
+
+  try {
+    const r = await deps.db.query<{
+      total: string;
+      new_week: string;
+      new_prev: string;
+      per_day: string[];
+    }>(
+      `select (select count(*) from auth.users where created_at < $2) as total,
+              (select count(*) from auth.users where created_at >= $1 and created_at < $2) as new_week,
+              (select count(*) from auth.users where created_at >= $1 - interval '7 days' and created_at < $1) as new_prev,
+              array(select count(u.id)::text
+                      from generate_series(0, 6) as g(i)
+                      left join auth.users u
+                        on u.created_at >= $1 + g.i * interval '1 day'
+                       and u.created_at < $1 + (g.i + 1) * interval '1 day'
+                     group by g.i order by g.i) as per_day`,
+      [week.start, week.end],
+    );
+    const row = r.rows[0];
+    if (row)
+      summary.users = {
+        total: Number(row.total),
+        newThisWeek: Number(row.new_week),
+        newPreviousWeek: Number(row.new_prev),
+        perDay: row.per_day.map(Number),
+      };
+  } catch (error) {
+    summary.unread.push(unreadFrom('postgres.users', error));
+  }
+
+  if (deps.n8n) {
+    try {
+      const { executions } = await readExecutions(deps.n8n, week.start, week.end);
+      const { overall } = computeFailureRate(executions);
+      summary.n8n = {
+        failed: overall.failures,
+        finished: overall.finished,
+        ratePercent: overall.rate === null ? null : round(overall.rate * 100, 2),
+      };
+    } catch (error) {
+      summary.unread.push(unreadFrom('n8n.executions', error));
+    }
+  }
+
+  if (deps.cost) {
+    const costs = await readCosts(
+      { ...deps.cost, db: deps.db, raise: deps.raise, timeZone: deps.timeZone },
+      now,
+    );
+    summary.unread.push(...costs.unread);
+    summary.cost = {
+      month: costs.month,
+      monthToDateUsd: round(costs.services.reduce((s, c) => s + c.monthToDateUsd, 0)),
+      projectedUsd: round(costs.services.reduce((s, c) => s + c.projectedUsd, 0)),
+    };
+  }
+
+  try {
+    const bySeverity = await deps.db.query<{ severity: string; n: string }>(
+      `select severity, sum(occurrences)::text as n from alert_outbox
+        where last_raised_at >= $1 and first_raised_at < $2 group by severity`,
+      [week.start, week.end],
+    );
+    const top = await deps.db.query<{ alert_id: string; dedup_key: string; occurrences: number }>(
+      `select alert_id, dedup_key, occurrences from alert_outbox
+        where last_raised_at >= $1 and first_raised_at < $2 and severity <> 'info'
+        order by occurrences desc, first_raised_at limit 5`,
+      [week.start, week.end],
+    );
+    const counts = Object.fromEntries(bySeverity.rows.map((r) => [r.severity, Number(r.n)]));
+    summary.alerts = {
+      raised: Object.values(counts).reduce((a, b) => a + b, 0),
+      bySeverity: counts,
+      top: top.rows.map((r) => ({
+        alertId: r.alert_id,
+        dedupKey: r.dedup_key,
+        occurrences: r.occurrences,
+      })),
+    };
+  } catch (error) {
+    summary.unread.push(unreadFrom('postgres.alert_outbox', error));
+  }
+
+  const { text, html } = renderEmail(summary, week.days);
+  try {
+    await deps.sendMail({ from: deps.from, to: deps.to, subject: summary.subject, text, html });
+    summary.sent = true;
+    summary.metrics.push({ name: 'vigie_weekly_summary_sent', value: 1, labels: {} });
+  } catch (error) {
+    summary.unread.push(unreadFrom('smtp', error));
+  }
+  return finish(deps, summary, now);
+}
+
+const pct = (v: number) => `${v.toFixed(3).replace(/\.?0+$/, '')}%`;
+
+export function renderEmail(
+  s: WeeklySummary,
+  days: readonly string[],
+): { text: string; html: string } {
+  const t: string[] = [
+    `${s.subject}`,
+    `Week ${s.week.from} to ${s.week.to} (${s.status === 'degraded' || s.unread.length > 0 ? 'PARTIAL: some sources could not be read' : 'complete'})`,
+    '',
+  ];
+  const h: string[] = [`<h1 style="font-family:sans-serif">${escapeXml(s.subject)}</h1>`];
+  const section = (title: string) => {
+    t.push(`== ${title} ==`);
+    h.push(`<h2 style="font-family:sans-serif">${escapeXml(title)}</h2>`);
+  };
+  const line = (text: string) => {
+    t.push(text);
+    h.push(`<p style="font-family:sans-serif;margin:2px 0">${escapeXml(text)}</p>`);
+  };
+
+  section('Uptime');
+  if (s.uptime === null) line('Uptime: not read (see below).');
+  else {
+    for (const u of s.uptime)
+      line(
+        `Uptime ${u.name}: ${pct(u.availability)} (${u.incidents} incidents, ${Math.round(u.downtimeSeconds / 60)} min down)`,
+      );
+    if (s.uptime.length > 0)
+      h.push(
+        barChartSvg({
+          title: 'Uptime per monitor',
+          labels: s.uptime.map((u) => u.monitorId),
+          values: s.uptime.map((u) => u.availability),
+          max: 100,
+          unit: '%',
+        }),
+      );
+  }
+  section('Errors');
+  line(
+    s.errorRate === null
+      ? 'Error rate: not measured'
+      : `Error rate: ${s.errorRate.ratePercent}% (${s.errorRate.errors} of ${s.errorRate.requests} requests)`,
+  );
+  section('Users');
+  if (s.users === null) line('Users: not read (see below).');
+  else {
+    line(
+      `Users: ${s.users.total} total, ${s.users.newThisWeek} new this week (previous week ${s.users.newPreviousWeek})`,
+    );
+    h.push(
+      barChartSvg({
+        title: 'New users per day',
+        labels: days.map((d) => d.slice(5)),
+        values: s.users.perDay,
+      }),
+    );
+  }
+  section('n8n');
+  line(
+    s.n8n === null
+      ? 'n8n failure rate: not read'
+      : `n8n failure rate: ${s.n8n.ratePercent === null ? 'no finished executions' : `${s.n8n.ratePercent}%`} (${s.n8n.failed} of ${s.n8n.finished} finished executions failed)`,
+  );
+  section('Cost');
+  line(
+    s.cost === null
+      ? 'Cost: not read'
+      : `Cost month to date (${s.cost.month}): $${s.cost.monthToDateUsd.toFixed(2)}, projected $${s.cost.projectedUsd.toFixed(2)}`,
+  );
+  section('Alerts');
+  if (s.alerts === null) line('Alerts: not read');
+  else {
+    const sev = Object.entries(s.alerts.bySeverity)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    line(`Alerts raised: ${s.alerts.raised}${sev ? ` (${sev})` : ''}`);
+    for (const a of s.alerts.top)
+      line(`Top incident: ${a.alertId} [${a.dedupKey}] × ${a.occurrences}`);
+  }
+  if (s.unread.length > 0) {
+    section('Could not read');
+    for (const u of s.unread) line(`Could not read ${u.source}: ${u.reason}`);
+  }
+  return {
+    text: `${t.join('\n')}\n`,
+    html: `<!doctype html><html><body>${h.join('\n')}</body></html>`,
+  };
+}
