@@ -16,7 +16,7 @@ import { createPool } from '../adapters/postgres/pool.ts';
 import { exportSections } from '../adapters/privacy/export.ts';
 import { createTestDatabase } from '../testkit/pg.ts';
 
-const PROSPECTS = 100_000;
+const PROSPECTS = Number(process.env.BENCH_EXPORT_PROSPECTS ?? 100_000);
 const SECRET = 'bench-only-hs256-secret-0123456789abcdef';
 const ISSUER = 'http://127.0.0.1:1/auth/v1';
 
@@ -38,12 +38,14 @@ export async function benchExport(): Promise<Record<string, number | string>> {
         SUPABASE_JWT_SECRET: SECRET,
         SUPABASE_JWT_ISSUER: ISSUER,
         NODE_ENV: 'production',
+        NODE_OPTIONS: process.env.BENCH_EXPORT_NODE_OPTIONS ?? '',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const url = await firstLine(child);
     const pid = child.pid as number;
     const idleRss = await memory(pid, 'VmRSS');
+    const idlePeak = await memory(pid, 'VmHWM');
     const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
@@ -68,6 +70,7 @@ export async function benchExport(): Promise<Record<string, number | string>> {
       return { ms: performance.now() - started, firstByteMs, bytes };
     };
     await run(); // warm-up: JIT, connections
+    const afterWarmup = await memory(pid, 'VmHWM');
     const measured = await run();
     const peakRss = await memory(pid, 'VmHWM');
 
@@ -80,6 +83,8 @@ export async function benchExport(): Promise<Record<string, number | string>> {
       'export size (MB)': measured.bytes / 1e6,
       'export throughput (MB/s)': measured.bytes / 1e6 / (measured.ms / 1000),
       'server RSS idle (MB)': idleRss,
+      'server peak RSS before the export (MB)': idlePeak,
+      'server peak RSS after warm-up export (MB)': afterWarmup,
       'server peak RSS (MB)': peakRss,
       'baseline COPY TO STDOUT, same rows (ms)': copyMs,
       target: 'export ≤ 3000 ms, peak RSS ≤ 150 MB',

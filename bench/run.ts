@@ -8,7 +8,10 @@ type Bench = () => Promise<Record<string, number | string>>;
 const benches: Record<string, () => Promise<Bench>> = {
   alerts: async () => (await import('./alerts.ts')).benchAlerts,
   'migrate-seed': async () => (await import('./migrate-seed.ts')).benchMigrateSeed,
+  'privacy-erasure': async () => (await import('./privacy-erasure.ts')).benchErasure,
   startup: async () => (await import('./startup.ts')).benchStartup,
+  'telemetry-overhead': async () =>
+    (await import('./telemetry-overhead.ts')).benchTelemetryOverhead,
 };
 
 const wanted = process.argv.slice(2);

@@ -18,5 +18,7 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
       );
       process.exitCode = 2;
     }
+    // Exit now: a library's exit hook (or a half-started server) must not turn this into 0.
+    process.exit(process.exitCode);
   }
 }

@@ -22,10 +22,10 @@ import { run as runWeekly } from './weekly-summary/run.ts';
  * one tick. Used by the Lambda handlers and by `vigie run <collector>`. A provider whose key is
  * unset is "not configured" (reported as such); one whose key is set needs its base URL too.
  */
-export const collectorRunners: Record<
-  CollectorName,
-  (config: Config, now: Date) => Promise<TickBase>
-> = {
+export type CollectorRunner = (config: Config, now: Date) => Promise<TickBase>;
+
+/** Other collectors (retention-purge, erasure-retry, …) add their runner here. */
+export const collectorRunners: Partial<Record<CollectorName, CollectorRunner>> = {
   'n8n-failure-rate': async (config, now) => {
     const c = requireSettings(
       config,
@@ -195,4 +195,4 @@ export const heartbeatSetting = {
   cost: 'HEARTBEAT_URL_COST',
   deliverability: 'HEARTBEAT_URL_DELIVERABILITY',
   'weekly-summary': 'HEARTBEAT_URL_WEEKLY_SUMMARY',
-} as const satisfies Record<CollectorName, keyof Config>;
+} as const satisfies Partial<Record<CollectorName, keyof Config>>;

@@ -165,6 +165,14 @@ describe('schema', () => {
     for (const table of APP_TABLES) expect([table, byName.get(table)]).toEqual([table, true]);
   });
 
+  it("enables RLS on every table in public, Vigie's own included", async () => {
+    const result = await pool.query<{ relname: string }>(
+      `select relname from pg_class
+       where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and not relrowsecurity`,
+    );
+    expect(result.rows.map((r) => r.relname)).toEqual([]);
+  });
+
   it('writes owner policies with (select auth.uid())', async () => {
     const result = await pool.query<{ tablename: string; qual: string }>(
       `select tablename, qual from pg_policies where schemaname = 'public'`,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raise } from '../alerts/outbox.ts';
 import { run as runRetry } from '../../collectors/erasure-retry/run.ts';
 import { verifyReceipt } from '../../core/privacy/receipt.ts';
 import { redisKeys } from '../../core/redis-keys.ts';
@@ -175,9 +176,11 @@ describe('erasure end to end on seeded data', () => {
 
   it("answers NOT_FOUND for another tenant's prospect and changes nothing", async () => {
     const victim = await takeProspect();
-    const other = await takeProspect();
-    const attacker = other.user_id === victim.user_id ? (await takeProspect()).user_id : other.user_id;
-    expect(attacker).not.toBe(victim.user_id);
+    const { rows } = await stack.pool.query<{ id: string }>(
+      `select id from auth.users where id <> $1 limit 1`,
+      [victim.user_id],
+    );
+    const attacker = rows[0]!.id;
     await expect(
       requestErasure(stack.deps(NOW), { userId: attacker, prospectId: victim.id }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -270,6 +273,44 @@ describe('a store down', () => {
     expect(await retryTick(minutes(2))).toMatchObject({ attempted: 1, completed: 1 });
     expect(await redisFootprint(p, jobIds)).toBe(0);
     expect(await isSuppressed(stack.pool, { userId: p.user_id, linkedinUrl: p.linkedin_url }, { hmacKey: hmac() })).toBe(true);
+  });
+});
+
+describe('the erasure-retry collector', () => {
+  it('pages erasure-overdue for a request stuck for a day, naming the step', async () => {
+    const p = await takeProspect();
+    await stack.runWorkflow(p.user_id, [p.id]);
+    stack.n8n.faults.outage = true;
+    try {
+      const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+      const later = minutes(25 * 60);
+      const tick = await runRetry(
+        {
+          db: stack.pool,
+          raise,
+          due: dueErasureRequests,
+          advance: (id) => advanceErasure(stack.deps(later), id),
+        },
+        later,
+      );
+      expect(tick.attempted).toBeGreaterThanOrEqual(1);
+      expect(tick.alertsRaised).toContainEqual({
+        alertId: 'erasure-overdue',
+        labels: { erasureRequestId: view.id, ageHours: 25, step: 'n8n' },
+      });
+      expect(tick.status).toBe('alerting');
+      const outbox = await count(
+        `select count(*) n from alert_outbox
+          where alert_id = 'erasure-overdue' and labels->>'erasureRequestId' = $1`,
+        [view.id],
+      );
+      expect(outbox).toBe(1);
+    } finally {
+      stack.n8n.faults.outage = false;
+    }
+    await retryTick(minutes(26 * 60));
+    const done = await requestErasure(stack.deps(minutes(26 * 60)), { userId: p.user_id, prospectId: p.id });
+    expect(done.status).toBe('completed');
   });
 });
 

@@ -103,7 +103,7 @@ const PROFILE_SQL = `
  * snapshot errors throw here, before any byte is sent, so the route can still answer an error.
  */
 export async function exportUserData(pool: Pool, options: ExportOptions): Promise<UserExport> {
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? Number(process.env.XB ?? 1000);
   const generatedAt = options.now.toISOString();
   // Durable before attempted: the access is on record even if the download is abandoned.
   await pool.query(

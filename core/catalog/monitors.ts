@@ -66,16 +66,25 @@ export const httpMonitors = [
   },
 ] as const satisfies readonly HttpMonitorDefinition[];
 
-/** Seconds between runs of each collector's schedule (see `collectors.ts`). */
-const collectorPeriodSeconds: Record<(typeof collectors)[number]['name'], number> = {
-  'n8n-failure-rate': 15 * 60,
-  cost: 24 * 3600,
-  deliverability: 3600,
-  'weekly-summary': 7 * 24 * 3600,
-};
+/**
+ * Seconds between runs of an EventBridge `cron(min hour dom month dow year)` schedule, for the
+ * shapes the catalog uses: every N minutes (`0/N * …`), hourly, daily, weekly (one weekday).
+ */
+export function schedulePeriodSeconds(schedule: string): number {
+  const fields = /^cron\((.+)\)$/.exec(schedule)?.[1]?.split(' ') ?? [];
+  const [minute = '', hour = '', , , dow = ''] = fields;
+  const every = /^\d+\/(\d+)$/.exec(minute);
+  if (fields.length === 6) {
+    if (every && hour === '*') return Number(every[1]) * 60;
+    if (/^\d+$/.test(minute) && hour === '*') return 3600;
+    if (/^\d+$/.test(minute) && /^\d+$/.test(hour) && (dow === '?' || dow === '*')) return 86_400;
+    if (/^\d+$/.test(minute) && /^\d+$/.test(hour) && /^[A-Z]{3}$/.test(dow)) return 7 * 86_400;
+  }
+  throw new Error(`schedulePeriodSeconds: unsupported schedule ${schedule}; add its shape here`);
+}
 
 export const heartbeats: readonly HeartbeatDefinition[] = collectors.map((collector) => {
-  const periodSeconds = collectorPeriodSeconds[collector.name];
+  const periodSeconds = schedulePeriodSeconds(collector.schedule);
   return {
     id: `heartbeat-${collector.name}`,
     name: `Collector ${collector.name}`,

@@ -17,7 +17,7 @@ function post(body: Buffer | string, headers: Record<string, string> = {}): Prom
   return fetch(`${sentry.url}/api/7/envelope/?sentry_version=7&sentry_key=${sentry.publicKey}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-sentry-envelope', ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
 }
 

@@ -1,0 +1,226 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { anthropicCostUsd, anthropicSpendCapReached } from '../../adapters/anthropic/admin.ts';
+import { raise } from '../../adapters/alerts/outbox.ts';
+import { phantomBusterUsage } from '../../adapters/phantombuster/resources.ts';
+import { migrate } from '../../adapters/postgres/migrate.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
+import { upstashMonthlyBillingUsd } from '../../adapters/upstash/management.ts';
+import { parseConfig } from '../../core/config.ts';
+import { type AnthropicStandIn, startAnthropicStandIn } from '../../sandbox/anthropic/stand-in.ts';
+import {
+  type PhantomBusterResourcesStandIn,
+  startPhantomBusterResourcesStandIn,
+} from '../../sandbox/phantombuster/resources.ts';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/server.ts';
+import {
+  startUpstashManagementStandIn,
+  type UpstashManagementStandIn,
+} from '../../sandbox/upstash-management/stand-in.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { collectorRunners } from '../registry.ts';
+import { type CostDeps, run } from './run.ts';
+
+// Real Postgres + the real alert router; real HTTP to the Anthropic admin, Upstash management
+// and PhantomBuster stand-ins and to the Slack stand-in. "Now" is midnight starting Nov 16 in
+// Paris: exactly half of November has elapsed, so projections are twice month-to-date.
+const NOW = new Date('2026-11-15T23:00:00Z');
+const SONNET = 'claude-sonnet-5-5';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let anthropic: AnthropicStandIn;
+let upstash: UpstashManagementStandIn;
+let phantom: PhantomBusterResourcesStandIn;
+let slack: SlackStandIn;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 4 });
+  await migrate(pool);
+  anthropic = await startAnthropicStandIn({
+    apiKey: 'sk-ant-test',
+    adminKey: 'sk-ant-admin-test',
+    now: () => NOW,
+  });
+  upstash = await startUpstashManagementStandIn({
+    email: 'ops@example.test',
+    apiKey: 'up-key',
+    now: () => NOW,
+  });
+  upstash.databases.set('db-1', {
+    monthlyRequests: 2_000_000,
+    dailyRequests: [130_000, 140_000],
+    storageBytes: 1_000_000,
+  });
+  phantom = await startPhantomBusterResourcesStandIn({ apiKey: 'pb-key' });
+  phantom.resources.monthlyExecutionMinutes = { current: 300, max: 1200 };
+  slack = await startSlackStandIn();
+});
+
+afterAll(async () => {
+  await Promise.all([anthropic?.close(), upstash?.close(), phantom?.close(), slack?.close()]);
+  await pool?.end();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await pool.query('truncate alert_outbox restart identity cascade');
+  anthropic.ledger.entries.length = 0;
+  anthropic.spendCap.reached = false;
+  for (const s of [anthropic, upstash, phantom]) s.faults.mode = 'none';
+  // $3 a day on Sonnet 5.5 (1M input × $2 + 100k output × $10) from Nov 1 to Nov 15.
+  for (let day = 1; day <= 15; day += 1) {
+    anthropic.ledger.record({
+      at: new Date(Date.UTC(2026, 10, day, 9)),
+      model: SONNET,
+      uncachedInputTokens: 1_000_000,
+      outputTokens: 100_000,
+    });
+  }
+  // October traffic must not count.
+  anthropic.ledger.record({
+    at: new Date('2026-10-31T12:00:00Z'),
+    model: SONNET,
+    uncachedInputTokens: 50_000_000,
+  });
+});
+
+function deps(extra: Partial<CostDeps> = {}): CostDeps {
+  const t = { timeoutMs: 500 };
+  return {
+    db: pool,
+    raise,
+    timeZone: 'Europe/Paris',
+    budgets: { anthropic: 200, upstash: 20, phantombuster: 69, supabase: 25 },
+    anthropic: {
+      costUsd: (from, to) =>
+        anthropicCostUsd({ baseUrl: anthropic.url, adminKey: 'sk-ant-admin-test', ...t }, from, to),
+      spendCapReached: () =>
+        anthropicSpendCapReached({ baseUrl: anthropic.url, apiKey: 'sk-ant-test', ...t }),
+    },
+    upstash: () =>
+      upstashMonthlyBillingUsd({
+        baseUrl: upstash.url,
+        email: 'ops@example.test',
+        apiKey: 'up-key',
+        databaseId: 'db-1',
+        ...t,
+      }),
+    phantombuster: () => phantomBusterUsage({ baseUrl: phantom.url, apiKey: 'pb-key', ...t }),
+    ...extra,
+  };
+}
+
+const alertIds = async () =>
+  (
+    await pool.query<{ alert_id: string; dedup_key: string }>(
+      'select alert_id, dedup_key from alert_outbox order by id',
+    )
+  ).rows;
+
+describe('cost collector against the provider stand-ins', () => {
+  it('reads every service and stays quiet under budget; a spike then crosses 80% projected', async () => {
+    const calm = await run(deps(), NOW);
+    expect(calm.status).toBe('ok');
+    expect(calm.month).toBe('2026-11');
+    const byService = Object.fromEntries(calm.services.map((s) => [s.service, s]));
+    expect(byService.anthropic).toMatchObject({
+      monthToDateUsd: 45,
+      projectedUsd: 90,
+      level: 'ok',
+    });
+    expect(byService.upstash).toMatchObject({ monthToDateUsd: 4, projectedUsd: 8, level: 'ok' });
+    expect(byService.phantombuster).toMatchObject({ level: 'ok', quotaUsedRatio: 0.25 });
+    expect(byService.supabase?.level).toBe('ok');
+    expect(await alertIds()).toEqual([]);
+
+    // A runaway enrichment loop: $60 more today → $105 so far, $210 projected (105%).
+    anthropic.ledger.record({
+      at: new Date('2026-11-15T20:00:00Z'),
+      model: SONNET,
+      uncachedInputTokens: 10_000_000,
+      outputTokens: 4_000_000,
+    });
+    const spiked = await run(deps(), NOW);
+    expect(spiked.status).toBe('alerting');
+    expect(spiked.alertsRaised).toEqual([
+      {
+        alertId: 'cost-projected-over-budget',
+        labels: {
+          service: 'anthropic',
+          projectedUsd: 210,
+          budgetUsd: 200,
+          percent: 105,
+          month: '2026-11',
+        },
+      },
+    ]);
+    expect(await alertIds()).toEqual([
+      {
+        alert_id: 'cost-projected-over-budget',
+        dedup_key: 'cost-projected-over-budget/anthropic:2026-11',
+      },
+    ]);
+  });
+
+  it('the spend-cap 429 is a critical alert, made with one request (no retry)', async () => {
+    anthropic.spendCap.reached = true;
+    const before = anthropic.ledger.entries.length;
+    const summary = await run(deps(), NOW);
+    expect(summary.spendCapReached).toBe(true);
+    expect(summary.alertsRaised.map((a) => a.alertId)).toContain('anthropic-spend-cap-reached');
+    expect(anthropic.ledger.entries.length).toBe(before);
+  });
+
+  it.each([
+    ['server-error', 'anthropic', 'anthropic.cost_report'],
+    ['rate-limited', 'upstash', 'upstash.stats'],
+    ['malformed', 'phantombuster', 'phantombuster.fetch-resources'],
+    ['no-answer', 'anthropic', 'anthropic.cost_report'],
+  ] as const)(
+    '%s from %s: partial summary, collector-degraded, never all green',
+    async (mode, service, source) => {
+      const standIn = { anthropic, upstash, phantombuster: phantom }[service];
+      standIn.faults.mode = mode;
+      const summary = await run(deps(), NOW);
+      expect(summary.status).toBe('degraded');
+      expect(summary.services.map((s) => s.service)).not.toContain(service);
+      expect(summary.unread).toMatchObject([
+        { source, reason: mode === 'no-answer' ? 'timeout' : mode },
+      ]);
+      expect(summary.report).toContain(`could not read ${source}`);
+      expect((await alertIds()).map((a) => a.alert_id)).toEqual(['collector-degraded']);
+    },
+  );
+
+  it('wired from config: posts the daily report to Slack, and names missing settings', async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-test',
+      UPSTASH_API_BASE_URL: upstash.url,
+      UPSTASH_API_EMAIL: 'ops@example.test',
+      UPSTASH_API_KEY: 'up-key',
+      UPSTASH_DATABASE_ID: 'db-1',
+      PHANTOMBUSTER_BASE_URL: phantom.url,
+      PHANTOMBUSTER_API_KEY: 'pb-key',
+      SLACK_WEBHOOK_URL: slack.webhookUrl('COST'),
+    };
+    const summary = await collectorRunners.cost!(parseConfig(env), NOW);
+    expect(summary.status).toBe('ok');
+    expect(slack.messages.at(-1)?.body).toMatchObject({
+      text: expect.stringContaining('Daily cost report 2026-11'),
+    });
+    expect(JSON.stringify(slack.messages.at(-1)?.body)).toContain(
+      'anthropic: $45.00 so far, projected $90.00',
+    );
+    await expect(
+      collectorRunners.cost!(
+        parseConfig({ DATABASE_URL: db.url, ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-x' }),
+        NOW,
+      ),
+    ).rejects.toThrow(/ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY/);
+  });
+});

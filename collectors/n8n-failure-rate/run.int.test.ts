@@ -1,0 +1,148 @@
+import { Hono } from 'hono';
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { raise } from '../../adapters/alerts/outbox.ts';
+import { createN8nClient } from '../../adapters/n8n/client.ts';
+import { migrate } from '../../adapters/postgres/migrate.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
+import {
+  defaultFaults,
+  faultMiddleware,
+  type FaultMode,
+  listen,
+} from '../../sandbox/http-faults.ts';
+import { type N8nStandIn, startN8nStandIn } from '../../sandbox/n8n/stand-in.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { run } from './run.ts';
+
+// Real Postgres with the real alert router (`raise` into alert_outbox), real HTTP to the n8n
+// stand-in through the n8n client. Time is a parameter: executions carry explicit startedAt.
+const NOW = new Date('2026-11-26T10:00:00Z');
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let n8n: N8nStandIn;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 4 });
+  await migrate(pool);
+  n8n = await startN8nStandIn({ apiKey: 'n8n-test-key', now: () => NOW });
+});
+
+afterAll(async () => {
+  await n8n?.close();
+  await pool?.end();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await pool.query('truncate alert_outbox restart identity cascade');
+  n8n.faults.outage = false;
+});
+
+const client = () =>
+  createN8nClient({ baseUrl: n8n.url, apiKey: 'n8n-test-key', timeoutMs: 2_000 });
+const outbox = async () =>
+  (
+    await pool.query<{ alert_id: string; dedup_key: string; occurrences: number }>(
+      'select alert_id, dedup_key, occurrences from alert_outbox order by id',
+    )
+  ).rows;
+
+function add(
+  workflowId: string,
+  status: 'success' | 'error' | 'crashed' | 'waiting',
+  count: number,
+  ago: number,
+) {
+  for (let i = 0; i < count; i += 1)
+    n8n.addExecution({ workflowId, status, startedAt: minutesAgo(ago) });
+}
+
+describe('n8n-failure-rate collector against the n8n stand-in', () => {
+  it('pages by cursor over the last hour, then a failure burst crossing 10% raises exactly one alert', async () => {
+    add('wf-scrape', 'success', 40, 150); // outside the window: must not count
+    add('wf-scrape', 'success', 200, 50);
+    add('wf-enrich', 'success', 120, 40);
+    add('wf-enrich', 'waiting', 5, 30);
+
+    const calm = await run({ db: pool, raise, n8n: client() }, NOW);
+    expect(calm.status).toBe('ok');
+    expect(calm.pagesRead).toBeGreaterThanOrEqual(2);
+    expect(calm.overall).toMatchObject({ finished: 320, failures: 0 });
+    expect(await outbox()).toEqual([]);
+
+    add('wf-enrich', 'error', 15, 5);
+    add('wf-enrich', 'crashed', 5, 4);
+    const burst = await run({ db: pool, raise, n8n: client() }, NOW);
+    expect(burst.status).toBe('alerting');
+    expect(burst.alertsRaised).toEqual([
+      {
+        alertId: 'n8n-failure-rate-high',
+        labels: { workflowId: 'wf-enrich', failed: 20, finished: 140, ratePercent: 14.3 },
+      },
+    ]);
+    expect(burst.metrics).toContainEqual({
+      name: 'vigie_n8n_failure_rate',
+      value: 20 / 340,
+      labels: { workflow_id: 'all' },
+    });
+    expect(await outbox()).toEqual([
+      {
+        alert_id: 'n8n-failure-rate-high',
+        dedup_key: 'n8n-failure-rate-high/wf-enrich',
+        occurrences: 1,
+      },
+    ]);
+
+    // The next tick sees the same burst: still one alert group, one more occurrence.
+    await run({ db: pool, raise, n8n: client() }, NOW);
+    expect((await outbox()).map((r) => r.occurrences)).toEqual([2]);
+  });
+
+  it('an n8n outage (503) gives a degraded summary and collector-degraded, never a 0% rate', async () => {
+    n8n.faults.outage = true;
+    const summary = await run({ db: pool, raise, n8n: client() }, NOW);
+    expect(summary.status).toBe('degraded');
+    expect(summary.overall).toBeNull();
+    expect(summary.unread).toMatchObject([{ source: 'n8n.executions', reason: 'server' }]);
+    expect((await outbox()).map((r) => r.dedup_key)).toEqual([
+      'collector-degraded/n8n-failure-rate:n8n.executions',
+    ]);
+  });
+
+  it('n8n not listening is degraded too', async () => {
+    const dead = createN8nClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 1_000 });
+    const summary = await run({ db: pool, raise, n8n: dead }, NOW);
+    expect(summary).toMatchObject({ status: 'degraded', unread: [{ reason: 'network' }] });
+  });
+
+  it.each<[FaultMode, string]>([
+    ['malformed', 'invalid_response'],
+    ['rate-limited', 'bad_request'],
+    ['no-answer', 'timeout'],
+  ])('a %s answer is reported as unread (%s)', async (mode, reason) => {
+    const faults = { ...defaultFaults(), mode };
+    const closing = new AbortController();
+    const app = new Hono();
+    app.use('*', faultMiddleware(faults, closing.signal));
+    const server = await listen(app, 0, () => closing.abort());
+    try {
+      const summary = await run(
+        {
+          db: pool,
+          raise,
+          n8n: createN8nClient({ baseUrl: server.url, apiKey: 'k', timeoutMs: 500 }),
+        },
+        NOW,
+      );
+      expect(summary.status).toBe('degraded');
+      expect(summary.unread[0]?.reason).toBe(reason);
+      expect(summary.alertsRaised.map((a) => a.alertId)).toEqual(['collector-degraded']);
+    } finally {
+      await server.close();
+    }
+  });
+});
