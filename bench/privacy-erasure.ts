@@ -8,12 +8,13 @@
  * Phase 2: the same load alternating, request by request, between two apps on the same
  * database, one with the `erase` audit row and one without (a dependency flag, never an env
  * setting): the p95 of each and the overhead. Target ≤ 10 %.
- * `BENCH_ERASURE_SECONDS` shortens each phase (default 60).
+ * `BENCH_ERASURE_SECONDS` shortens each phase (default 60); `BENCH_ERASURE_CPU_PROFILE_DIR`
+ * writes a CPU profile of the app process there.
  */
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { createApp } from '../api/app.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Pool } from '../adapters/postgres/pool.ts';
 import { startErasureStack } from '../testkit/erasure-stack.ts';
 
 const USERS = 100;
@@ -26,7 +27,10 @@ interface Sample {
 
 export async function benchErasure(): Promise<Record<string, number | string>> {
   const seconds = Number(process.env.BENCH_ERASURE_SECONDS ?? 60);
-  const perUser = Math.ceil(seconds * RATE_PER_USER * 2 * 1.1) + 5;
+  const warmSeconds = Math.min(10, Math.max(3, Math.round(seconds / 6)));
+  const perUser = Math.ceil((warmSeconds + seconds * 2) * RATE_PER_USER * 1.1) + 5;
+  // Figures from a shared machine mean little without its load: printed beside them.
+  const loadBefore = loadavg()[0] ?? 0;
   const seedStarted = performance.now();
   const stack = await startErasureStack({
     customers: USERS,
@@ -35,7 +39,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
     poolMax: 20,
   });
   const seedMs = performance.now() - seedStarted;
-  const servers: Array<{ close: () => void }> = [];
+  let child: ChildProcess | undefined;
   try {
     const queues = await prospectQueues(stack.pool);
     // n8n holds executions of a share of the prospects, as a working instance would.
@@ -46,25 +50,20 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
     const tokens = new Map<string, string>();
     for (const userId of queues.keys()) tokens.set(userId, await stack.token(userId));
 
-    const listen = (app: Hono) => {
-      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-      servers.push(server);
-      return new Promise<string>((resolve) =>
-        server.once('listening', () =>
-          resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-        ),
-      );
-    };
-    const withAudit = await listen(stack.app);
-    const withoutAudit = await listen(
-      createApp({
-        config: stack.config,
-        pool: stack.pool,
-        redis: stack.redis,
-        n8n: stack.n8nClient,
-        erasure: { receiptSigner: stack.signer, audit: false },
-      }),
+    // The app runs in its own process, as it would in production (a Lambda apart from Upstash
+    // and n8n): the stand-ins and the load generator stay here.
+    const profile = process.env.BENCH_ERASURE_CPU_PROFILE_DIR;
+    child = spawn(
+      process.execPath,
+      [
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+        fileURLToPath(new URL('./privacy-erasure-server.ts', import.meta.url)),
+      ],
+      { env: { ...process.env, ...stack.env }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    const urls = JSON.parse(await firstLine(child)) as { on: string; off: string };
+    const withAudit = urls.on;
+    const withoutAudit = urls.off;
 
     const users = [...queues.keys()];
     const send = async (base: string, userId: string): Promise<Sample> => {
@@ -79,14 +78,16 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
       return { ms: performance.now() - started, status: res.status };
     };
 
-    // Warm-up: JIT, pool connections, the verification's catalog cache.
-    await Promise.all(users.slice(0, 20).map((u) => send(withAudit, u)));
+    // Warm-up at the full rate, not measured: JIT, pool connections, JWKS, the catalog cache.
+    await openModel(warmSeconds, users, (u) => send(withAudit, u));
 
     const phase1 = await openModel(seconds, users, (u) => send(withAudit, u));
     let turn = 0;
     const phase2 = await openModel(seconds, users, (u) => {
       turn += 1;
-      return turn % 2 === 0 ? send(withAudit, u) : send(withoutAudit, u).then((s) => ({ ...s, off: true }));
+      return turn % 2 === 0
+        ? send(withAudit, u)
+        : send(withoutAudit, u).then((s) => ({ ...s, off: true }));
     });
     const on = phase2.filter((s) => !(s as { off?: boolean }).off);
     const off = phase2.filter((s) => (s as { off?: boolean }).off);
@@ -95,6 +96,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
     const statuses = count(phase1.map((s) => s.status));
     return {
       'setup: seed + stack (s)': seedMs / 1000,
+      'warm-up at full rate, not measured (s)': warmSeconds,
       'load: virtual users × req/s × seconds': `${USERS} × ${RATE_PER_USER} × ${seconds} (open model, ${USERS * RATE_PER_USER} req/s)`,
       'phase 1 requests': phase1.length,
       'phase 1 statuses': Object.entries(statuses)
@@ -103,14 +105,22 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
       'DELETE p50 (ms)': percentile(phase1, 50),
       'DELETE p95 (ms) [target ≤ 50]': percentile(phase1, 95),
       'DELETE p99 (ms)': percentile(phase1, 99),
-      'DELETE max (ms)': Math.max(...phase1.map((s) => s.ms)),
+      'DELETE max (ms)': percentile(phase1, 100),
+      'requests with no answer (connection errors)': [...phase1, ...phase2].filter(
+        (s) => s.status === 0,
+      ).length,
+      'machine: cores, load average (1 min) before → after': `${cpus().length}, ${loadBefore.toFixed(2)} → ${loadavg()[0]?.toFixed(2)}`,
       'phase 2 p95 audit on (ms)': p95on,
       'phase 2 p95 audit off (ms)': p95off,
       'audit overhead on p95 (%) [target ≤ 10]': ((p95on - p95off) / p95off) * 100,
       'phase 2 non-200 answers': phase2.filter((s) => s.status !== 200).length,
     };
   } finally {
-    for (const s of servers) s.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
     await stack.close();
   }
 }
@@ -136,7 +146,7 @@ async function openModel(
 }
 
 /** Each user's prospects with unique identifiers, in a fixed order. */
-async function prospectQueues(pool: import('../adapters/postgres/pool.ts').Pool) {
+async function prospectQueues(pool: Pool) {
   const { rows } = await pool.query<{ id: string; user_id: string }>(
     `select p.id, p.user_id from public.prospects p
       where (select count(*) from public.prospects q where q.user_id = p.user_id
@@ -155,6 +165,18 @@ function percentile(samples: Sample[], p: number): number {
     .sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const end = buffer.indexOf('\n');
+      if (end >= 0) resolve(buffer.slice(0, end));
+    });
+    child.once('exit', (code) => reject(new Error(`the erasure bench server exited (${code})`)));
+  });
 }
 
 function count(values: number[]): Record<string, number> {

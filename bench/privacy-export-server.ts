@@ -19,5 +19,8 @@ const redis = new Redis({ url: 'http://127.0.0.1:1', token: 'unused' });
 const server = await serveApp(createApp({ config, pool, redis }), { port: 0 });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 process.on('SIGTERM', () => {
-  void server.close().then(() => pool.end()).finally(() => process.exit(0));
+  void server
+    .close()
+    .then(() => pool.end())
+    .finally(() => process.exit(0));
 });

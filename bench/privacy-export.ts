@@ -31,17 +31,21 @@ export async function benchExport(): Promise<Record<string, number | string>> {
     await seedBigUser(pool, userId);
     const seedMs = performance.now() - seeded;
 
-    child = spawn(process.execPath, [fileURLToPath(new URL('./privacy-export-server.ts', import.meta.url))], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        SUPABASE_JWT_SECRET: SECRET,
-        SUPABASE_JWT_ISSUER: ISSUER,
-        NODE_ENV: 'production',
-        NODE_OPTIONS: process.env.BENCH_EXPORT_NODE_OPTIONS ?? '',
+    child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./privacy-export-server.ts', import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: db.url,
+          SUPABASE_JWT_SECRET: SECRET,
+          SUPABASE_JWT_ISSUER: ISSUER,
+          NODE_ENV: 'production',
+          NODE_OPTIONS: process.env.BENCH_EXPORT_NODE_OPTIONS ?? '',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    );
     const url = await firstLine(child);
     const pid = child.pid as number;
     const idleRss = await memory(pid, 'VmRSS');
@@ -56,7 +60,9 @@ export async function benchExport(): Promise<Record<string, number | string>> {
 
     const run = async () => {
       const started = performance.now();
-      const res = await fetch(`${url}/users/me/data`, { headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(`${url}/users/me/data`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       if (res.status !== 200 || res.body === null) throw new Error(`export answered ${res.status}`);
       let bytes = 0;
       let firstByteMs = 0;
@@ -76,7 +82,7 @@ export async function benchExport(): Promise<Record<string, number | string>> {
 
     const copyMs = copyBaseline(db.url, userId);
     return {
-      'prospects': PROSPECTS,
+      prospects: PROSPECTS,
       'seed (ms)': Math.round(seedMs),
       'export wall time (ms)': Math.round(measured.ms),
       'export time to first byte (ms)': Math.round(measured.firstByteMs),
@@ -96,7 +102,10 @@ export async function benchExport(): Promise<Record<string, number | string>> {
   }
 }
 
-async function seedBigUser(pool: ReturnType<typeof createPool>, userId: string): Promise<void> {
+export async function seedBigUser(
+  pool: ReturnType<typeof createPool>,
+  userId: string,
+): Promise<void> {
   await pool.query('insert into auth.users (id) values ($1)', [userId]);
   await pool.query(`insert into public.profiles (id, company) values ($1, 'Bench Co')`, [userId]);
   const campaign = await pool.query<{ id: string }>(
@@ -140,7 +149,8 @@ function copyBaseline(url: string, userId: string): number | string {
     maxBuffer: 1 << 20,
   });
   if (result.error) return 'n/a (psql not installed)';
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr.toString().slice(0, 200)}`);
+  if (result.status !== 0)
+    throw new Error(`psql failed: ${result.stderr.toString().slice(0, 200)}`);
   return Math.round(performance.now() - started);
 }
 
@@ -153,7 +163,10 @@ async function memory(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
 function firstLine(child: ReturnType<typeof spawn>): Promise<string> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('the export server did not start in 30 s')), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error('the export server did not start in 30 s')),
+      30_000,
+    );
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolve((JSON.parse(line) as { url: string }).url);

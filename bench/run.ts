@@ -7,6 +7,8 @@ type Bench = () => Promise<Record<string, number | string>>;
 
 const benches: Record<string, () => Promise<Bench>> = {
   alerts: async () => (await import('./alerts.ts')).benchAlerts,
+  collectors: async () => (await import('./collectors.ts')).benchCollectors,
+  'privacy-export': async () => (await import('./privacy-export.ts')).benchExport,
   'migrate-seed': async () => (await import('./migrate-seed.ts')).benchMigrateSeed,
   'privacy-erasure': async () => (await import('./privacy-erasure.ts')).benchErasure,
   startup: async () => (await import('./startup.ts')).benchStartup,

@@ -17,9 +17,13 @@ import type { ErasureDeps } from '../adapters/privacy/erasure.ts';
 import { recordExecution } from '../adapters/privacy/ledger.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
 import { type Config, parseConfig } from '../core/config.ts';
+import { prospectKeys, redisKeys } from '../core/redis-keys.ts';
 import { type ReceiptSigner, receiptSignerFrom } from '../core/privacy/receipt.ts';
 import { type N8nStandIn, startN8nStandIn } from '../sandbox/n8n/stand-in.ts';
-import { type SupabaseAuthStandIn, startSupabaseAuthStandIn } from '../sandbox/supabase-auth/stand-in.ts';
+import {
+  type SupabaseAuthStandIn,
+  startSupabaseAuthStandIn,
+} from '../sandbox/supabase-auth/stand-in.ts';
 import { type UpstashBridge, startUpstashBridge } from '../sandbox/upstash/bridge.ts';
 import { createTestDatabase } from './pg.ts';
 
@@ -28,6 +32,8 @@ const REDIS_URL = process.env.TEST_ERASURE_REDIS_URL ?? 'redis://127.0.0.1:6379/
 
 export interface ErasureStack {
   config: Config;
+  /** The settings an app in another process needs to reach this stack. */
+  env: Record<string, string>;
   pool: Pool;
   redis: Redis;
   bridge: UpstashBridge;
@@ -73,7 +79,7 @@ export async function startErasureStack(options: {
   });
   const n8nClient = createN8nClient({ baseUrl: n8n.url, apiKey: n8nKey, timeoutMs: 2_000 });
   const auth = await startSupabaseAuthStandIn({ stateDir: 'memory' });
-  const config = parseConfig({
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     SUPABASE_JWKS_URL: auth.jwksUrl,
     SUPABASE_JWT_ISSUER: auth.issuer,
@@ -82,6 +88,12 @@ export async function startErasureStack(options: {
     N8N_BASE_URL: n8n.url,
     N8N_API_KEY: n8nKey,
     N8N_HOOK_SECRET: randomBytes(16).toString('hex'),
+  };
+  const config = parseConfig(env);
+  Object.assign(env, {
+    DATABASE_URL: db.url,
+    UPSTASH_REDIS_REST_URL: bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: token,
   });
   const signer = receiptSignerFrom(config.RECEIPT_SIGNING_KEY as string);
   const app = createApp({
@@ -94,6 +106,7 @@ export async function startErasureStack(options: {
 
   return {
     config,
+    env,
     pool,
     redis,
     bridge,
@@ -125,9 +138,30 @@ export async function startErasureStack(options: {
       return body.executionId;
     },
     async close() {
+      // The seed's Redis keys go with the database: nothing accumulates across runs.
+      await removeSeededKeys(pool, redis).catch(() => {});
       await Promise.allSettled([n8n.close(), auth.close(), bridge.close()]);
       await pool.end();
       await db.drop();
     },
   };
+}
+
+async function removeSeededKeys(pool: Pool, redis: Redis): Promise<void> {
+  const { rows } = await pool.query<{ id: string; linkedin_url: string | null }>(
+    `select id, linkedin_url from public.prospects`,
+  );
+  for (let i = 0; i < rows.length; i += 500) {
+    const batch = rows.slice(i, i + 500);
+    const read = redis.pipeline();
+    for (const r of batch) read.smembers(redisKeys.prospectEmailJobs(r.id));
+    const jobs = ((await read.exec()) as unknown[][]).flat().map(String);
+    const keys = batch.flatMap(
+      (r) => prospectKeys({ id: r.id, linkedinUrl: r.linkedin_url }).direct,
+    );
+    const del = redis.pipeline();
+    for (const key of [...keys, ...jobs.map(redisKeys.emailJob)]) del.unlink(key);
+    if (jobs.length > 0) del.zrem(redisKeys.emailQueue, ...(jobs as [string, ...string[]]));
+    await del.exec();
+  }
 }

@@ -51,11 +51,14 @@ describe('audit_log hash chain', () => {
   it('chains rows per user, including concurrent inserts', async () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        pool.query('insert into public.audit_log (user_id, action, request_id) values ($1, $2, $3)', [
-          i % 2 === 0 ? alice : bob,
-          'read',
-          `req-${i}|x`, // a separator inside a value must not confuse the canonical form
-        ]),
+        pool.query(
+          'insert into public.audit_log (user_id, action, request_id) values ($1, $2, $3)',
+          [
+            i % 2 === 0 ? alice : bob,
+            'read',
+            `req-${i}|x`, // a separator inside a value must not confuse the canonical form
+          ],
+        ),
       ),
     );
     await pool.query("insert into public.audit_log (user_id, action) values (null, 'system.boot')");

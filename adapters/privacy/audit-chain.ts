@@ -119,13 +119,23 @@ export async function verifyAuditChain(
       params,
     ),
   );
-  const result: VerifyResult = { ok: true, rowsChecked: 0, chainsChecked: 0, breaks: [], heads: [] };
+  const result: VerifyResult = {
+    ok: true,
+    rowsChecked: 0,
+    chainsChecked: 0,
+    breaks: [],
+    heads: [],
+  };
   let chain: string | undefined;
   let prev: Row | undefined;
   let broken = false;
   const closeChain = () => {
     if (chain !== undefined && !broken && prev !== undefined) {
-      result.heads.push({ userId: chain, seq: prev.chain_seq, rowHash: prev.row_hash.toString('hex') });
+      result.heads.push({
+        userId: chain,
+        seq: prev.chain_seq,
+        rowHash: prev.row_hash.toString('hex'),
+      });
     }
   };
   try {

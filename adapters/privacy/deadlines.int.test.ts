@@ -49,7 +49,11 @@ describe('open requests and their Art. 12 deadlines', () => {
   it('extends by two months within the first month only, once, and moves due_at', async () => {
     const id = await request('2026-05-31T10:00:00Z');
     await expect(
-      extendDeadline(pool, { requestId: id, reason: 'Jane asked', now: new Date('2026-06-01T00:00:00Z') }),
+      extendDeadline(pool, {
+        requestId: id,
+        reason: 'Jane asked',
+        now: new Date('2026-06-01T00:00:00Z'),
+      }),
     ).rejects.toThrow(/slug/);
     const d = await extendDeadline(pool, {
       requestId: id,
@@ -57,14 +61,24 @@ describe('open requests and their Art. 12 deadlines', () => {
       now: new Date('2026-06-10T00:00:00Z'),
     });
     expect(d.dueOn).toBe('2026-08-31');
-    const { rows } = await pool.query('select due_at from public.erasure_requests where id = $1', [id]);
+    const { rows } = await pool.query('select due_at from public.erasure_requests where id = $1', [
+      id,
+    ]);
     expect((rows[0] as { due_at: Date }).due_at.toISOString()).toBe('2026-08-31T21:59:59.999Z');
     await expect(
-      extendDeadline(pool, { requestId: id, reason: 'again', now: new Date('2026-06-11T00:00:00Z') }),
+      extendDeadline(pool, {
+        requestId: id,
+        reason: 'again',
+        now: new Date('2026-06-11T00:00:00Z'),
+      }),
     ).rejects.toThrow(/already extended/);
     const late = await request('2026-01-10T10:00:00Z');
     await expect(
-      extendDeadline(pool, { requestId: late, reason: 'complex_request', now: new Date('2026-02-11T00:00:00Z') }),
+      extendDeadline(pool, {
+        requestId: late,
+        reason: 'complex_request',
+        now: new Date('2026-02-11T00:00:00Z'),
+      }),
     ).rejects.toThrow(/Too late/);
     const open = await listOpenRequests(pool, new Date('2026-06-10T00:00:00Z'));
     expect(open.find((r) => r.id === id)).toMatchObject({

@@ -55,7 +55,9 @@ export async function listOpenRequests(
         extensionReason: r.extension_reason,
       };
     })
-    .sort((a, b) => a.deadline.dueAt.getTime() - b.deadline.dueAt.getTime() || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) => a.deadline.dueAt.getTime() - b.deadline.dueAt.getTime() || a.id.localeCompare(b.id),
+    );
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { N8nClient } from '../n8n/client.ts';
-import { type Pool, withTransaction } from '../postgres/pool.ts';
+import type { Pool, Queryable } from '../postgres/pool.ts';
 import type {
   N8nErasureResult,
   PostgresErasureResult,
@@ -14,11 +14,17 @@ import type {
 } from '../../core/privacy/receipt.ts';
 import type { ErasureSubject } from '../../core/privacy/subject-seal.ts';
 import { prospectKeys, redisKeys } from '../../core/redis-keys.ts';
-import { addSuppression } from './suppression.ts';
+import { suppressionDigests } from '../../core/privacy/suppression.ts';
 
 export interface Target {
   userId: string;
   prospectId: string;
+}
+
+/** The step row a store function records its completion in (same statement as its work). */
+export interface StepMark {
+  requestId: string;
+  now: Date;
 }
 
 /**
@@ -32,38 +38,43 @@ export interface Target {
  *   checks every `prospect_id` column, so a new table that keeps data is caught.
  * Explicit deletes (rather than the cascade alone) give exact counts for the receipt.
  */
-export async function erasePostgres(pool: Pool, target: Target): Promise<PostgresErasureResult> {
-  return withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ meetings: number; events: number; memberships: number }>(
-      `with m as (
-         update public.meetings
-            set prospect_id = null, attendee_email = null, attendee_name = null, notes = null
-          where prospect_id = $1 and user_id = $2
-          returning 1
-       ), e as (
-         delete from public.email_events where prospect_id = $1 and user_id = $2 returning 1
-       ), c as (
-         delete from public.campaign_prospects where prospect_id = $1 and user_id = $2 returning 1
-       )
-       select (select count(*) from m)::int as meetings,
-              (select count(*) from e)::int as events,
-              (select count(*) from c)::int as memberships`,
-      [target.prospectId, target.userId],
-    );
-    const deleted = await client.query<{ enriched: boolean }>(
-      `delete from public.prospects where id = $1 and user_id = $2
-       returning (enrichment is not null or enriched_at is not null) as enriched`,
-      [target.prospectId, target.userId],
-    );
-    const counts = rows[0] ?? { meetings: 0, events: 0, memberships: 0 };
-    return {
-      prospectsDeleted: deleted.rowCount ?? 0,
-      campaignMembershipsDeleted: counts.memberships,
-      emailEventsDeleted: counts.events,
-      meetingsAnonymized: counts.meetings,
-      enrichmentDeleted: deleted.rows[0]?.enriched === true,
-    };
-  });
+export async function erasePostgres(
+  pool: Queryable,
+  target: Target,
+  mark: StepMark,
+): Promise<PostgresErasureResult> {
+  // One statement, so atomic without an explicit transaction, and one round trip. The meetings
+  // are unlinked in the same statement: the FK cascade runs at its end and no longer sees them.
+  const { rows } = await pool.query<{ result: PostgresErasureResult }>(
+    `with m as (
+       update public.meetings
+          set prospect_id = null, attendee_email = null, attendee_name = null, notes = null
+        where prospect_id = $1 and user_id = $2
+        returning 1
+     ), e as (
+       delete from public.email_events where prospect_id = $1 and user_id = $2 returning 1
+     ), c as (
+       delete from public.campaign_prospects where prospect_id = $1 and user_id = $2 returning 1
+     ), p as (
+       delete from public.prospects where id = $1 and user_id = $2
+       returning (enrichment is not null or enriched_at is not null) as enriched
+     ), r as (
+       select jsonb_build_object(
+                'prospectsDeleted', (select count(*) from p),
+                'campaignMembershipsDeleted', (select count(*) from c),
+                'emailEventsDeleted', (select count(*) from e),
+                'meetingsAnonymized', (select count(*) from m),
+                'enrichmentDeleted', coalesce((select bool_or(enriched) from p), false)) as result
+     ), s as (
+       update public.erasure_steps
+          set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
+              result = (select result from r)
+        where request_id = $3 and store = 'postgres'
+     )
+     select result from r`,
+    [target.prospectId, target.userId, mark.requestId, mark.now],
+  );
+  return rows[0]?.result as PostgresErasureResult;
 }
 
 /**
@@ -78,7 +89,10 @@ export async function eraseUpstash(
   target: Target,
   subject: ErasureSubject,
 ): Promise<UpstashErasureResult> {
-  const { direct, jobIndex } = prospectKeys({ id: target.prospectId, linkedinUrl: subject.linkedinUrl });
+  const { direct, jobIndex } = prospectKeys({
+    id: target.prospectId,
+    linkedinUrl: subject.linkedinUrl,
+  });
   const dedupKey = subject.linkedinUrl ? redisKeys.linkedinDedup(subject.linkedinUrl) : undefined;
   const read = redis.pipeline().smembers(jobIndex);
   if (dedupKey !== undefined) read.get(dedupKey);
@@ -130,6 +144,7 @@ export async function eraseN8n(
   n8n: N8nClient,
   target: Target,
   previous: Partial<N8nErasureResult> | undefined,
+  mark: StepMark,
 ): Promise<N8nErasureResult> {
   const { rows } = await pool.query<{ execution_id: string }>(
     `select distinct execution_id from public.n8n_execution_ledger
@@ -152,25 +167,60 @@ export async function eraseN8n(
       throw new PartialStepError(progress(), error);
     }
   }
-  const removed = await pool.query(
-    `delete from public.n8n_execution_ledger where prospect_id = $1 and user_id = $2`,
-    [target.prospectId, target.userId],
+  const done = progress();
+  const { rows: marked } = await pool.query<{ result: N8nErasureResult }>(
+    `with d as (
+       delete from public.n8n_execution_ledger where prospect_id = $1 and user_id = $2 returning 1
+     )
+     update public.erasure_steps
+        set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
+            result = jsonb_set($5::jsonb, '{ledgerEntriesRemoved}',
+                               to_jsonb($6::int + (select count(*) from d)::int))
+      where request_id = $3 and store = 'n8n'
+      returning result`,
+    [
+      target.prospectId,
+      target.userId,
+      mark.requestId,
+      mark.now,
+      JSON.stringify(done),
+      done.ledgerEntriesRemoved,
+    ],
   );
-  const result = progress();
-  result.ledgerEntriesRemoved += removed.rowCount ?? 0;
-  return result;
+  return marked[0]?.result ?? done;
 }
 
+/**
+ * The suppression record for an erased person, for the customer who erased it (the
+ * `suppression_list` insert of ./suppression.ts, fused with the step's completion).
+ */
 export async function addErasureSuppression(
-  pool: Pool,
+  pool: Queryable,
   target: Target,
   subject: ErasureSubject,
-  options: { hmacKey: string; now: Date },
+  options: { hmacKey: string; mark: StepMark },
 ): Promise<SuppressionResult> {
-  const kinds = await addSuppression(
-    pool,
-    { userId: target.userId, email: subject.email, linkedinUrl: subject.linkedinUrl, reason: 'erasure', now: options.now },
-    { hmacKey: options.hmacKey },
+  const digests = suppressionDigests(options.hmacKey, subject);
+  const result: SuppressionResult = { kinds: digests.map((d) => d.kind) };
+  await pool.query(
+    `with ins as (
+       insert into public.suppression_list (user_id, kind, digest, reason, created_at)
+       select $1::uuid, d.kind, d.digest, 'erasure', $4
+         from unnest($2::text[], $3::text[]) as d(kind, digest)
+       on conflict on constraint suppression_list_entry_key do nothing
+     )
+     update public.erasure_steps
+        set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
+            result = $6
+      where request_id = $5 and store = 'suppression'`,
+    [
+      target.userId,
+      digests.map((d) => d.kind),
+      digests.map((d) => d.digest),
+      options.mark.now,
+      options.mark.requestId,
+      JSON.stringify(result),
+    ],
   );
-  return { kinds };
+  return result;
 }

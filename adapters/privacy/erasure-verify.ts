@@ -96,7 +96,9 @@ export async function verifyPostgres(
   subject: ErasureSubject,
 ): Promise<VerificationCheck[]> {
   const schema = await schemaOf(pool);
-  const parts: string[] = [`select 'prospects' as target, 'prospect-id' as probe, count(*)::int as hits from public.prospects where id = $1`];
+  const parts: string[] = [
+    `select 'prospects' as target, 'prospect-id' as probe, count(*)::int as hits from public.prospects where id = $1`,
+  ];
   for (const table of schema.prospectIdTables) {
     parts.push(
       `select '${table}', 'prospect-id', count(*)::int from public.${ident(table)} where prospect_id = $1`,
@@ -124,11 +126,11 @@ export async function verifyPostgres(
     params,
   );
   return rows.map((r) => ({
-      store: 'postgres' as const,
-      probe: r.probe as VerificationCheck['probe'],
-      target: r.target,
-      hits: Number(r.hits),
-    }));
+    store: 'postgres' as const,
+    probe: r.probe as VerificationCheck['probe'],
+    target: r.target,
+    hits: Number(r.hits),
+  }));
 }
 
 export async function verifyUpstash(
@@ -209,7 +211,13 @@ export async function verifyN8n(
       `insert into public.n8n_execution_ledger (execution_id, workflow_id, user_id, prospect_id, recorded_at)
        select e, w, $3, $4, $5 from unnest($1::text[], $2::text[]) as x(e, w)
        on conflict (execution_id, prospect_id) do nothing`,
-      [found.map((f) => f.id), found.map((f) => f.workflowId), target.userId, target.prospectId, options.now],
+      [
+        found.map((f) => f.id),
+        found.map((f) => f.workflowId),
+        target.userId,
+        target.prospectId,
+        options.now,
+      ],
     );
   }
   return [

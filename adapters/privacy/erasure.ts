@@ -44,6 +44,7 @@ import { N8nApiError, type N8nClient } from '../n8n/client.ts';
 import { type Pool, type Queryable, withTransaction } from '../postgres/pool.ts';
 import {
   PartialStepError,
+  type StepMark,
   type Target,
   addErasureSuppression,
   eraseN8n,
@@ -65,7 +66,7 @@ export interface ErasureDeps {
   residual?: ResidualSettings;
   /** Write the `erase` audit row (default true). Off only in the audit-overhead benchmark. */
   audit?: boolean;
-  /** How many recent n8n executions the verification searches with `includeData` (default 100). */
+  /** How many recent n8n executions the verification searches with `includeData` (default 20). */
   n8nSearchLimit?: number;
   /** Test seam: runs after each step is recorded; a throw simulates a crash there. */
   afterStep?: (step: ErasureStepName) => void | Promise<void>;
@@ -93,6 +94,13 @@ export interface ErasureRequestView {
   receipt: SignedErasureReceipt | null;
 }
 
+/**
+ * The data search is a safety net behind the ledger, for executions whose report was lost; it
+ * reads the newest executions with their data, which is heavy (n8n execution data can be large),
+ * so it looks at the last few only.
+ */
+export const DEFAULT_N8N_SEARCH_LIMIT = 20;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertUuid(value: string, what: string): void {
@@ -117,34 +125,46 @@ export async function requestErasure(
   assertUuid(input.prospectId, 'Prospect id');
   const userId = input.userId.toLowerCase();
   const prospectId = input.prospectId.toLowerCase();
-  const existing = await deps.pool.query<{ id: string; status: ErasureStatus }>(
-    `select id, status from public.erasure_requests where user_id = $1 and prospect_id = $2`,
-    [userId, prospectId],
-  );
-  const found = existing.rows[0];
-  if (found !== undefined && found.status !== 'pending') {
-    return requireView(deps, found.id);
-  }
-  const id = found?.id ?? (await createRequest(deps, userId, prospectId));
-  return advanceErasure(deps, id);
+  const created = await createRequest(deps, userId, prospectId);
+  if (created.kind === 'created') return advanceClaimed(deps, created.request, created.steps);
+  if (created.status !== 'pending') return requireView(deps, created.id);
+  return advanceErasure(deps, created.id);
 }
 
-async function createRequest(deps: ErasureDeps, userId: string, prospectId: string): Promise<string> {
-  return withTransaction(deps.pool, async (client) => {
+type Created =
+  | { kind: 'created'; request: RequestRow; steps: StepRow[] }
+  | { kind: 'existing'; id: string; status: ErasureStatus };
+
+/**
+ * Reads the prospect's identifiers, then writes the request (already leased to this worker),
+ * its steps and the audit row in one statement, only if the prospect is still there. A
+ * prospect that is not the user's (or no longer exists) is answered by the user's existing
+ * request for it, or NOT_FOUND. Two round trips: this is on every DELETE's path.
+ */
+async function createRequest(
+  deps: ErasureDeps,
+  userId: string,
+  prospectId: string,
+): Promise<Created> {
+  const client = deps.pool;
+  {
     const prospect = await client.query<{ email: string | null; linkedin_url: string | null }>(
-      `select email, linkedin_url from public.prospects where id = $1 and user_id = $2 for update`,
+      `select email, linkedin_url from public.prospects where id = $1 and user_id = $2`,
       [prospectId, userId],
     );
     const row = prospect.rows[0];
-    if (row === undefined) {
-      // Another tenant's prospect looks exactly like a missing one (404, not 403).
-      const raced = await client.query<{ id: string }>(
-        `select id from public.erasure_requests where user_id = $1 and prospect_id = $2`,
+    const existing = async (): Promise<Created> => {
+      const found = await client.query<{ id: string; status: ErasureStatus }>(
+        `select id, status from public.erasure_requests where user_id = $1 and prospect_id = $2`,
         [userId, prospectId],
       );
-      if (raced.rows[0]) return raced.rows[0].id;
-      throw new VigieError('NOT_FOUND', `No prospect ${prospectId} in your account.`);
-    }
+      const hit = found.rows[0];
+      // Another tenant's prospect looks exactly like a missing one (404, not 403).
+      if (hit === undefined)
+        throw new VigieError('NOT_FOUND', `No prospect ${prospectId} in your account.`);
+      return { kind: 'existing', id: hit.id, status: hit.status };
+    };
+    if (row === undefined) return existing();
     const id = randomUUID();
     const plan = planErasure(deps.now);
     const sealed = sealSubject(
@@ -152,34 +172,61 @@ async function createRequest(deps: ErasureDeps, userId: string, prospectId: stri
       { email: row.email, linkedinUrl: row.linkedin_url },
       id,
     );
-    const inserted = await client.query<{ id: string }>(
-      `insert into public.erasure_requests (id, user_id, prospect_id, requested_at, due_at, subject_sealed)
-       values ($1, $2, $3, $4, $5, $6)
-       on conflict (user_id, prospect_id) do nothing
-       returning id`,
-      [id, userId, prospectId, plan.requestedAt, plan.dueAt, sealed],
+    const stores = plan.steps.map((step) => step.store);
+    const inserted = await client.query<{ created: number }>(
+      `with r as (
+         insert into public.erasure_requests
+           (id, user_id, prospect_id, requested_at, due_at, subject_sealed, locked_until, attempts)
+         select $1, $2, $3, $4, $5, $6, $7, 1
+          where exists (select 1 from public.prospects where id = $3 and user_id = $2)
+         on conflict (user_id, prospect_id) do nothing
+         returning id
+       ), s as (
+         insert into public.erasure_steps (request_id, store, next_attempt_at)
+         select r.id, x, $4 from r, unnest($8::text[]) as x
+       ), a as (
+         insert into public.audit_log (user_id, action, prospect_id, occurred_at, request_id)
+         select $2, 'erase', $3, $4, r.id::text from r where $9
+       )
+       select count(*)::int as created from r`,
+      [
+        id,
+        userId,
+        prospectId,
+        plan.requestedAt,
+        plan.dueAt,
+        sealed,
+        new Date(deps.now.getTime() + ERASURE_LEASE_MS),
+        stores,
+        deps.audit !== false,
+      ],
     );
-    if (inserted.rows[0] === undefined) {
-      const other = await client.query<{ id: string }>(
-        `select id from public.erasure_requests where user_id = $1 and prospect_id = $2`,
-        [userId, prospectId],
-      );
-      return other.rows[0]?.id ?? id;
-    }
-    await client.query(
-      `insert into public.erasure_steps (request_id, store, next_attempt_at)
-       select $1, s, $3 from unnest($2::text[]) as s`,
-      [id, plan.steps.map((s) => s.store), plan.requestedAt],
-    );
-    if (deps.audit !== false) {
-      await client.query(
-        `insert into public.audit_log (user_id, action, prospect_id, occurred_at, request_id)
-         values ($1, 'erase', $2, $3, $4)`,
-        [userId, prospectId, deps.now, id],
-      );
-    }
-    return id;
-  });
+    if (inserted.rows[0]?.created !== 1) return existing();
+    return {
+      kind: 'created',
+      request: {
+        id,
+        user_id: userId,
+        prospect_id: prospectId,
+        status: 'pending',
+        requested_at: plan.requestedAt,
+        due_at: plan.dueAt,
+        completed_at: null,
+        attempts: 1,
+        receipt: null,
+        subject_sealed: sealed,
+      },
+      steps: stores.map((store) => ({
+        store,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: plan.requestedAt,
+        last_error: null,
+        result: null,
+        completed_at: null,
+      })),
+    };
+  }
 }
 
 interface RequestRow {
@@ -209,7 +256,10 @@ interface StepRow {
  * Attempts every due step of a pending request (under a lease), then the verification.
  * Returns the request as it stands; a request someone else is advancing is returned as is.
  */
-export async function advanceErasure(deps: ErasureDeps, requestId: string): Promise<ErasureRequestView> {
+export async function advanceErasure(
+  deps: ErasureDeps,
+  requestId: string,
+): Promise<ErasureRequestView> {
   const now = deps.now;
   const claimed = await deps.pool.query<RequestRow>(
     `update public.erasure_requests
@@ -220,8 +270,18 @@ export async function advanceErasure(deps: ErasureDeps, requestId: string): Prom
   );
   const request = claimed.rows[0];
   if (request === undefined) return requireView(deps, requestId);
+  return advanceClaimed(deps, request, await readSteps(deps.pool, requestId));
+}
 
-  const steps = new Map((await readSteps(deps.pool, requestId)).map((s) => [s.store, s]));
+/** Runs the due steps of a request this worker holds the lease of, then releases it. */
+async function advanceClaimed(
+  deps: ErasureDeps,
+  request: RequestRow,
+  stepRows: StepRow[],
+): Promise<ErasureRequestView> {
+  const now = deps.now;
+  const requestId = request.id;
+  const steps = new Map(stepRows.map((s) => [s.store, s]));
   const target: Target = { userId: request.user_id, prospectId: request.prospect_id };
   const subject: ErasureSubject =
     request.subject_sealed === null
@@ -232,31 +292,50 @@ export async function advanceErasure(deps: ErasureDeps, requestId: string): Prom
     const step = steps.get(store);
     if (!isDue(step, now)) continue;
     try {
-      const result = await runStore(deps, store, target, subject, step?.result);
-      await completeStep(deps.pool, requestId, store, result, now);
-      steps.set(store, { ...(step as StepRow), status: 'completed', result });
+      let result = await runStore(deps, store, target, subject, step?.result, { requestId, now });
+      // A re-run (the verification found data again) adds to what the first run removed, so
+      // the receipt keeps both; n8n carries its own progress across attempts.
+      const rerun = step.result != null && store !== 'n8n';
+      if (rerun) result = mergeResults(step.result, result);
+      // Otherwise the store recorded its completion in the statement that did its work.
+      if (store === 'upstash' || rerun) {
+        await completeStep(deps.pool, requestId, store, result, now);
+      }
+      steps.set(store, { ...step, status: 'completed', result });
     } catch (error) {
       const partial = error instanceof PartialStepError ? error.partial : undefined;
-      steps.set(store, await failStep(deps.pool, requestId, store, step as StepRow, error, partial, now));
+      steps.set(store, await failStep(deps.pool, requestId, store, step, error, partial, now));
     }
     await deps.afterStep?.(store);
   }
 
   const verification = steps.get('verification');
   const storesDone = ERASURE_STORES.every((s) => steps.get(s)?.status === 'completed');
+  let completed = false;
   if (storesDone && isDue(verification, now)) {
     try {
       const result = await verify(deps, target, subject, steps, now);
       if (result.totalHits === 0) {
         await complete(deps, request, steps, result, now);
+        completed = true;
       } else {
         await retryAfterHits(deps.pool, requestId, verification as StepRow, result, now);
       }
     } catch (error) {
-      await failStep(deps.pool, requestId, 'verification', verification as StepRow, error, undefined, now);
+      await failStep(
+        deps.pool,
+        requestId,
+        'verification',
+        verification as StepRow,
+        error,
+        undefined,
+        now,
+      );
     }
     await deps.afterStep?.('verification');
   }
+  // Completing released the lease in the same statement.
+  if (completed) return requireView(deps, requestId);
 
   await deps.pool.query(
     `update public.erasure_requests r
@@ -269,6 +348,23 @@ export async function advanceErasure(deps: ErasureDeps, requestId: string): Prom
     [requestId],
   );
   return requireView(deps, requestId);
+}
+
+/** Numbers add up, lists are united, flags are or-ed: two runs of one step as one result. */
+export function mergeResults(previous: unknown, next: unknown): unknown {
+  if (typeof previous !== 'object' || previous === null) return next;
+  if (typeof next !== 'object' || next === null) return previous;
+  const out: Record<string, unknown> = { ...(previous as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(next as Record<string, unknown>)) {
+    const before = out[key];
+    if (typeof value === 'number' && typeof before === 'number') out[key] = before + value;
+    else if (Array.isArray(value) && Array.isArray(before)) {
+      out[key] = [...new Set([...before, ...value])].sort();
+    } else if (typeof value === 'boolean' && typeof before === 'boolean') {
+      out[key] = before || value;
+    } else out[key] = value;
+  }
+  return out;
 }
 
 function isDue(step: StepRow | undefined, now: Date): step is StepRow {
@@ -285,18 +381,25 @@ async function runStore(
   target: Target,
   subject: ErasureSubject,
   previous: unknown,
+  mark: StepMark,
 ): Promise<unknown> {
   switch (store) {
     case 'postgres':
-      return erasePostgres(deps.pool, target);
+      return erasePostgres(deps.pool, target, mark);
     case 'upstash':
       return eraseUpstash(deps.redis, target, subject);
     case 'n8n':
-      return eraseN8n(deps.pool, deps.n8n, target, (previous ?? undefined) as Partial<N8nErasureResult>);
+      return eraseN8n(
+        deps.pool,
+        deps.n8n,
+        target,
+        (previous ?? undefined) as Partial<N8nErasureResult>,
+        mark,
+      );
     case 'suppression':
       return addErasureSuppression(deps.pool, target, subject, {
         hmacKey: deps.keys.suppressionHmacKey,
-        now: deps.now,
+        mark,
       });
   }
 }
@@ -311,10 +414,18 @@ async function verify(
   const n8nResult = steps.get('n8n')?.result as N8nErasureResult | undefined;
   const [pg, redis, n8n] = await Promise.all([
     verifyPostgres(deps.pool, target, subject),
-    verifyUpstash(deps.redis, target, subject, steps.get('upstash')?.result as UpstashErasureResult),
+    verifyUpstash(
+      deps.redis,
+      target,
+      subject,
+      steps.get('upstash')?.result as UpstashErasureResult,
+    ),
     verifyN8n(deps.pool, deps.n8n, target, subject, {
-      executionIds: [...(n8nResult?.executionsDeleted ?? []), ...(n8nResult?.executionsAlreadyGone ?? [])],
-      searchLimit: deps.n8nSearchLimit ?? 100,
+      executionIds: [
+        ...(n8nResult?.executionsDeleted ?? []),
+        ...(n8nResult?.executionsAlreadyGone ?? []),
+      ],
+      searchLimit: deps.n8nSearchLimit ?? DEFAULT_N8N_SEARCH_LIMIT,
       now,
     }),
   ]);
@@ -346,22 +457,20 @@ async function complete(
     residualWindows: residualWindows(now, deps.residual ?? DEFAULT_RESIDUAL_SETTINGS),
   };
   const receipt = signReceipt(body, deps.keys.receiptSigner);
-  await withTransaction(deps.pool, async (client) => {
-    await client.query(
-      `update public.erasure_steps
-          set status = 'completed', attempts = attempts + 1, result = $3, completed_at = $4,
-              last_error = null, next_attempt_at = $4
-        where request_id = $1 and store = $2`,
-      [request.id, 'verification', verification, now],
-    );
-    // The sealed identifiers go now: the finished record keeps ids only.
-    await client.query(
-      `update public.erasure_requests
-          set status = 'completed', completed_at = $2, receipt = $3, subject_sealed = null
-        where id = $1`,
-      [request.id, now, receipt],
-    );
-  });
+  // One statement: the step, the receipt, the dropped identifiers and the released lease.
+  await deps.pool.query(
+    `with step as (
+       update public.erasure_steps
+          set status = 'completed', attempts = attempts + 1, result = $2, completed_at = $3,
+              last_error = null, next_attempt_at = $3
+        where request_id = $1 and store = 'verification'
+     )
+     update public.erasure_requests
+        set status = 'completed', completed_at = $3, receipt = $4, subject_sealed = null,
+            locked_until = null
+      where id = $1`,
+    [request.id, verification, now, receipt],
+  );
 }
 
 /** Hits after every store said "done": run the stores that still hold data again. */
@@ -402,7 +511,7 @@ async function retryAfterHits(
 }
 
 async function completeStep(
-  pool: Pool,
+  pool: Queryable,
   requestId: string,
   store: ErasureStepName,
   result: unknown,
@@ -435,9 +544,24 @@ async function failStep(
         set status = $3, attempts = $4, next_attempt_at = $5, last_error = $6,
             result = coalesce($7, result)
       where request_id = $1 and store = $2`,
-    [requestId, store, status, attempts, next, lastError, partial === undefined ? null : JSON.stringify(partial)],
+    [
+      requestId,
+      store,
+      status,
+      attempts,
+      next,
+      lastError,
+      partial === undefined ? null : JSON.stringify(partial),
+    ],
   );
-  return { ...step, status, attempts, next_attempt_at: next, last_error: lastError, result: partial ?? step.result };
+  return {
+    ...step,
+    status,
+    attempts,
+    next_attempt_at: next,
+    last_error: lastError,
+    result: partial ?? step.result,
+  };
 }
 
 /**
@@ -477,7 +601,10 @@ export async function getErasureRequest(
   return view;
 }
 
-async function requireView(deps: Pick<ErasureDeps, 'pool'>, id: string): Promise<ErasureRequestView> {
+async function requireView(
+  deps: Pick<ErasureDeps, 'pool'>,
+  id: string,
+): Promise<ErasureRequestView> {
   const view = await readView(deps.pool, id);
   if (view === undefined) throw new VigieError('NOT_FOUND', `No erasure request ${id}.`);
   return view;
@@ -497,7 +624,8 @@ async function readView(pool: Pool, id: string): Promise<ErasureRequestView | un
   );
   const r = rows[0];
   if (r === undefined) return undefined;
-  const order = (s: StepRow) => ['postgres', 'upstash', 'n8n', 'suppression', 'verification'].indexOf(s.store);
+  const order = (s: StepRow) =>
+    ['postgres', 'upstash', 'n8n', 'suppression', 'verification'].indexOf(s.store);
   const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
   return {
     id: r.id,
@@ -508,20 +636,26 @@ async function readView(pool: Pool, id: string): Promise<ErasureRequestView | un
     dueAt: r.due_at.toISOString(),
     completedAt: iso(r.completed_at),
     attempts: r.attempts,
-    steps: [...r.steps].sort((a, b) => order(a) - order(b)).map((s) => ({
-      store: s.store,
-      status: s.status,
-      attempts: s.attempts,
-      nextAttemptAt: s.status === 'pending' ? iso(s.next_attempt_at) : null,
-      lastError: s.last_error,
-      completedAt: iso(s.completed_at),
-    })),
+    steps: [...r.steps]
+      .sort((a, b) => order(a) - order(b))
+      .map((s) => ({
+        store: s.store,
+        status: s.status,
+        attempts: s.attempts,
+        nextAttemptAt: s.status === 'pending' ? iso(s.next_attempt_at) : null,
+        lastError: s.last_error,
+        completedAt: iso(s.completed_at),
+      })),
     receipt: r.receipt,
   };
 }
 
 /** Pending requests with a due step and no live lease, most urgent first. */
-export async function dueErasureRequests(db: Queryable, now: Date, limit: number): Promise<string[]> {
+export async function dueErasureRequests(
+  db: Queryable,
+  now: Date,
+  limit: number,
+): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `select r.id from public.erasure_requests r
       where r.status = 'pending' and (r.locked_until is null or r.locked_until <= $1)

@@ -10,7 +10,11 @@ const uuid = z.uuid({ message: 'expected a UUID' });
 const n8nId = z
   .union([z.string(), z.number().int().nonnegative()])
   .transform(String)
-  .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected an n8n id (1–64 of A-Z a-z 0-9 _ -)' }));
+  .pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected an n8n id (1–64 of A-Z a-z 0-9 _ -)' }),
+  );
 
 /** What a workflow reports; strict, so a payload carrying prospect data is refused, not stored. */
 export const ledgerReportSchema = z.strictObject({

@@ -6,11 +6,9 @@ import { type AuthVariables, requireUser } from '../middleware/auth.ts';
 import type { PrivacyRouteDeps } from './export.ts';
 
 /** A slug, so no free text (and no personal data) ends up in `consent_source`. */
-const sourceSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.:-]{0,63}$/, {
-    message: 'expected a short lowercase slug such as "web_form" or "email_reply"',
-  });
+const sourceSchema = z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,63}$/, {
+  message: 'expected a short lowercase slug such as "web_form" or "email_reply"',
+});
 
 export const consentBodySchema = z.strictObject({
   action: z.enum(['consent', 'objection', 'art14_notice'], {
@@ -18,7 +16,10 @@ export const consentBodySchema = z.strictObject({
   }),
   source: sourceSchema,
   at: z.iso
-    .datetime({ offset: true, message: 'expected an ISO 8601 date-time, e.g. 2026-11-26T10:00:00Z' })
+    .datetime({
+      offset: true,
+      message: 'expected an ISO 8601 date-time, e.g. 2026-11-26T10:00:00Z',
+    })
     .optional(),
 });
 

@@ -50,6 +50,6 @@ function describe(reason: string): string {
     case 'prev_hash_mismatch':
       return 'it does not link to the previous row (that row was rewritten)';
     default:
-      return "its content no longer matches its hash (the row was altered)";
+      return 'its content no longer matches its hash (the row was altered)';
   }
 }

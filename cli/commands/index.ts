@@ -3,8 +3,10 @@ import { register as alerts } from './alerts.ts';
 import { register as audit } from './audit.ts';
 import { register as dev } from './dev.ts';
 import { register as migrate } from './migrate.ts';
+import { register as monitors } from './monitors.ts';
 import { register as privacy } from './privacy.ts';
 import { register as privacyDeadlines } from './privacy-deadlines.ts';
+import { register as run } from './run.ts';
 import { register as seed } from './seed.ts';
 import { register as start } from './start.ts';
 
@@ -14,8 +16,10 @@ export const commands: Array<(program: Command) => void> = [
   audit,
   dev,
   migrate,
+  monitors,
   privacy,
   privacyDeadlines,
+  run,
   seed,
   start,
 ];

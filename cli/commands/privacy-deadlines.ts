@@ -33,7 +33,9 @@ export function register(program: Command): void {
           out('No open requests. (Exports are answered at once, so only erasures can be open.)');
           return;
         }
-        out('due        left  state     kind     request                               status   extended');
+        out(
+          'due        left  state     kind     request                               status   extended',
+        );
         for (const r of open) {
           const state = r.state.overdue ? 'OVERDUE' : r.state.daysLeft <= 7 ? 'due soon' : 'ok';
           out(
@@ -67,7 +69,11 @@ export function register(program: Command): void {
       }
       const pool = poolFromEnv(process.env);
       try {
-        const d = await extendDeadline(pool, { requestId, reason: options.reason, now: new Date() });
+        const d = await extendDeadline(pool, {
+          requestId,
+          reason: options.reason,
+          now: new Date(),
+        });
         process.stdout.write(`extended: now due ${d.dueOn} (end of day, Europe/Paris)\n`);
       } finally {
         await pool.end();

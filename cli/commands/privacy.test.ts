@@ -63,7 +63,9 @@ describe('verifyReceiptText', () => {
       /Receipt rejected: the signature does not match/,
     );
     const other = exportReceiptPublicKey(receiptSignerFrom('x'.repeat(40)).publicKey);
-    await expect(verifyReceiptText(JSON.stringify(receipt), other)).rejects.toThrow(/signed with key/);
+    await expect(verifyReceiptText(JSON.stringify(receipt), other)).rejects.toThrow(
+      /signed with key/,
+    );
     await expect(verifyReceiptText('{oops', publicKey)).rejects.toThrow(/not valid JSON/);
     await expect(verifyReceiptText(JSON.stringify(receipt), 'abc')).rejects.toThrow(/--public-key/);
   });

@@ -78,7 +78,8 @@ async function resolvePublicKey(option: string | undefined) {
     if (option === undefined) {
       return (await loadReceiptSigner(parseConfig(process.env))).publicKey;
     }
-    const text = option.includes('/') || option.endsWith('.pem') ? await readFile(option, 'utf8') : option;
+    const text =
+      option.includes('/') || option.endsWith('.pem') ? await readFile(option, 'utf8') : option;
     return importReceiptPublicKey(text);
   } catch (error) {
     if (error instanceof VigieError) throw error;
@@ -93,7 +94,10 @@ async function readReceiptFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch {
-    throw new VigieError('BAD_REQUEST', `Cannot read ${file}: give a receipt JSON file, or - for stdin.`);
+    throw new VigieError(
+      'BAD_REQUEST',
+      `Cannot read ${file}: give a receipt JSON file, or - for stdin.`,
+    );
   }
 }
 

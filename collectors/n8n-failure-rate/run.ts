@@ -86,7 +86,8 @@ export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailu
     read = await readExecutions(
       deps.n8n,
       new Date(now.getTime() - windowMinutes * 60_000),
-      now,
+      // Half-open window; an execution started in the tick's own millisecond still counts.
+      new Date(now.getTime() + 1),
       deps.maxPages,
     );
   } catch (error) {

@@ -86,7 +86,8 @@ export const art15Context: Art15Context = {
       purpose: 'Summarises public professional profiles to personalise outreach',
       data: ['public profile fields of a prospect'],
       location: 'United States (Standard Contractual Clauses)',
-      retention: 'API inputs and outputs are not used for training; kept per Anthropic’s API retention',
+      retention:
+        'API inputs and outputs are not used for training; kept per Anthropic’s API retention',
     },
   ],
   retention: [
@@ -103,10 +104,14 @@ export const art15Context: Art15Context = {
   sources: [
     {
       data: 'prospects (scraped)',
-      source: 'Public LinkedIn profiles, collected through PhantomBuster (Art. 14 notice sent at first contact)',
+      source:
+        'Public LinkedIn profiles, collected through PhantomBuster (Art. 14 notice sent at first contact)',
     },
     { data: 'prospects (imported)', source: 'Lists you imported' },
-    { data: 'email_events', source: 'The sending infrastructure (delivery, bounce, complaint, unsubscribe)' },
+    {
+      data: 'email_events',
+      source: 'The sending infrastructure (delivery, bounce, complaint, unsubscribe)',
+    },
   ],
   automated_decision_making:
     'None with legal or similarly significant effects (Art. 22): enrichment only drafts personalisation.',

@@ -164,8 +164,7 @@ export function signReceipt(body: ErasureReceiptBody, signer: ReceiptSigner): Si
 }
 
 export type ReceiptVerdict =
-  | { ok: true; receipt: SignedErasureReceipt }
-  | { ok: false; reason: string };
+  { ok: true; receipt: SignedErasureReceipt } | { ok: false; reason: string };
 
 /** Checks shape, key id and signature; never throws on bad input. */
 export function verifyReceipt(document: unknown, publicKey: KeyObject): ReceiptVerdict {

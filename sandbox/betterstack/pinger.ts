@@ -40,12 +40,13 @@ export interface Pinger {
 
 export function createPinger(store: BetterStackStore, options: PingerOptions = {}): Pinger {
   const states = new Map<string, MonitorState>();
-  let startedAt = 0;
+  // Unset until `start` or the first `advanceTo`: checks never replay time before that.
+  let startedAt: number | null = null;
 
   function stateOf(id: string): MonitorState {
     let s = states.get(id);
     if (!s) {
-      s = { nextCheckAt: startedAt, failingSince: null, upSince: null };
+      s = { nextCheckAt: startedAt ?? 0, failingSince: null, upSince: null };
       states.set(id, s);
     }
     return s;
@@ -115,6 +116,7 @@ export function createPinger(store: BetterStackStore, options: PingerOptions = {
     },
     async advanceTo(now) {
       const limit = now.getTime();
+      startedAt ??= limit;
       for (;;) {
         let due: [string, MonitorState] | undefined;
         for (const [id, m] of store.monitors) {

@@ -99,8 +99,12 @@ export async function startBetterStackStandIn(
   let baseUrl = '';
 
   const api = new Hono();
-  api.use('*', faultMiddleware(faults, closing.signal));
+  // Mounted under /api, so this middleware would also see /api/v1/heartbeat pings: those are
+  // unauthenticated (the token is in the URL) and exempt from the API fault knobs.
+  const faulty = faultMiddleware(faults, closing.signal);
+  api.use('*', (c, next) => (c.req.path.startsWith('/api/v1/') ? next() : faulty(c, next)));
   api.use('*', async (c, next) => {
+    if (c.req.path.startsWith('/api/v1/')) return next();
     if (c.req.header('authorization') !== `Bearer ${options.token}`) {
       return c.json({ errors: 'Invalid Team API Token' }, 401);
     }

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { collectorRunners } from '../../collectors/registry.ts';
+import { collectors } from '../../core/catalog/collectors.ts';
+import { parseConfig } from '../../core/config.ts';
+import { VigieError } from '../../core/errors.ts';
+
+/** `vigie run <collector> [--at <iso>]`: runs one collector tick now and prints its summary. */
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Run one scheduled collector now and print its summary (JSON)')
+    .argument('<collector>', `one of: ${collectors.map((c) => c.name).join(', ')}`)
+    .option('--at <iso>', 'the tick time (default: now), e.g. 2026-11-30T07:00:00Z')
+    .action(async (name: string, options: { at?: string }) => {
+      const known = collectors.map((c) => c.name) as string[];
+      const runner = collectorRunners[name as keyof typeof collectorRunners];
+      if (!known.includes(name) || !runner) {
+        const runnable = Object.keys(collectorRunners).join(', ');
+        throw new VigieError(
+          'BAD_REQUEST',
+          `Unknown or not runnable collector "${name}": use one of ${runnable}.`,
+        );
+      }
+      const now = options.at === undefined ? new Date() : new Date(options.at);
+      if (Number.isNaN(now.getTime())) {
+        throw new VigieError(
+          'BAD_REQUEST',
+          `--at must be an ISO date-time, e.g. 2026-11-30T07:00:00Z.`,
+        );
+      }
+      const summary = await runner(parseConfig(process.env), now);
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      if (summary.status === 'degraded') process.exitCode = 3;
+    });
+}

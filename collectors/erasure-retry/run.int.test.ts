@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raise } from '../../adapters/alerts/outbox.ts';
+import {
+  advanceErasure,
+  dueErasureRequests,
+  requestErasure,
+} from '../../adapters/privacy/erasure.ts';
+import { redisKeys } from '../../core/redis-keys.ts';
+import { type ErasureStack, startErasureStack } from '../../testkit/erasure-stack.ts';
+import { run } from './run.ts';
+
+const NOW = new Date('2026-11-26T09:00:00Z');
+const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
+let stack: ErasureStack;
+
+beforeAll(async () => {
+  stack = await startErasureStack({ customers: 2, prospectsPerCustomer: 60, now: NOW });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const taken = new Set<string>();
+async function takeProspect(): Promise<{ id: string; user_id: string }> {
+  const { rows } = await stack.pool.query<{ id: string; user_id: string }>(
+    `select p.id, p.user_id from public.prospects p
+      where p.id <> all($1::uuid[])
+        and (select count(*) from public.prospects q where q.user_id = p.user_id
+              and (q.email = p.email or q.linkedin_url = p.linkedin_url)) = 1
+        and exists (select 1 from public.campaign_prospects c where c.prospect_id = p.id)
+      order by p.id limit 1`,
+    [[...taken]],
+  );
+  taken.add(rows[0]!.id);
+  return rows[0]!;
+}
+
+function tick(now: Date) {
+  return run(
+    {
+      db: stack.pool,
+      raise,
+      due: dueErasureRequests,
+      advance: (id) => advanceErasure(stack.deps(now), id),
+    },
+    now,
+  );
+}
+
+describe('erasure-retry collector', () => {
+  it('finishes an erasure left pending by an Upstash outage, leaving nothing behind', async () => {
+    const p = await takeProspect();
+    stack.bridge.faults.outage = true;
+    let view;
+    try {
+      view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    } finally {
+      stack.bridge.faults.outage = false;
+    }
+    expect(view.status).toBe('pending');
+    const summary = await tick(minutes(5));
+    expect(summary).toMatchObject({
+      collector: 'erasure-retry',
+      attempted: 1,
+      completed: 1,
+      stillPending: 0,
+      status: 'ok',
+    });
+    expect(
+      await stack.redis.exists(redisKeys.enrichment(p.id), redisKeys.prospectEmailJobs(p.id)),
+    ).toBe(0);
+    expect(summary.metrics).toContainEqual({
+      name: 'vigie_erasure_completed',
+      value: 1,
+      labels: {},
+    });
+  });
+
+  it('pages erasure-overdue for a request stuck for a day, naming the step', async () => {
+    const p = await takeProspect();
+    await stack.runWorkflow(p.user_id, [p.id]);
+    stack.n8n.faults.outage = true;
+    try {
+      const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+      const later = minutes(25 * 60);
+      const summary = await tick(later);
+      expect(summary.attempted).toBe(1);
+      expect(summary.stillPending).toBe(1);
+      expect(summary.alertsRaised).toContainEqual({
+        alertId: 'erasure-overdue',
+        labels: { erasureRequestId: view.id, ageHours: 25, step: 'n8n' },
+      });
+      expect(summary.status).toBe('alerting');
+      const { rows } = await stack.pool.query(
+        `select 1 from alert_outbox
+          where alert_id = 'erasure-overdue' and labels->>'erasureRequestId' = $1`,
+        [view.id],
+      );
+      expect(rows).toHaveLength(1);
+    } finally {
+      stack.n8n.faults.outage = false;
+    }
+    const recovered = await tick(minutes(26 * 60));
+    expect(recovered.completed).toBe(1);
+    expect(recovered.alertsRaised).toEqual([]);
+  });
+});
