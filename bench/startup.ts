@@ -20,7 +20,8 @@ export async function benchStartup(): Promise<Record<string, number | string>> {
     const db = await createTestDatabase('vigie_bench');
     try {
       const env = { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379/0' };
-      figures['start with DATABASE_URL + REDIS_URL, cold (migrate + seed), ms'] = await timeToReady(env);
+      figures['start with DATABASE_URL + REDIS_URL, cold (migrate + seed), ms'] =
+        await timeToReady(env);
       figures['start with DATABASE_URL + REDIS_URL, warm, ms'] = await timeToReady(env);
     } finally {
       await db.drop();

@@ -35,7 +35,9 @@ describe('local staging', () => {
       const body = (await response.json()) as { dependencies: Record<string, { state: string }> };
       expect(body.dependencies.postgres?.state).toBe('up');
       expect(body.dependencies.redis?.state).toBe('up');
-      const { rows } = await stack.pool.query<{ n: number }>('select count(*)::int as n from prospects');
+      const { rows } = await stack.pool.query<{ n: number }>(
+        'select count(*)::int as n from prospects',
+      );
       expect(rows[0]?.n).toBe(20);
     } finally {
       await stack.stop();
@@ -47,14 +49,13 @@ describe('local staging', () => {
     const stateDir = await mkdtemp(path.join(tmpdir(), 'vigie-stack-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     const stack = await startStack({ env: { PORT: '0' }, stateDir, seedWhenEmpty: false });
-    let postgresPid = 0;
+    const pidFile = await readFile(path.join(stateDir, 'postgres', 'postmaster.pid'), 'utf8');
+    const postgresPid = Number(pidFile.split('\n')[0]);
     try {
       expect(stack.embedded).toEqual({ postgres: true, redis: true });
       const response = await fetch(`${stack.urls.app}/healthz`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: 'ok' });
-      const pidFile = await readFile(path.join(stateDir, 'postgres', 'postmaster.pid'), 'utf8');
-      postgresPid = Number(pidFile.split('\n')[0]);
       expect(isAlive(postgresPid)).toBe(true);
       const { rows } = await stack.pool.query<{ n: number }>(
         'select count(*)::int as n from supabase_migrations.schema_migrations',

@@ -107,7 +107,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     return {
       config: appConfig,
-      urls: { app: server.url, upstash: bridge.url, postgres: redact(postgres.url), redis: redisServer.url },
+      urls: {
+        app: server.url,
+        upstash: bridge.url,
+        postgres: redact(postgres.url),
+        redis: redisServer.url,
+      },
       embedded: { postgres: postgres.embedded, redis: redisServer.embedded },
       pool,
       redis,

@@ -146,11 +146,6 @@ export async function eraseN8n(
   previous: Partial<N8nErasureResult> | undefined,
   mark: StepMark,
 ): Promise<N8nErasureResult> {
-  const { rows } = await pool.query<{ execution_id: string }>(
-    `select distinct execution_id from public.n8n_execution_ledger
-      where prospect_id = $1 and user_id = $2 order by execution_id`,
-    [target.prospectId, target.userId],
-  );
   const deleted = new Set(previous?.executionsDeleted ?? []);
   const gone = new Set(previous?.executionsAlreadyGone ?? []);
   const progress = (): N8nErasureResult => ({
@@ -158,6 +153,22 @@ export async function eraseN8n(
     executionsAlreadyGone: [...gone].sort(),
     ledgerEntriesRemoved: previous?.ledgerEntriesRemoved ?? 0,
   });
+  // Most prospects were never in a workflow run: then this one statement also completes the
+  // step (no ledger rows → the update runs), and no row comes back.
+  const { rows } = await pool.query<{ execution_id: string }>(
+    `with ids as (
+       select distinct execution_id from public.n8n_execution_ledger
+        where prospect_id = $1 and user_id = $2
+     ), done as (
+       update public.erasure_steps
+          set status = 'completed', attempts = attempts + 1, completed_at = $4,
+              last_error = null, result = $5
+        where request_id = $3 and store = 'n8n' and not exists (select 1 from ids)
+     )
+     select execution_id from ids order by execution_id`,
+    [target.prospectId, target.userId, mark.requestId, mark.now, JSON.stringify(progress())],
+  );
+  if (rows.length === 0) return progress();
   for (const { execution_id: id } of rows) {
     if (deleted.has(id) || gone.has(id)) continue;
     try {

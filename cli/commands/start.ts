@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 export function register(program: Command): void {
   program
     .command('start')
-    .description('Boot the local staging: Postgres, Redis, stand-ins, the HTTP app (Ctrl-C stops it)')
+    .description(
+      'Boot the local staging: Postgres, Redis, stand-ins, the HTTP app (Ctrl-C stops it)',
+    )
     .option('--no-seed', 'do not seed an empty database')
     .action(async (options: { seed: boolean }) => {
       const started = performance.now();
