@@ -7,15 +7,26 @@ import { postToSlack } from '../adapters/alerts/slack-post.ts';
 import { createN8nClient } from '../adapters/n8n/client.ts';
 import { phantomBusterUsage } from '../adapters/phantombuster/resources.ts';
 import { createPool } from '../adapters/postgres/pool.ts';
+import { sentryDailyErrors } from '../adapters/sentry/stats.ts';
 import { upstashMonthlyBillingUsd } from '../adapters/upstash/management.ts';
+import { createRedis } from '../adapters/upstash/client.ts';
+import {
+  advanceErasure,
+  dueErasureRequests,
+  requestErasure,
+  type ErasureDeps,
+} from '../adapters/privacy/erasure.ts';
+import { loadReceiptSigner } from '../adapters/privacy/receipt-key.ts';
 import type { CollectorName } from '../core/catalog/collectors.ts';
 import { type Config, requireSettings } from '../core/config.ts';
 import { VigieError } from '../core/errors.ts';
 import { type CostDeps, run as runCost } from './cost/run.ts';
 import { run as runDeliverability } from './deliverability/run.ts';
 import { run as runN8n } from './n8n-failure-rate/run.ts';
+import { run as runRetentionPurge } from './retention-purge/run.ts';
+import { run as runErasureRetry } from './erasure-retry/run.ts';
 import type { TickBase } from './shared/tick.ts';
-import { run as runWeekly } from './weekly-summary/run.ts';
+import { run as runWeekly, type WeeklySummaryDeps } from './weekly-summary/run.ts';
 
 /**
  * Builds each collector's deps from validated config (naming every missing variable) and runs
@@ -115,6 +126,7 @@ export const collectorRunners: Partial<Record<CollectorName, CollectorRunner>> =
                 }
               : {}),
             cost: costSources(c),
+            ...sentryErrors(c),
           },
           now,
         ),
@@ -123,7 +135,76 @@ export const collectorRunners: Partial<Record<CollectorName, CollectorRunner>> =
       transport.close();
     }
   },
+  // The erasure collectors: their Lambda handlers' wiring, with `now` as a parameter.
+  'retention-purge': (config, now) =>
+    withErasure(config, 'The retention-purge collector', (db, base) =>
+      runRetentionPurge(
+        { db, raise, erase: (input) => requestErasure({ ...base, now }, input) },
+        now,
+      ),
+    ),
+  'erasure-retry': (config, now) =>
+    withErasure(config, 'The erasure-retry collector', (db, base) =>
+      runErasureRetry(
+        {
+          db,
+          raise,
+          due: dueErasureRequests,
+          advance: (requestId) => advanceErasure({ ...base, now }, requestId),
+        },
+        now,
+      ),
+    ),
 };
+
+async function withErasure<T>(
+  config: Config,
+  purpose: string,
+  fn: (db: ReturnType<typeof createPool>, base: Omit<ErasureDeps, 'now'>) => Promise<T>,
+): Promise<T> {
+  const c = requireSettings(
+    config,
+    [
+      'DATABASE_URL',
+      'UPSTASH_REDIS_REST_URL',
+      'UPSTASH_REDIS_REST_TOKEN',
+      'N8N_BASE_URL',
+      'N8N_API_KEY',
+      'SUPPRESSION_HMAC_KEY',
+    ],
+    purpose,
+  );
+  const receiptSigner = await loadReceiptSigner(c);
+  return withPool(c.DATABASE_URL, (db) =>
+    fn(db, {
+      pool: db,
+      redis: createRedis({
+        url: c.UPSTASH_REDIS_REST_URL,
+        token: c.UPSTASH_REDIS_REST_TOKEN,
+        retries: 1,
+      }),
+      n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }),
+      keys: { suppressionHmacKey: c.SUPPRESSION_HMAC_KEY, receiptSigner },
+      residual: {
+        n8nMaxAgeHours: c.N8N_EXECUTIONS_MAX_AGE_HOURS,
+        n8nHardDeleteBufferHours: 1,
+        backupRetentionDays: c.PRIVACY_BACKUP_RETENTION_DAYS,
+      },
+    }),
+  );
+}
+
+/** The weekly summary's error counts from Sentry's org stats, when a Sentry auth token is set. */
+function sentryErrors(c: Config): Pick<WeeklySummaryDeps, 'errors'> {
+  const authToken = c.SENTRY_AUTH_TOKEN;
+  if (!authToken) return {};
+  const { SENTRY_API_BASE_URL: baseUrl, SENTRY_ORG: org } = requireSettings(
+    c,
+    ['SENTRY_API_BASE_URL', 'SENTRY_ORG'],
+    'Sentry stats (SENTRY_AUTH_TOKEN is set)',
+  );
+  return { errors: (start, end) => sentryDailyErrors({ baseUrl, org, authToken }, start, end) };
+}
 
 function costSources(c: Config): Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'> {
   const sources: Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'> = {

@@ -34,6 +34,12 @@ export const configSchema = z.object({
 
   /** Local staging only: where embedded Postgres and Redis keep their data (git-ignored). */
   VIGIE_STATE_DIR: z.string().min(1).default('.vigie'),
+  /** Local staging only: how much faster than real time the scheduler, pinger and alert loop run (drills). */
+  VIGIE_TIME_SCALE: z.coerce
+    .number({ message: 'expected a number, e.g. 60 for one hour per minute' })
+    .min(1, { message: 'expected a number ≥ 1 (1 = real time)' })
+    .max(10_080, { message: 'expected at most 10080 (one week per minute)' })
+    .default(1),
 
   /** Postgres (Supabase: the Supavisor transaction-mode URL, port 6543). */
   DATABASE_URL: z
@@ -74,6 +80,13 @@ export const configSchema = z.object({
   SENTRY_DSN: url.optional(),
   /** The frontend's DSN (often its own Sentry project); the tunnel forwards it and SENTRY_DSN. */
   SENTRY_BROWSER_DSN: url.optional(),
+  /** Sentry's web API (org stats for the weekly summary): base URL, org slug, token with org:read. */
+  SENTRY_API_BASE_URL: url.optional(),
+  SENTRY_ORG: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected the organization slug, e.g. acme' })
+    .optional(),
+  SENTRY_AUTH_TOKEN: secret.optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   /** Alert links: runbooks as `<base>/<slug>.md`, and the dashboard an alert message links to. */

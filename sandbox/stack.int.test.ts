@@ -1,10 +1,15 @@
+import { Resolver } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadReceiptSigner } from '../adapters/privacy/receipt-key.ts';
+import { createDevToken } from '../cli/commands/dev.ts';
+import { verifyReceipt } from '../core/privacy/receipt.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
-import { startStack } from './stack.ts';
+import { type RunningStack, startStack } from './stack.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -24,8 +29,12 @@ describe('local staging', () => {
   it('uses DATABASE_URL and REDIS_URL when given: migrates, seeds, serves /healthz', async () => {
     const db: TestDatabase = await createTestDatabase();
     cleanups.push(db.drop);
+    // A state dir of its own: the default (.vigie) may be a running `npm start`'s.
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'vigie-stack-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     const stack = await startStack({
       env: { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379/0', PORT: '0' },
+      stateDir,
       seedSize: { customers: 2, prospectsPerCustomer: 10 },
     });
     try {
@@ -67,4 +76,152 @@ describe('local staging', () => {
     expect(isAlive(postgresPid)).toBe(false);
     expect(existsSync(path.join(stateDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 120_000);
+});
+
+/** True when something accepts TCP connections at the URL's host and port. */
+function listens(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('local staging end to end', () => {
+  let db: TestDatabase;
+  let stateDir: string;
+  let stack: RunningStack;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    stateDir = await mkdtemp(path.join(tmpdir(), 'vigie-stack-e2e-'));
+    stack = await startStack({
+      // Redis database 11: the seed writes fixed keys, other suites use other databases.
+      env: { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379/11', PORT: '0' },
+      stateDir,
+      seedSize: { customers: 2, prospectsPerCustomer: 10 },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await db?.drop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('erases a prospect an n8n run holds: dev token, ledger hook, 200 with a signed receipt', async () => {
+    const { rows } = await stack.pool.query<{ id: string; user_id: string; email: string }>(
+      `select id, user_id, email from public.prospects where user_id = $1 order by id limit 1`,
+      [stack.demoUserId],
+    );
+    const prospect = rows[0]!;
+    const n8n = stack.standIns.n8n!;
+    const run = await fetch(`${n8n.url}/webhook/scrape-and-enrich`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        userId: prospect.user_id,
+        prospects: [{ id: prospect.id, email: prospect.email }],
+      }),
+    });
+    expect(run.status).toBe(200);
+    const { executionId } = (await run.json()) as { executionId: string };
+    // The workflow reported to the app's ledger hook over HTTP, with the shared secret.
+    const ledger = await stack.pool.query(
+      'select 1 from public.n8n_execution_ledger where execution_id = $1 and prospect_id = $2',
+      [executionId, prospect.id],
+    );
+    expect(ledger.rowCount).toBe(1);
+
+    // What `npx vigie dev token --user <id>` prints, from the key this stack persisted.
+    const token = await createDevToken({ stateDir, userId: prospect.user_id });
+    const auth = { authorization: `Bearer ${token}` };
+    const mine = await fetch(`${stack.urls.app}/users/me/data`, { headers: auth });
+    expect(mine.status).toBe(200);
+    await mine.body?.cancel();
+
+    const erased = await fetch(`${stack.urls.app}/prospects/${prospect.id}`, {
+      method: 'DELETE',
+      headers: auth,
+    });
+    expect(erased.status).toBe(200);
+    const body = (await erased.json()) as { status: string; receipt: unknown };
+    expect(body.status).toBe('completed');
+    const signer = await loadReceiptSigner(stack.config);
+    expect(verifyReceipt(body.receipt, signer.publicKey)).toMatchObject({ ok: true });
+    expect(n8n.executions().some((e) => e.id === executionId)).toBe(false);
+    const left = await stack.pool.query('select 1 from public.prospects where id = $1', [
+      prospect.id,
+    ]);
+    expect(left.rowCount).toBe(0);
+  });
+
+  it('publishes SPF, DKIM and DMARC for the seeded sending domains', async () => {
+    const { rows } = await stack.pool.query<{ domain: string }>(
+      'select domain from public.sending_domains order by domain limit 1',
+    );
+    const resolver = new Resolver({ timeout: 1_000, tries: 1 });
+    resolver.setServers([stack.config.DNS_RESOLVER!]);
+    const spf = await resolver.resolveTxt(rows[0]!.domain);
+    expect(spf.map((r) => r.join(''))).toEqual(['v=spf1 ip4:127.0.0.1 -all']);
+    const dkim = await resolver.resolveTxt(`vigie._domainkey.${rows[0]!.domain}`);
+    expect(dkim[0]?.join('')).toMatch(/^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{300,}$/);
+  });
+
+  it('routes a failing collector heartbeat through Better Stack and the outbox to Slack', async () => {
+    const slack = stack.standIns.slack!;
+    const before = slack.messages.length;
+    // What a crashed collector's handler sends (telemetry/heartbeat.ts).
+    const ping = await fetch(`${stack.config.HEARTBEAT_URL_COST}/fail`);
+    expect(ping.status).toBe(200);
+    await ping.body?.cancel();
+    const message = await until(
+      () =>
+        slack.messages
+          .slice(before)
+          .find((m) => JSON.stringify(m.body).includes('A scheduled collector stopped reporting')),
+      10_000,
+    );
+    const [heartbeatId] = [...stack.standIns.betterstack!.store.heartbeats].find(
+      ([, h]) => h.name === 'Collector cost',
+    )!;
+    expect(JSON.stringify(message.body)).toContain(`Heartbeat ${heartbeatId} got no ping`);
+    const { rows } = await stack.pool.query<{ state: string }>(
+      `select state from alert_outbox where alert_id = 'heartbeat-missed'`,
+    );
+    expect(rows.map((r) => r.state)).toEqual(['sent']);
+  });
+
+  it('leaves nothing listening after stop()', async () => {
+    const urls = [
+      stack.urls.app,
+      ...stack.services
+        .filter((s) => s.from === 'stand-in' && !s.url.startsWith('dns:'))
+        .map((s) => s.url),
+    ];
+    expect(urls.length).toBeGreaterThan(10);
+    for (const url of urls) expect(await listens(url), url).toBe(true);
+    const resolver = new Resolver({ timeout: 500, tries: 1 });
+    resolver.setServers([stack.config.DNS_RESOLVER!]);
+
+    await stack.stop();
+
+    for (const url of urls) expect(await listens(url), url).toBe(false);
+    await expect(resolver.resolveTxt('example.test')).rejects.toMatchObject({
+      code: expect.not.stringMatching(/^ENOTFOUND$/),
+    });
+  });
 });

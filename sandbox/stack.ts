@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from '@upstash/redis';
+import { createN8nClient } from '../adapters/n8n/client.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
 import { createPool, type Pool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
@@ -8,14 +10,32 @@ import { isSeeded, seed } from '../adapters/postgres/seed.ts';
 import { createApp } from '../api/app.ts';
 import { serveApp } from '../api/server.ts';
 import { parseConfig, type Config } from '../core/config.ts';
+import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry/init.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { startRedisServer } from './redis-server.ts';
-import { startUpstashBridge } from './upstash/bridge.ts';
+import { createStagingClock } from './staging/clock.ts';
+import { isSet, type LaunchContext, type ServiceEntry } from './staging/context.ts';
+import {
+  createStagingPinger,
+  createStagingScheduler,
+  driveClock,
+  routeIncidents,
+  startAlertDispatcher,
+} from './staging/loops.ts';
+import { createCatalogMonitors, type CatalogMonitors } from './staging/monitors.ts';
+import { startObservability, type ObservabilityStandIns } from './staging/observability.ts';
+import {
+  publishSendingDomains,
+  startProviders,
+  type ProviderStandIns,
+} from './staging/providers.ts';
+import { loadOrCreateLocalSecrets } from './staging/secrets.ts';
+import { startUpstashBridge, type UpstashBridge } from './upstash/bridge.ts';
 
 export interface StackOptions {
-  /** The environment to read settings from (`process.env` from the CLI). */
+  /** The environment to read settings from (`process.env` from the CLI); never mutated. */
   env: Record<string, string | undefined>;
-  /** Where embedded data lives (git-ignored). */
+  /** Where embedded data and local keys live (git-ignored). */
   stateDir?: string;
   /** Seed demo data when the database is empty. */
   seedWhenEmpty?: boolean;
@@ -26,25 +46,42 @@ export interface StackOptions {
 }
 
 export interface RunningStack {
+  /** Every setting, stand-ins included: what the app and the collectors run with. */
   config: Config;
   urls: { app: string; upstash: string; postgres: string; redis: string };
   /** Which dependencies were started here rather than given by env. */
   embedded: { postgres: boolean; redis: boolean };
+  /** Every service of the staging, for the ready table (app first). */
+  services: ServiceEntry[];
+  /** The stand-ins started here (absent when the env named the real service), for drills. */
+  standIns: ProviderStandIns & ObservabilityStandIns & { upstash: UpstashBridge };
+  /** The catalog's monitors and heartbeats in the Better Stack stand-in. */
+  monitors: CatalogMonitors | undefined;
+  /** A seeded user with prospects (for `npx vigie dev token --user …`), if any. */
+  demoUserId: string | undefined;
+  stateDir: string;
+  /** Shell-sourceable settings for running other `vigie` commands against this staging. */
+  envFile: string;
   pool: Pool;
   redis: Redis;
+  telemetry: Telemetry;
   timings: Record<string, number>;
   stop(): Promise<void>;
 }
 
 /**
  * The local staging behind `npm start`: real Postgres and Redis (given by `DATABASE_URL` /
- * `REDIS_URL`, or started here), migrations, seed data, the provider stand-ins, the HTTP app.
- * Each step registers how to undo itself, so a failure half-way stops what had started.
+ * `REDIS_URL`, or started here), migrations, seed data, every provider stand-in, telemetry, the
+ * HTTP app, the catalog's monitors, and the loops (alert dispatcher, Better Stack pinger,
+ * collector scheduler). Each step registers how to undo itself; `stop()` (or a failure half-way)
+ * undoes them in reverse order, so nothing keeps listening or running.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? (() => {});
-  const config = parseConfig(options.env);
-  const stateDir = path.resolve(options.stateDir ?? config.VIGIE_STATE_DIR);
+  // Validates the caller's settings before anything starts: every problem in one error.
+  const given = parseConfig(options.env);
+  const stateDir = path.resolve(options.stateDir ?? given.VIGIE_STATE_DIR);
+  const clock = createStagingClock(given.VIGIE_TIME_SCALE);
   const stops: Array<() => Promise<void>> = [];
   const timings: Record<string, number> = {};
   const stop = async () => {
@@ -57,29 +94,36 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     timings[name] = Math.round(performance.now() - started);
     return result;
   };
+  const ctx: LaunchContext = {
+    env: options.env,
+    stateDir,
+    clock,
+    defer: (undo) => stops.push(undo),
+    log,
+  };
 
   try {
     const postgres = await step('postgres', async () => {
-      if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false };
+      if (given.DATABASE_URL) return { url: given.DATABASE_URL, embedded: false };
       const handle = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'postgres'), log });
       stops.push(handle.stop);
       return { url: handle.url, embedded: true };
     });
 
     const redisServer = await step('redis', async () => {
-      if (config.REDIS_URL) return { url: config.REDIS_URL, embedded: false };
+      if (given.REDIS_URL) return { url: given.REDIS_URL, embedded: false };
       const handle = await startRedisServer({ dataDir: path.join(stateDir, 'redis'), log });
       stops.push(handle.stop);
       return { url: handle.url, embedded: true };
     });
 
-    const pool = createPool(postgres.url, { max: config.DATABASE_POOL_MAX });
+    const pool = createPool(postgres.url, { max: given.DATABASE_POOL_MAX });
     stops.push(() => pool.end());
     const migrated = await step('migrate', () => migrate(pool));
     if (migrated.applied.length > 0) log(`applied ${migrated.applied.length} migration(s)`);
 
     const bridge = await step('upstash', async () => {
-      const token = config.UPSTASH_REDIS_REST_TOKEN ?? randomBytes(24).toString('base64url');
+      const token = given.UPSTASH_REDIS_REST_TOKEN ?? randomBytes(24).toString('base64url');
       const handle = await startUpstashBridge({ redisUrl: redisServer.url, token });
       stops.push(handle.close);
       return handle;
@@ -95,18 +139,114 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       log(`seeded ${Object.values(seeded.rows).reduce((a, b) => a + b, 0)} rows`);
     }
 
-    const appConfig: Config = {
-      ...config,
+    const secrets = await loadOrCreateLocalSecrets(stateDir);
+    const localSecrets = {
+      N8N_HOOK_SECRET: options.env.N8N_HOOK_SECRET || secrets.N8N_HOOK_SECRET,
+      SUPPRESSION_HMAC_KEY: options.env.SUPPRESSION_HMAC_KEY || secrets.SUPPRESSION_HMAC_KEY,
+    };
+    // The app listens after its stand-ins: the n8n ledger hook reads its URL when a run happens.
+    const live: { appUrl?: string } = {};
+    const observability = await step('observability stand-ins', () => startObservability(ctx));
+    const providers = await step('provider stand-ins', () =>
+      startProviders(ctx, { appUrl: () => live.appUrl, hookSecret: localSecrets.N8N_HOOK_SECRET }),
+    );
+    if (providers.standIns.dns) {
+      await publishSendingDomains(providers.standIns.dns, pool, {
+        dkimPublicKey: secrets.dkimPublicKey,
+        selectors: given.DKIM_SELECTORS.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      });
+    }
+
+    // What this launch created; the caller's own settings pass through underneath.
+    const created: Record<string, string> = {
+      VIGIE_STATE_DIR: stateDir,
       DATABASE_URL: postgres.url,
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      ...localSecrets,
+      ...observability.settings,
+      ...providers.settings,
     };
-    const app = createApp({ config: appConfig, pool, redis });
-    const server = await step('app', () => serveApp(app, { port: config.PORT }));
+    const appConfig = parseConfig({ ...options.env, ...created });
+
+    // A telemetry set up earlier in this process (a test, an embedding CLI) is reused and left
+    // running; ours is shut down on stop so the next stack can point at its own stand-ins.
+    const existing = getTelemetry();
+    const telemetry =
+      existing ??
+      initTelemetry({
+        serviceName: 'vigie-api',
+        sentryDsn: appConfig.SENTRY_DSN,
+        otlpEndpoint: appConfig.OTEL_EXPORTER_OTLP_ENDPOINT,
+        environment: appConfig.VIGIE_STAGE,
+        metricExportIntervalMs: 10_000,
+      });
+    if (!existing) stops.push(() => telemetry.shutdown());
+
+    const n8n =
+      appConfig.N8N_BASE_URL && appConfig.N8N_API_KEY
+        ? createN8nClient({
+            baseUrl: appConfig.N8N_BASE_URL,
+            apiKey: appConfig.N8N_API_KEY,
+            timeoutMs: 5_000,
+          })
+        : undefined;
+    const app = createApp({ config: appConfig, pool, redis, telemetry, ...(n8n ? { n8n } : {}) });
+    const server = await step('app', () => serveApp(app, { port: given.PORT }));
     stops.push(server.close);
+    live.appUrl = server.url;
+
+    if (!isSet(options.env, 'APP_PUBLIC_URL')) created.APP_PUBLIC_URL = server.url;
+    if (!isSet(options.env, 'FRONTEND_URL')) created.FRONTEND_URL = server.url;
+    let monitors: CatalogMonitors | undefined;
+    const betterstack = providers.standIns.betterstack;
+    if (betterstack) {
+      routeIncidents(betterstack.store, pool, log);
+      // The stand-in's monitors check this staging, never the public URLs the env may name.
+      monitors = await step('monitors', () =>
+        createCatalogMonitors({
+          baseUrl: betterstack.url,
+          token: betterstack.token,
+          targets: {
+            APP_PUBLIC_URL: server.url,
+            FRONTEND_URL: server.url,
+            N8N_WEBHOOK_BASE_URL:
+              appConfig.N8N_WEBHOOK_BASE_URL ?? appConfig.N8N_BASE_URL ?? server.url,
+          },
+          log,
+        }),
+      );
+      Object.assign(created, monitors.settings);
+    }
+    const config = parseConfig({ ...options.env, ...created });
+
+    stops.push(startAlertDispatcher({ pool, config, clock }).stop);
+    const scheduler = createStagingScheduler({
+      config,
+      clock,
+      telemetry,
+      heartbeatUrls: monitors?.heartbeatUrls ?? {},
+      log,
+    });
+    const tickers: Array<{ name: string; advanceTo(now: Date): Promise<unknown> }> = [
+      { name: 'collector scheduler', advanceTo: scheduler.advanceTo },
+    ];
+    if (betterstack) {
+      const pinger = createStagingPinger(betterstack.store, clock);
+      tickers.push({ name: 'Better Stack pinger', advanceTo: pinger.advanceTo });
+    }
+    stops.push(driveClock(clock, tickers, log).stop);
+
+    const { rows } = await pool.query<{ user_id: string }>(
+      'select user_id from public.prospects order by created_at, id limit 1',
+    );
+    const envFile = path.join(stateDir, 'staging.env');
+    await writeFile(envFile, toEnvFile(created), { mode: 0o600 });
 
     return {
-      config: appConfig,
+      config,
       urls: {
         app: server.url,
         upstash: bridge.url,
@@ -114,8 +254,25 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         redis: redisServer.url,
       },
       embedded: { postgres: postgres.embedded, redis: redisServer.embedded },
+      services: [
+        {
+          name: 'Postgres',
+          url: redact(postgres.url),
+          from: postgres.embedded ? 'stand-in' : 'env',
+        },
+        { name: 'Redis', url: redisServer.url, from: redisServer.embedded ? 'stand-in' : 'env' },
+        { name: 'Upstash REST bridge', url: bridge.url, from: 'stand-in' },
+        ...observability.services,
+        ...providers.services,
+      ],
+      standIns: { ...observability.standIns, ...providers.standIns, upstash: bridge },
+      monitors,
+      demoUserId: rows[0]?.user_id,
+      stateDir,
+      envFile,
       pool,
       redis,
+      telemetry,
       timings,
       stop,
     };
@@ -129,4 +286,12 @@ function redact(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
+}
+
+/** `NAME='value'` lines, for `set -a; . <file>; set +a` in another shell. */
+function toEnvFile(settings: Record<string, string>): string {
+  const lines = Object.entries(settings).map(
+    ([name, value]) => `${name}='${value.replaceAll("'", "'\\''")}'`,
+  );
+  return `# Written by \`vigie start\`: the settings of the running local staging.\n${lines.join('\n')}\n`;
 }

@@ -22,6 +22,9 @@ import {
   sentryBeforeSend,
   sentryBeforeSendSpan,
 } from './scrub.ts';
+import { getTelemetry, setTelemetry } from './current.ts';
+
+export { getTelemetry };
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -58,8 +61,6 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-let current: Telemetry | undefined;
-
 /**
  * One telemetry setup per process for the HTTP app, every collector Lambda and the n8n hook:
  * OpenTelemetry owns tracing and metrics (OTLP HTTP/JSON), Sentry (v11) reports errors and,
@@ -70,7 +71,8 @@ let current: Telemetry | undefined;
  * endpoint, spans still get ids (so request ids and traces line up) but nothing is sent.
  */
 export function initTelemetry(options: TelemetryOptions): Telemetry {
-  if (current) return current;
+  const existing = getTelemetry();
+  if (existing) return existing;
 
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: options.serviceName,
@@ -173,8 +175,8 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
         : undefined,
     flush,
     shutdown: async () => {
-      if (current !== telemetry) return;
-      current = undefined;
+      if (getTelemetry() !== telemetry) return;
+      setTelemetry(undefined);
       await flush();
       await Promise.allSettled([
         tracerProvider.shutdown(),
@@ -187,13 +189,8 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
       context.disable();
     },
   };
-  current = telemetry;
+  setTelemetry(telemetry);
   return telemetry;
-}
-
-/** The process's telemetry, if `initTelemetry` ran. */
-export function getTelemetry(): Telemetry | undefined {
-  return current;
 }
 
 function toSentryContext(capture: CaptureContext | undefined): Sentry.CaptureContext | undefined {

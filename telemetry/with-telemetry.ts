@@ -10,7 +10,8 @@ import {
   METRIC_INVOCATIONS,
 } from './attributes.ts';
 import { pingHeartbeat } from './heartbeat.ts';
-import { type Telemetry, getTelemetry } from './init.ts';
+import { getTelemetry } from './current.ts';
+import type { Telemetry } from './init.ts';
 import { scrubText } from './scrub.ts';
 
 export interface WithTelemetryOptions {

@@ -5,7 +5,7 @@ import {
   type N8nStandIn,
   startN8nStandIn,
 } from '../../sandbox/n8n/stand-in.ts';
-import { N8nApiError, createN8nClient } from './client.ts';
+import { N8nApiError, createN8nClient, retryAfterSeconds } from './client.ts';
 
 const API_KEY = 'n8n-test-key';
 let n8n: N8nStandIn;
@@ -122,6 +122,26 @@ describe('n8n client against the n8n stand-in', () => {
     }
   });
 
+  it('reports a 429 as retryable rate_limited with its Retry-After, then works again', async () => {
+    n8n.faults.rateLimitedRequests = 1;
+    n8n.faults.retryAfterSeconds = 7;
+    try {
+      const limited = await rejection(client().deleteExecution('1'));
+      expect(limited).toMatchObject({
+        kind: 'rate_limited',
+        status: 429,
+        code: 'RATE_LIMITED',
+        retryable: true,
+        retryAfterSeconds: 7,
+      });
+      expect(limited.details).toMatchObject({ retryAfterSeconds: 7 });
+      // The knob answered one request only: the next one goes through.
+      expect((await client().listExecutions({ limit: 1 })).data).toHaveLength(1);
+    } finally {
+      n8n.faults.rateLimitedRequests = 0;
+    }
+  });
+
   it('reports an unreachable host as a network error', async () => {
     const gone = createN8nClient({ baseUrl: 'http://127.0.0.1:1', apiKey: API_KEY });
     expect((await rejection(gone.listExecutions())).kind).toBe('network');
@@ -224,5 +244,16 @@ describe('scrape-and-enrich webhook workflow', () => {
       body: JSON.stringify({ userId: 'u-1' }),
     });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('retryAfterSeconds', () => {
+  const now = Date.parse('2026-11-30T07:00:00Z');
+  it('reads delay-seconds and HTTP dates, and nothing else', () => {
+    expect(retryAfterSeconds('120', now)).toBe(120);
+    expect(retryAfterSeconds('0', now)).toBe(1);
+    expect(retryAfterSeconds('Mon, 30 Nov 2026 07:00:30 GMT', now)).toBe(30);
+    expect(retryAfterSeconds('soon', now)).toBeUndefined();
+    expect(retryAfterSeconds(null, now)).toBeUndefined();
   });
 });

@@ -48,6 +48,7 @@ export type DeleteResult =
 export type N8nErrorKind =
   | 'unauthorized'
   | 'bad_request'
+  | 'rate_limited'
   | 'running'
   | 'not_found'
   | 'server'
@@ -58,6 +59,7 @@ export type N8nErrorKind =
 const codeByKind: Record<N8nErrorKind, ErrorCode> = {
   unauthorized: 'CONFIG_INVALID',
   bad_request: 'BAD_REQUEST',
+  rate_limited: 'RATE_LIMITED',
   running: 'CONFLICT',
   not_found: 'NOT_FOUND',
   server: 'UNAVAILABLE',
@@ -66,19 +68,37 @@ const codeByKind: Record<N8nErrorKind, ErrorCode> = {
   invalid_response: 'UNAVAILABLE',
 };
 
-/** Every failure of the n8n API. `retryable` says whether trying later can help. */
+/**
+ * Every failure of the n8n API. `retryable` says whether trying later can help;
+ * `retryAfterSeconds` (429 with `Retry-After`, from n8n or the proxy in front of it) says when.
+ */
 export class N8nApiError extends VigieError {
   readonly kind: N8nErrorKind;
   readonly status: number | undefined;
   readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(kind: N8nErrorKind, message: string, status?: number, cause?: unknown) {
-    super(codeByKind[kind], message, { cause, details: { n8n: kind, status } });
+  constructor(
+    kind: N8nErrorKind,
+    message: string,
+    status?: number,
+    cause?: unknown,
+    retryAfterSeconds?: number,
+  ) {
+    super(codeByKind[kind], message, {
+      cause,
+      details: { n8n: kind, status, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
+    });
     this.name = 'N8nApiError';
     this.kind = kind;
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
     this.retryable =
-      kind === 'server' || kind === 'timeout' || kind === 'network' || kind === 'running';
+      kind === 'server' ||
+      kind === 'timeout' ||
+      kind === 'network' ||
+      kind === 'running' ||
+      kind === 'rate_limited';
   }
 }
 
@@ -143,12 +163,29 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
       }
       body = undefined;
     }
-    return { status: response.status, body };
+    return { status: response.status, body, headers: response.headers };
   }
 
-  function fail(method: string, path: string, status: number, body: unknown): never {
+  function fail(
+    method: string,
+    path: string,
+    status: number,
+    body: unknown,
+    headers: Headers,
+  ): never {
     const said = messageOf(body);
     const suffix = said ? ` (n8n said: ${said})` : '';
+    if (status === 429) {
+      const retryAfter = retryAfterSeconds(headers.get('retry-after'), Date.now());
+      throw new N8nApiError(
+        'rate_limited',
+        `n8n rate-limited ${method} ${path}` +
+          (retryAfter === undefined ? '; retry later.' : `; retry after ${retryAfter} s.`),
+        status,
+        undefined,
+        retryAfter,
+      );
+    }
     if (status === 401 || status === 403) {
       throw new N8nApiError(
         'unauthorized',
@@ -184,8 +221,8 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     if (params.limit !== undefined) query.set('limit', String(params.limit));
     if (params.cursor !== undefined) query.set('cursor', params.cursor);
     if (params.includeData !== undefined) query.set('includeData', String(params.includeData));
-    const { status, body } = await call('GET', '/executions', query);
-    if (status !== 200) fail('GET', '/executions', status, body);
+    const { status, body, headers } = await call('GET', '/executions', query);
+    if (status !== 200) fail('GET', '/executions', status, body, headers);
     const page = body as Partial<ExecutionPage> | undefined;
     if (!Array.isArray(page?.data)) {
       throw new N8nApiError(
@@ -214,19 +251,28 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
       const path = `/executions/${encodeURIComponent(id)}`;
       const query = new URLSearchParams();
       if (opts.includeData !== undefined) query.set('includeData', String(opts.includeData));
-      const { status, body } = await call('GET', path, query);
+      const { status, body, headers } = await call('GET', path, query);
       if (status === 404) return undefined;
-      if (status !== 200) fail('GET', path, status, body);
+      if (status !== 200) fail('GET', path, status, body, headers);
       return body as N8nExecution;
     },
     async deleteExecution(id) {
       const path = `/executions/${encodeURIComponent(id)}`;
-      const { status, body } = await call('DELETE', path);
+      const { status, body, headers } = await call('DELETE', path);
       if (status === 404) return { deleted: false, reason: 'not_found' };
-      if (status !== 200) fail('DELETE', path, status, body);
+      if (status !== 200) fail('DELETE', path, status, body, headers);
       return { deleted: true, execution: body as N8nExecution };
     },
   };
+}
+
+/** `Retry-After` as whole seconds ≥ 1: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(header: string | null, nowMs: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Math.max(1, Number(value));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(1, Math.ceil((at - nowMs) / 1000));
 }
 
 function messageOf(body: unknown): string | undefined {

@@ -110,14 +110,19 @@ export async function verifyPostgres(
     needles.push({ probe: 'linkedin-url', value: normalizeLinkedinUrl(subject.linkedinUrl) });
   }
   const params: unknown[] = [target.prospectId];
-  if (needles.length > 0) params.push(target.userId);
-  for (const needle of needles) {
-    params.push(needle.value);
-    const p = `$${params.length}`;
+  if (needles.length > 0) {
+    params.push(target.userId, ...needles.map((n) => n.value));
+    // One pass per table: each row's text columns lowered once, then every needle counted.
+    const counts = needles.map((n, i) => `count(*) filter (where strpos(t, $${i + 3}) > 0)::int`);
+    const probes = needles.map((n, i) => `('${n.probe}', s.h${i})`).join(', ');
     for (const [table, columns] of schema.textColumns) {
-      const any = columns.map((c) => `strpos(lower(${ident(c)}::text), ${p}) > 0`).join(' or ');
+      const text = columns.map((c) => `${ident(c)}::text`).join(', ');
       parts.push(
-        `select '${table}', '${needle.probe}', count(*)::int from public.${ident(table)} where user_id = $2 and (${any})`,
+        `select '${table}', v.probe, v.hits from (
+           select ${counts.map((c, i) => `${c} as h${i}`).join(', ')}
+             from (select lower(concat_ws(' ', ${text})) as t
+                     from public.${ident(table)} where user_id = $2) x
+         ) s cross join lateral (values ${probes}) as v(probe, hits)`,
       );
     }
   }

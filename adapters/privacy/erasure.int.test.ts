@@ -355,6 +355,26 @@ describe('verification', () => {
   });
 });
 
+describe('verification of Postgres', () => {
+  it('finds the email left in another row of the customer, and completes once it is gone', async () => {
+    const p = await takeProspect();
+    // A meeting not linked to the prospect, but with its email typed in by hand.
+    await stack.pool.query(
+      `insert into public.meetings (user_id, starts_at, attendee_email) values ($1, $2, $3)`,
+      [p.user_id, minutes(60), p.email.toUpperCase()],
+    );
+    const first = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    expect(first.status).toBe('pending');
+    expect(first.steps.find((s) => s.store === 'verification')?.lastError).toBe(
+      'verification found data: postgres/meetings/email: 1',
+    );
+    await stack.pool.query(`delete from public.meetings where attendee_email = $1`, [
+      p.email.toUpperCase(),
+    ]);
+    expect(await retryTick(minutes(5))).toEqual({ attempted: 1, completed: 1 });
+  });
+});
+
 describe('verification of Upstash', () => {
   it('catches a cache key written back mid-erasure, erases it again and keeps both runs in the receipt', async () => {
     const p = await takeProspect();

@@ -18,6 +18,7 @@ import { isVigieError, VigieError } from '../../core/errors.ts';
 import {
   DEFAULT_RESIDUAL_SETTINGS,
   ERASURE_LEASE_MS,
+  ERASURE_STEPS,
   ERASURE_STORES,
   type ErasureStatus,
   type ErasureStepName,
@@ -301,7 +302,13 @@ async function advanceClaimed(
       if (store === 'upstash' || rerun) {
         await completeStep(deps.pool, requestId, store, result, now);
       }
-      steps.set(store, { ...step, status: 'completed', result });
+      steps.set(store, {
+        ...step,
+        status: 'completed',
+        result,
+        attempts: step.attempts + 1,
+        completed_at: now,
+      });
     } catch (error) {
       const partial = error instanceof PartialStepError ? error.partial : undefined;
       steps.set(store, await failStep(deps.pool, requestId, store, step, error, partial, now));
@@ -311,13 +318,19 @@ async function advanceClaimed(
 
   const verification = steps.get('verification');
   const storesDone = ERASURE_STORES.every((s) => steps.get(s)?.status === 'completed');
-  let completed = false;
+  let receipt: SignedErasureReceipt | undefined;
   if (storesDone && isDue(verification, now)) {
     try {
       const result = await verify(deps, target, subject, steps, now);
       if (result.totalHits === 0) {
-        await complete(deps, request, steps, result, now);
-        completed = true;
+        receipt = await complete(deps, request, steps, result, now);
+        steps.set('verification', {
+          ...verification,
+          status: 'completed',
+          result,
+          attempts: verification.attempts + 1,
+          completed_at: now,
+        });
       } else {
         await retryAfterHits(deps.pool, requestId, verification as StepRow, result, now);
       }
@@ -334,8 +347,8 @@ async function advanceClaimed(
     }
     await deps.afterStep?.('verification');
   }
-  // Completing released the lease in the same statement.
-  if (completed) return requireView(deps, requestId);
+  // Completing released the lease in the same statement; the view is what was just written.
+  if (receipt !== undefined) return completedView(request, steps, receipt, now);
 
   await deps.pool.query(
     `update public.erasure_requests r
@@ -438,7 +451,7 @@ async function complete(
   steps: Map<ErasureStepName, StepRow>,
   verification: VerificationResult,
   now: Date,
-): Promise<void> {
+): Promise<SignedErasureReceipt> {
   const body: ErasureReceiptBody = {
     type: RECEIPT_TYPE,
     requestId: request.id,
@@ -471,6 +484,7 @@ async function complete(
       where id = $1`,
     [request.id, verification, now, receipt],
   );
+  return receipt;
 }
 
 /** Hits after every store said "done": run the stores that still hold data again. */
@@ -537,8 +551,9 @@ async function failStep(
 ): Promise<StepRow> {
   const attempts = step.attempts + 1;
   const status: ErasureStatus = attemptsExhausted(attempts) ? 'failed' : 'pending';
-  const next = nextAttemptAt(attempts, now);
-  const lastError = describeError(error instanceof PartialStepError ? error.cause : error);
+  const cause = error instanceof PartialStepError ? error.cause : error;
+  const next = notBeforeRetryAfter(nextAttemptAt(attempts, now), cause, now);
+  const lastError = describeError(cause);
   await pool.query(
     `update public.erasure_steps
         set status = $3, attempts = $4, next_attempt_at = $5, last_error = $6,
@@ -562,6 +577,12 @@ async function failStep(
     last_error: lastError,
     result: partial ?? step.result,
   };
+}
+
+/** A 429 from n8n says when to come back: the retry job waits at least that long. */
+function notBeforeRetryAfter(next: Date, error: unknown, now: Date): Date {
+  if (!(error instanceof N8nApiError) || error.retryAfterSeconds === undefined) return next;
+  return new Date(Math.max(next.getTime(), now.getTime() + error.retryAfterSeconds * 1000));
 }
 
 /**
@@ -608,6 +629,36 @@ async function requireView(
   const view = await readView(deps.pool, id);
   if (view === undefined) throw new VigieError('NOT_FOUND', `No erasure request ${id}.`);
   return view;
+}
+
+function completedView(
+  request: RequestRow,
+  steps: Map<ErasureStepName, StepRow>,
+  receipt: SignedErasureReceipt,
+  now: Date,
+): ErasureRequestView {
+  return {
+    id: request.id,
+    userId: request.user_id,
+    prospectId: request.prospect_id,
+    status: 'completed',
+    requestedAt: request.requested_at.toISOString(),
+    dueAt: request.due_at.toISOString(),
+    completedAt: now.toISOString(),
+    attempts: request.attempts,
+    steps: ERASURE_STEPS.map((store) => {
+      const step = steps.get(store);
+      return {
+        store,
+        status: 'completed' as const,
+        attempts: step?.attempts ?? 0,
+        nextAttemptAt: null,
+        lastError: null,
+        completedAt: (step?.completed_at ?? now).toISOString(),
+      };
+    }),
+    receipt,
+  };
 }
 
 async function readView(pool: Pool, id: string): Promise<ErasureRequestView | undefined> {

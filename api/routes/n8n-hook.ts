@@ -13,7 +13,8 @@ import {
   ATTR_N8N_WORKFLOW_NAME,
   METRIC_N8N_WORKFLOW_ERRORS,
 } from '../../telemetry/attributes.ts';
-import { type Telemetry, getTelemetry } from '../../telemetry/init.ts';
+import { getTelemetry } from '../../telemetry/current.ts';
+import type { Telemetry } from '../../telemetry/init.ts';
 import { scrubText } from '../../telemetry/scrub.ts';
 import { readJson } from '../errors.ts';
 

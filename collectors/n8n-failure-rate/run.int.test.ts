@@ -40,6 +40,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await pool.query('truncate alert_outbox restart identity cascade');
   n8n.faults.outage = false;
+  n8n.faults.rateLimitedRequests = 0;
 });
 
 const client = () =>
@@ -113,6 +114,41 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
     ]);
   });
 
+  it('waits out a short 429 Retry-After and reads the same rate as without it', async () => {
+    const plain = await run({ db: pool, raise, n8n: client() }, NOW);
+    n8n.faults.rateLimitedRequests = 2;
+    n8n.faults.retryAfterSeconds = 3;
+    const slept: number[] = [];
+    const limited = await run(
+      { db: pool, raise, n8n: client(), sleep: async (ms) => void slept.push(ms) },
+      NOW,
+    );
+    expect(slept).toEqual([3_000, 3_000]);
+    expect(limited.rateLimitedWaitSeconds).toBe(6);
+    expect(limited.unread).toEqual([]);
+    expect(limited.overall).toEqual(plain.overall);
+    expect(limited.pagesRead).toBe(plain.pagesRead);
+    expect(n8n.faults.rateLimitedRequests).toBe(0);
+  });
+
+  it('gives up after 3 waits: degraded as rate_limited, never a rate', async () => {
+    n8n.faults.rateLimitedRequests = 10;
+    n8n.faults.retryAfterSeconds = 2;
+    const slept: number[] = [];
+    const summary = await run(
+      { db: pool, raise, n8n: client(), sleep: async (ms) => void slept.push(ms) },
+      NOW,
+    );
+    expect(slept).toEqual([2_000, 2_000, 2_000]);
+    expect(summary).toMatchObject({
+      status: 'degraded',
+      overall: null,
+      unread: [{ source: 'n8n.executions', reason: 'rate_limited' }],
+    });
+    expect(summary.unread[0]?.message).toContain('retry after 2 s');
+    expect(summary.alertsRaised.map((a) => a.alertId)).toEqual(['collector-degraded']);
+  });
+
   it('n8n not listening is degraded too', async () => {
     const dead = createN8nClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 1_000 });
     const summary = await run({ db: pool, raise, n8n: dead }, NOW);
@@ -121,7 +157,8 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
 
   it.each<[FaultMode, string]>([
     ['malformed', 'invalid_response'],
-    ['rate-limited', 'bad_request'],
+    // Retry-After 30 s is past what a tick waits out (15 s): unread at once, no rate.
+    ['rate-limited', 'rate_limited'],
     ['no-answer', 'timeout'],
   ])('a %s answer is reported as unread (%s)', async (mode, reason) => {
     const faults = { ...defaultFaults(), mode };

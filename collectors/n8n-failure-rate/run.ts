@@ -1,4 +1,4 @@
-import type { N8nClient, N8nExecution } from '../../adapters/n8n/client.ts';
+import { N8nApiError, type N8nClient, type N8nExecution } from '../../adapters/n8n/client.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   computeFailureRate,
@@ -22,6 +22,8 @@ export interface N8nFailureRateDeps {
   windowMinutes?: number;
   /** Safety stop for the cursor walk (250 per page). */
   maxPages?: number;
+  /** How a 429's `Retry-After` is waited out (tests record instead of sleeping). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface N8nFailureRateSummary extends TickBase {
@@ -31,7 +33,21 @@ export interface N8nFailureRateSummary extends TickBase {
   workflows: WorkflowRate[];
   warnings: string[];
   pagesRead: number;
+  /** Seconds spent waiting out n8n's 429 `Retry-After` during this tick. */
+  rateLimitedWaitSeconds: number;
 }
+
+export interface ReadExecutionsOptions {
+  /** Safety stop for the cursor walk (default 200 pages of 250). */
+  maxPages?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** A 429 asking to wait longer than this is not waited out: the read fails (default 15 s). */
+  maxRetryAfterSeconds?: number;
+  /** 429s waited out per read before giving up (default 3). */
+  maxRateLimitRetries?: number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Executions started in `[from, to)`. n8n lists newest first; older versions have no
@@ -41,13 +57,28 @@ export async function readExecutions(
   n8n: Pick<N8nClient, 'listExecutions'>,
   from: Date,
   to: Date,
-  maxPages = 200,
-): Promise<{ executions: ExecutionRecord[]; pages: number }> {
+  options: ReadExecutionsOptions = {},
+): Promise<{ executions: ExecutionRecord[]; pages: number; rateLimitedWaitSeconds: number }> {
+  const maxPages = options.maxPages ?? 200;
   const executions: ExecutionRecord[] = [];
   let cursor: string | undefined;
   let pages = 0;
+  let retries = 0;
+  let rateLimitedWaitSeconds = 0;
   while (pages < maxPages) {
-    const page = await n8n.listExecutions({ limit: 250, ...(cursor ? { cursor } : {}) });
+    let page: Awaited<ReturnType<N8nClient['listExecutions']>>;
+    try {
+      page = await n8n.listExecutions({ limit: 250, ...(cursor ? { cursor } : {}) });
+    } catch (error) {
+      // A 429 with a short Retry-After is waited out and the same page asked again; a long
+      // one (or too many) fails the read, and the summary says rate_limited, not a rate.
+      const wait = rateLimitWait(error, retries, options);
+      if (wait === undefined) throw error;
+      retries += 1;
+      rateLimitedWaitSeconds += wait;
+      await (options.sleep ?? realSleep)(wait * 1000);
+      continue;
+    }
     pages += 1;
     let reachedOlder = false;
     for (const e of page.data as N8nExecution[]) {
@@ -63,7 +94,19 @@ export async function readExecutions(
     if (reachedOlder || !page.nextCursor) break;
     cursor = page.nextCursor;
   }
-  return { executions, pages };
+  return { executions, pages, rateLimitedWaitSeconds };
+}
+
+function rateLimitWait(
+  error: unknown,
+  retries: number,
+  options: ReadExecutionsOptions,
+): number | undefined {
+  if (!(error instanceof N8nApiError) || error.kind !== 'rate_limited') return undefined;
+  if (retries >= (options.maxRateLimitRetries ?? 3)) return undefined;
+  // No Retry-After: one short pause, as n8n's own clients do.
+  const wait = error.retryAfterSeconds ?? 1;
+  return wait <= (options.maxRetryAfterSeconds ?? 15) ? wait : undefined;
 }
 
 export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailureRateSummary> {
@@ -80,6 +123,7 @@ export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailu
     workflows: [],
     warnings: [],
     pagesRead: 0,
+    rateLimitedWaitSeconds: 0,
   };
   let read: Awaited<ReturnType<typeof readExecutions>>;
   try {
@@ -88,13 +132,17 @@ export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailu
       new Date(now.getTime() - windowMinutes * 60_000),
       // Half-open window; an execution started in the tick's own millisecond still counts.
       new Date(now.getTime() + 1),
-      deps.maxPages,
+      {
+        ...(deps.maxPages !== undefined ? { maxPages: deps.maxPages } : {}),
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      },
     );
   } catch (error) {
     summary.unread.push(unreadFrom('n8n.executions', error));
     return finish(deps, summary, now);
   }
   summary.pagesRead = read.pages;
+  summary.rateLimitedWaitSeconds = read.rateLimitedWaitSeconds;
   const result = computeFailureRate(read.executions);
   summary.overall = result.overall;
   summary.workflows = result.perWorkflow.slice(0, 10);

@@ -1,5 +1,3 @@
-import { simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicCostUsd, anthropicSpendCapReached } from '../../adapters/anthropic/admin.ts';
@@ -9,6 +7,7 @@ import { createBetterStackClient } from '../../adapters/betterstack/client.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
+import { sentryDailyErrors } from '../../adapters/sentry/stats.ts';
 import { httpMonitors } from '../../core/catalog/monitors.ts';
 import { monthElapsedFraction } from '../../core/cost.ts';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../../sandbox/anthropic/stand-in.ts';
@@ -17,14 +16,16 @@ import {
   startBetterStackStandIn,
 } from '../../sandbox/betterstack/stand-in.ts';
 import { type N8nStandIn, startN8nStandIn } from '../../sandbox/n8n/stand-in.ts';
+import { type SentryStandIn, startSentryStandIn } from '../../sandbox/sentry/server.ts';
 import { type SmtpStandIn, startSmtpStandIn } from '../../sandbox/smtp/server.ts';
+import { type Telemetry, initTelemetry } from '../../telemetry/init.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
 import { run, type WeeklySummaryDeps } from './run.ts';
 
 // Real Postgres (users, alert outbox through the real router), Better Stack / n8n / Anthropic
-// stand-ins over HTTP, nodemailer over SMTP to the capture server. The same message is also
-// rendered to a buffer (nodemailer stream transport) and parsed with mailparser, so the HTML
-// part is checked too. Monday 30 Nov 2026 08:00 Paris; the week is Mon 23 – Sun 29.
+// stand-ins over HTTP, errors sent with @sentry/node to the Sentry stand-in and read back from
+// its org stats API, nodemailer over SMTP to the capture server, which parses both the text
+// and the HTML part (mailparser). Monday 30 Nov 2026 08:00 Paris; the week is Mon 23 – Sun 29.
 const NOW = new Date('2026-11-30T07:00:00Z');
 const at = (iso: string) => new Date(iso);
 
@@ -34,7 +35,18 @@ let betterstack: BetterStackStandIn;
 let n8n: N8nStandIn;
 let anthropic: AnthropicStandIn;
 let smtp: SmtpStandIn;
+let sentry: SentryStandIn;
+let telemetry: Telemetry;
+let sentryClock = NOW;
 const monitorIds: string[] = [];
+
+/** Captures `count` errors through the SDK while the stand-in's clock reads `iso`. */
+async function captureErrorsAt(iso: string, count: number): Promise<void> {
+  sentryClock = new Date(iso);
+  for (let i = 0; i < count; i += 1)
+    telemetry.captureException(new Error(`weekly test error ${iso} #${i}`));
+  expect(await telemetry.flush(5_000)).toBe(true);
+}
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -46,6 +58,18 @@ beforeAll(async () => {
     startAnthropicStandIn({ apiKey: 'sk-ant-k', adminKey: 'sk-ant-admin-k', now: () => NOW }),
     startSmtpStandIn(),
   ]);
+  sentry = await startSentryStandIn({ org: 'acme', authToken: 'sntrys-k', now: () => sentryClock });
+  telemetry = initTelemetry({
+    serviceName: 'weekly-summary-test',
+    sentryDsn: sentry.dsn,
+    environment: 'test',
+  });
+  // Errors: Tue 24 ×2, Wed 25 ×3, Fri 27 ×1 this week; the Sunday before and this Monday outside.
+  await captureErrorsAt('2026-11-22T12:00:00Z', 4);
+  await captureErrorsAt('2026-11-24T09:00:00Z', 2);
+  await captureErrorsAt('2026-11-25T15:00:00Z', 3);
+  await captureErrorsAt('2026-11-27T18:00:00Z', 1);
+  await captureErrorsAt('2026-11-30T06:00:00Z', 5);
   const bs = createBetterStackClient({ baseUrl: betterstack.url, token: 'bs-token' });
   for (const m of httpMonitors)
     monitorIds.push(await bs.createMonitor(m, `http://127.0.0.1:9${m.path}`));
@@ -142,14 +166,20 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([betterstack?.close(), n8n?.close(), anthropic?.close(), smtp?.close()]);
+  await telemetry?.shutdown();
+  await Promise.all([
+    betterstack?.close(),
+    n8n?.close(),
+    anthropic?.close(),
+    smtp?.close(),
+    sentry?.close(),
+  ]);
   await pool?.end();
   await db?.drop();
 });
 
-function deps(raw: Buffer[], extra: Partial<WeeklySummaryDeps> = {}): WeeklySummaryDeps {
+function deps(extra: Partial<WeeklySummaryDeps> = {}): WeeklySummaryDeps {
   const smtpTransport = createSmtpTransport(smtp.url);
-  const render = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     db: pool,
     raise,
@@ -158,8 +188,6 @@ function deps(raw: Buffer[], extra: Partial<WeeklySummaryDeps> = {}): WeeklySumm
     to: 'founder@example.test',
     sendMail: async (m) => {
       await smtpTransport.sendMail(m);
-      const info = await render.sendMail(m);
-      raw.push(info.message as Buffer);
     },
     betterstack: createBetterStackClient({
       baseUrl: betterstack.url,
@@ -167,6 +195,12 @@ function deps(raw: Buffer[], extra: Partial<WeeklySummaryDeps> = {}): WeeklySumm
       timeoutMs: 1_000,
     }),
     n8n: createN8nClient({ baseUrl: n8n.url, apiKey: 'n8n-key', timeoutMs: 1_000 }),
+    errors: (start, end) =>
+      sentryDailyErrors(
+        { baseUrl: sentry.url, org: 'acme', authToken: 'sntrys-k', timeoutMs: 1_000 },
+        start,
+        end,
+      ),
     cost: {
       budgets: { anthropic: 200, upstash: 20, phantombuster: 69, supabase: 25 },
       anthropic: {
@@ -182,8 +216,7 @@ function deps(raw: Buffer[], extra: Partial<WeeklySummaryDeps> = {}): WeeklySumm
 
 describe('weekly-summary collector', () => {
   it('emails uptime, users, n8n, cost and alerts that match the seeded data', async () => {
-    const raw: Buffer[] = [];
-    const summary = await run(deps(raw), NOW);
+    const summary = await run(deps(), NOW);
     expect(summary.status).toBe('ok');
     expect(summary.week).toEqual({ from: '2026-11-23', to: '2026-11-29' });
     expect(summary.users).toEqual({
@@ -214,18 +247,33 @@ describe('weekly-summary collector', () => {
         },
       ],
     });
+    // The errors the stand-in accepted, per UTC day of the week, as the email must report them.
+    const received = sentry
+      .outcomes()
+      .filter((o) => o.category === 'error' && o.outcome === 'accepted')
+      .map((o) => o.at.toISOString().slice(0, 10));
+    const weekDays = Array.from({ length: 7 }, (_, i) => `2026-11-${23 + i}`);
+    const perDay = weekDays.map((d) => received.filter((r) => r === d).length);
+    expect(perDay).toEqual([0, 2, 3, 0, 1, 0, 0]);
+    expect(received).toHaveLength(15); // the week's 6 and the 9 outside it all arrived
+    expect(summary.errors).toEqual({
+      total: 6,
+      perDay,
+      averagePerDay: 0.9,
+      busiestDay: { day: '2026-11-25', errors: 3 },
+      dropped: {},
+    });
     const supabaseMtd = Math.round(25 * monthElapsedFraction(NOW, 'Europe/Paris') * 100) / 100;
     expect(summary.cost?.monthToDateUsd).toBeCloseTo(87 + supabaseMtd, 2);
 
-    // What the founder receives: parsed from the SMTP capture and from the rendered MIME.
+    // What the founder receives, as the SMTP capture parsed it.
     expect(smtp.messages).toHaveLength(1);
-    expect(smtp.messages[0]).toMatchObject({
+    const mail = smtp.messages[0]!;
+    expect(mail).toMatchObject({
       subject: 'Vigie weekly summary — week of 2026-11-23',
       to: ['founder@example.test'],
     });
-    const mail = await simpleParser(raw[0]!);
-    const text = mail.text ?? '';
-    expect(text).toBe(smtp.messages[0]!.text);
+    const text = mail.text;
     expect(text).toContain(
       'Uptime HTTP app (deep readiness: Postgres, Redis, n8n): 99.405% (1 incidents, 60 min down)',
     );
@@ -237,9 +285,20 @@ describe('weekly-summary collector', () => {
     expect(text).toContain(
       'Top incident: n8n-failure-rate-high [n8n-failure-rate-high/wf-enrich] × 2',
     );
-    expect(text).toContain('Error rate: not measured');
-    const html = typeof mail.html === 'string' ? mail.html : '';
-    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(text).toContain(
+      'Errors per day (Sentry, UTC days): 6 this week, 0.9 per day, busiest 2026-11-25 with 3',
+    );
+    expect(text).toContain('Not an error rate: the request count is in the OTLP metrics backend');
+    expect(mail.html).not.toBeNull();
+    const html = mail.html ?? '';
+    // The HTML part carries the same numbers as the text part, plus the charts.
+    expect(html).toContain(
+      'Errors per day (Sentry, UTC days): 6 this week, 0.9 per day, busiest 2026-11-25 with 3',
+    );
+    expect(html).toContain('n8n failure rate: 10% (10 of 100 finished executions failed)');
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(html).toContain('aria-label="Errors per day"');
+    expect(html).toContain('<title>11-25: 3</title>');
     expect(html).toContain('<title>11-25: 2</title>');
     expect(html).toContain('Users: 19 total, 7 new this week');
   });
@@ -247,12 +306,11 @@ describe('weekly-summary collector', () => {
   it('a Better Stack outage gives a partial email that says so, and collector-degraded', async () => {
     betterstack.faults.mode = 'server-error';
     try {
-      const raw: Buffer[] = [];
-      const summary = await run(deps(raw), NOW);
+      const summary = await run(deps(), NOW);
       expect(summary.status).toBe('degraded');
       expect(summary.uptime).toBeNull();
       expect(summary.sent).toBe(true);
-      const text = (await simpleParser(raw[0]!)).text ?? '';
+      const text = smtp.messages.at(-1)?.text ?? '';
       expect(text).toContain('PARTIAL: some sources could not be read');
       expect(text).toContain('Could not read betterstack.sla: server-error');
       expect(summary.alertsRaised).toEqual([
@@ -270,10 +328,28 @@ describe('weekly-summary collector', () => {
     }
   });
 
+  it('a rate-limited Sentry stats API gives "not read", not zero errors, and collector-degraded', async () => {
+    sentry.statsFaults.mode = 'rate-limited';
+    try {
+      const summary = await run(deps(), NOW);
+      expect(summary.status).toBe('degraded');
+      expect(summary.errors).toBeNull();
+      const text = smtp.messages.at(-1)?.text ?? '';
+      expect(text).toContain('Errors per day: not read (see below).');
+      expect(text).toContain('Could not read sentry.stats: rate-limited');
+      expect(summary.alertsRaised).toContainEqual({
+        alertId: 'collector-degraded',
+        labels: { collector: 'weekly-summary', source: 'sentry.stats', errorCode: 'rate-limited' },
+      });
+    } finally {
+      sentry.statsFaults.mode = 'none';
+    }
+  });
+
   it('an SMTP refusal is reported, not swallowed', async () => {
     smtp.failWith(451);
     try {
-      const summary = await run(deps([]), NOW);
+      const summary = await run(deps(), NOW);
       expect(summary).toMatchObject({
         sent: false,
         status: 'degraded',

@@ -1,6 +1,7 @@
 import type { BetterStackClient } from '../../adapters/betterstack/client.ts';
 import type { N8nClient } from '../../adapters/n8n/client.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
+import type { DailyErrorCounts } from '../../adapters/sentry/stats.ts';
 import { computeFailureRate } from '../../core/n8n-failure-rate.ts';
 import { zonedDate, zonedMidnight } from '../../core/zoned-time.ts';
 import { type CostDeps, readCosts } from '../cost/run.ts';
@@ -10,9 +11,14 @@ import { barChartSvg, escapeXml } from './charts.ts';
 
 /**
  * Monday 08:00 (Europe/Paris) summary of the previous week (Monday 00:00 to Monday 00:00):
- * uptime per monitor (Better Stack SLA), error rate, user growth (auth.users), n8n failure
- * rate, cost month to date, alerts raised and the top incidents from the alert outbox. Sent
- * as HTML + text with inline SVG charts. A source that cannot be read is shown as such.
+ * uptime per monitor (Better Stack SLA), errors per day (Sentry org stats), user growth
+ * (auth.users), n8n failure rate, cost month to date, alerts raised and the top incidents from
+ * the alert outbox. Sent as HTML + text with inline SVG charts. A source that cannot be read is
+ * shown as such.
+ *
+ * Errors are a count per day, not a rate: the request volume is the `http.server.request.duration`
+ * histogram, which goes out over OTLP to a metrics backend this collector has no query API for
+ * (OTLP is push-only), so the email says "errors per day" and why, rather than invent a rate.
  */
 export interface WeeklySummaryDeps {
   db: Queryable;
@@ -30,8 +36,8 @@ export interface WeeklySummaryDeps {
   betterstack?: Pick<BetterStackClient, 'listMonitors' | 'monitorSla'>;
   n8n?: Pick<N8nClient, 'listExecutions'>;
   cost?: Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'>;
-  /** Requests and errors of the week (OTLP metrics store); unset: "not measured". */
-  errorRate?: (from: Date, to: Date) => Promise<{ requests: number; errors: number }>;
+  /** Sentry's error counts per UTC day (adapters/sentry/stats.ts); unset: "not measured". */
+  errors?: (start: Date, end: Date) => Promise<DailyErrorCounts>;
 }
 
 export interface WeeklySummary extends TickBase {
@@ -43,7 +49,14 @@ export interface WeeklySummary extends TickBase {
     incidents: number;
     downtimeSeconds: number;
   }> | null;
-  errorRate: { requests: number; errors: number; ratePercent: number } | null;
+  /** Errors Sentry accepted per UTC day of the week (Monday first), and what it dropped. */
+  errors: {
+    total: number;
+    perDay: number[];
+    averagePerDay: number;
+    busiestDay: { day: string; errors: number } | null;
+    dropped: Record<string, number>;
+  } | null;
   users: { total: number; newThisWeek: number; newPreviousWeek: number; perDay: number[] } | null;
   n8n: { failed: number; finished: number; ratePercent: number | null } | null;
   cost: { monthToDateUsd: number; projectedUsd: number; month: string } | null;
@@ -85,7 +98,7 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
     metrics: [],
     week: { from: week.days[0] ?? '', to: week.days[6] ?? '' },
     uptime: null,
-    errorRate: null,
+    errors: null,
     users: null,
     n8n: null,
     cost: null,
@@ -114,16 +127,25 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
     }
   }
 
-  if (deps.errorRate) {
+  if (deps.errors) {
     try {
-      const { requests, errors } = await deps.errorRate(week.start, week.end);
-      summary.errorRate = {
-        requests,
-        errors,
-        ratePercent: requests === 0 ? 0 : round((errors / requests) * 100, 2),
+      // Sentry buckets by UTC day: ask for the week's seven dates as UTC days.
+      const start = new Date(`${week.days[0]}T00:00:00Z`);
+      const counts = await deps.errors(start, new Date(start.getTime() + 7 * DAY));
+      const byDay = new Map(counts.days.map((d) => [d.day, d.accepted]));
+      const perDay = week.days.map((d) => byDay.get(d) ?? 0);
+      const total = perDay.reduce((a, b) => a + b, 0);
+      const busiest = Math.max(...perDay);
+      summary.errors = {
+        total,
+        perDay,
+        averagePerDay: round(total / 7, 1),
+        busiestDay:
+          total === 0 ? null : { day: week.days[perDay.indexOf(busiest)] ?? '', errors: busiest },
+        dropped: counts.dropped,
       };
     } catch (error) {
-      summary.unread.push(unreadFrom('telemetry.error_rate', error));
+      summary.unread.push(unreadFrom('sentry.stats', error));
     }
   }
 
@@ -261,11 +283,34 @@ export function renderEmail(
       );
   }
   section('Errors');
-  line(
-    s.errorRate === null
-      ? 'Error rate: not measured'
-      : `Error rate: ${s.errorRate.ratePercent}% (${s.errorRate.errors} of ${s.errorRate.requests} requests)`,
-  );
+  if (s.errors === null)
+    line(
+      s.unread.some((u) => u.source === 'sentry.stats')
+        ? 'Errors per day: not read (see below).'
+        : 'Errors per day: not measured (set SENTRY_API_BASE_URL, SENTRY_ORG and SENTRY_AUTH_TOKEN).',
+    );
+  else {
+    const e = s.errors;
+    line(
+      `Errors per day (Sentry, UTC days): ${e.total} this week, ${e.averagePerDay} per day` +
+        (e.busiestDay ? `, busiest ${e.busiestDay.day} with ${e.busiestDay.errors}` : ''),
+    );
+    const dropped = Object.entries(e.dropped);
+    if (dropped.length > 0)
+      line(
+        `Errors Sentry did not keep: ${dropped.map(([outcome, n]) => `${n} ${outcome}`).join(', ')}`,
+      );
+    line(
+      'Not an error rate: the request count is in the OTLP metrics backend, which this report cannot query.',
+    );
+    h.push(
+      barChartSvg({
+        title: 'Errors per day',
+        labels: days.map((d) => d.slice(5)),
+        values: e.perDay,
+      }),
+    );
+  }
   section('Users');
   if (s.users === null) line('Users: not read (see below).');
   else {

@@ -46,7 +46,7 @@ export const collectors = [
   {
     name: 'weekly-summary',
     description:
-      'Monday 08:00 email: uptime per monitor, error rate, user growth, n8n failures, cost, alerts.',
+      'Monday 08:00 email: uptime per monitor, errors per day (Sentry), user growth, n8n failures, cost, alerts.',
     schedule: 'cron(0 8 ? * MON *)',
     timezone: 'Europe/Paris',
     alerts: ['collector-degraded'],

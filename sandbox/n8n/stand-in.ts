@@ -50,6 +50,10 @@ export interface N8nFaults {
   holdRunning: boolean;
   /** Random source for `failureRate` (tests pass a deterministic one). */
   random: () => number;
+  /** The next N public-API requests answer 429 (as n8n Cloud or a proxy in front of n8n does). */
+  rateLimitedRequests: number;
+  /** `Retry-After` (seconds) sent with those 429s. */
+  retryAfterSeconds: number;
 }
 
 export interface N8nStandInOptions {
@@ -101,6 +105,8 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     failureStatus: 'error',
     holdRunning: false,
     random: Math.random,
+    rateLimitedRequests: 0,
+    retryAfterSeconds: 1,
   };
 
   const app = new Hono();
@@ -112,6 +118,11 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
 
   const api = new Hono();
   api.use('*', async (c, next) => {
+    if (faults.rateLimitedRequests > 0) {
+      faults.rateLimitedRequests -= 1;
+      c.header('Retry-After', String(faults.retryAfterSeconds));
+      return c.json({ message: 'Too Many Requests' }, 429);
+    }
     const key = c.req.header('X-N8N-API-KEY');
     if (key === undefined) return c.json({ message: "'X-N8N-API-KEY' header required" }, 401);
     if (key !== options.apiKey) return c.json({ message: 'Unauthorized' }, 401);

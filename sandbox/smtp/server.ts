@@ -13,6 +13,8 @@ export interface CapturedMail {
   to: string[];
   subject: string;
   text: string;
+  /** The HTML part as sent (mailparser's `textAsHtml` is not used), or null without one. */
+  html: string | null;
   receivedAt: number;
 }
 
@@ -51,6 +53,7 @@ export async function startSmtpStandIn(options: { port?: number } = {}): Promise
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : null,
             receivedAt: Date.now(),
           });
           callback();

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createStagingClock, every } from './clock.ts';
+
+describe('staging clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('starts at the real time and runs `scale` times faster', () => {
+    let real = Date.parse('2026-11-26T09:00:00Z');
+    const clock = createStagingClock(60, () => real);
+    expect(clock.now().toISOString()).toBe('2026-11-26T09:00:00.000Z');
+    real += 1_000;
+    expect(clock.now().toISOString()).toBe('2026-11-26T09:01:00.000Z');
+    expect(clock.toRealMs(60_000)).toBe(1_000);
+  });
+
+  it('never runs two ticks at once and waits for the one in flight on stop', async () => {
+    vi.useFakeTimers();
+    let running = 0;
+    let maxRunning = 0;
+    let finished = 0;
+    let release: () => void = () => {};
+    const loop = every(
+      100,
+      async () => {
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise<void>((r) => (release = r));
+        running -= 1;
+        finished += 1;
+      },
+      () => {},
+    );
+    await vi.advanceTimersByTimeAsync(550); // five beats, one slow tick
+    expect(maxRunning).toBe(1);
+    const stopped = loop.stop();
+    release();
+    await stopped;
+    expect(finished).toBe(1);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(finished).toBe(1);
+  });
+});

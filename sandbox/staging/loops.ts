@@ -1,0 +1,169 @@
+/**
+ * The loops that make local staging behave like production over time: the alert dispatcher
+ * (Slack, email for critical alerts, its daily probe), the Better Stack pinger with incidents
+ * routed to the alert router, and the collector scheduler (the local EventBridge Scheduler).
+ * Each runs on the staging clock (`VIGIE_TIME_SCALE`), driven by real-time timers.
+ */
+import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
+import { createSmtpTransport } from '../../adapters/alerts/email.ts';
+import { raise, resolve } from '../../adapters/alerts/outbox.ts';
+import type { Pool } from '../../adapters/postgres/pool.ts';
+import { collectorRunners } from '../../collectors/registry.ts';
+import type { TickBase } from '../../collectors/shared/tick.ts';
+import type { Config } from '../../core/config.ts';
+import { isVigieError } from '../../core/errors.ts';
+import type { Telemetry } from '../../telemetry/init.ts';
+import { scrubText } from '../../telemetry/scrub.ts';
+import { withTelemetry } from '../../telemetry/with-telemetry.ts';
+import { createPinger, incidentAlert, type Pinger } from '../betterstack/pinger.ts';
+import type { BetterStackStore, IncidentEvent } from '../betterstack/store.ts';
+import { createCollectorScheduler, type ScheduledRun } from '../collector-scheduler.ts';
+import { every, type StagingClock } from './clock.ts';
+
+type Log = (line: string) => void;
+
+/** Polls the outbox every real second; pacing and probe intervals are in staging-clock time. */
+export function startAlertDispatcher(options: {
+  pool: Pool;
+  config: Config;
+  clock: StagingClock;
+}): { stop(): Promise<void> } {
+  const { config, clock } = options;
+  if (config.SLACK_WEBHOOK_URL === undefined) return { stop: async () => {} };
+  const transport = config.SMTP_URL ? createSmtpTransport(config.SMTP_URL) : undefined;
+  const dispatcher = createDispatcher({
+    pool: options.pool,
+    webhookUrl: config.SLACK_WEBHOOK_URL,
+    emailTransport: transport,
+    emailFrom: config.MAIL_FROM,
+    emailTo: config.ALERT_EMAIL_TO,
+    now: clock.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, clock.toRealMs(ms))),
+    // One real second between posts whatever the scale: Slack's limit is in real time.
+    minIntervalMs: 1_000 * clock.scale,
+    maxInlineWaitMs: 2_000 * clock.scale,
+    runbookBaseUrl: config.ALERT_RUNBOOK_BASE_URL,
+    dashboardUrl: config.ALERT_DASHBOARD_URL,
+    stage: config.VIGIE_STAGE,
+  });
+  const loop = dispatcher.start(1_000 * clock.scale);
+  return {
+    async stop() {
+      await loop.stop();
+      transport?.close();
+    },
+  };
+}
+
+/** Better Stack incidents → the alert router: opened raises, resolved resolves. */
+export function routeIncidents(store: BetterStackStore, pool: Pool, log: Log): void {
+  store.onIncident(async (event: IncidentEvent) => {
+    try {
+      const alert = incidentAlert(event);
+      if (alert) {
+        await raise(pool, alert);
+        return;
+      }
+      await resolve(pool, {
+        alertId: event.resource === 'monitor' ? 'uptime-monitor-down' : 'heartbeat-missed',
+        labels:
+          event.resource === 'monitor'
+            ? { monitorId: event.resourceId }
+            : { heartbeatId: event.resourceId },
+        at: event.at,
+      });
+    } catch (error) {
+      // The incident stays in Better Stack; a failed raise must not stop the pinger.
+      log(`could not route Better Stack incident ${event.incidentId}: ${describe(error)}`);
+    }
+  });
+}
+
+/** The Better Stack pinger, starting its checks now on the staging clock. */
+export function createStagingPinger(store: BetterStackStore, clock: StagingClock): Pinger {
+  const pinger = createPinger(store, { realTimeoutMs: 2_000 });
+  pinger.start(clock.now());
+  return pinger;
+}
+
+/**
+ * Advances the scheduler and the pinger to the same instant every real second, in that order:
+ * a collector due by then has run (and pinged its heartbeat) before the pinger judges the
+ * heartbeats, so a compressed clock never reports a run as missed merely because its turn in
+ * the queue had not come yet.
+ */
+export function driveClock(
+  clock: StagingClock,
+  tickers: Array<{ name: string; advanceTo(now: Date): Promise<unknown> }>,
+  log: Log,
+): { stop(): Promise<void> } {
+  return every(
+    1_000,
+    async () => {
+      const now = clock.now();
+      for (const ticker of tickers) {
+        try {
+          await ticker.advanceTo(now);
+        } catch (error) {
+          log(`${ticker.name}: ${describe(error)}`);
+        }
+      }
+    },
+    (error) => log(`clock: ${describe(error)}`),
+  );
+}
+
+/**
+ * Fires each catalog collector at its schedule, with the runners of `collectors/registry.ts`
+ * wrapped as their Lambda handlers are (span, Sentry capture, heartbeat ping or `/fail`,
+ * metric points as gauges), logging one line per run. `driveClock` advances it.
+ */
+export function createStagingScheduler(options: {
+  config: Config;
+  clock: StagingClock;
+  telemetry: Telemetry;
+  heartbeatUrls: Record<string, string>;
+  log: Log;
+}) {
+  const { config, clock, telemetry } = options;
+  const runners: Record<string, (at: Date) => Promise<unknown>> = {};
+  for (const [name, runner] of Object.entries(collectorRunners)) {
+    if (!runner) continue;
+    const handler = withTelemetry(
+      `collector.${name}`,
+      async (at: Date) => {
+        const summary = await runner(config, at);
+        for (const point of summary.metrics) {
+          telemetry.meter.createGauge(point.name).record(point.value, point.labels);
+        }
+        return summary;
+      },
+      { telemetry, heartbeatUrl: options.heartbeatUrls[name] },
+    );
+    runners[name] = (at) => handler(at, undefined);
+  }
+  return createCollectorScheduler({
+    start: clock.now(),
+    runners,
+    onRun: (run) => options.log(runLine(run)),
+  });
+}
+
+/** One line per run: status, alerts and unread sources — ids and codes only. */
+export function runLine(run: ScheduledRun): string {
+  const head = `collector ${run.collector} @ ${run.at.toISOString()}`;
+  if (run.error !== undefined) return `${head}: failed — ${describe(run.error)}`;
+  const summary = run.result as TickBase;
+  const alerts = summary.alertsRaised.map((a) => a.alertId);
+  const unread = summary.unread.map((u) => `${u.source} (${u.reason})`);
+  return (
+    `${head}: ${summary.status}` +
+    (alerts.length > 0 ? ` · raised ${alerts.join(', ')}` : '') +
+    (unread.length > 0 ? ` · could not read ${unread.join(', ')}` : '')
+  );
+}
+
+function describe(error: unknown): string {
+  const code = isVigieError(error) ? `${error.code}: ` : '';
+  return `${code}${scrubText(error instanceof Error ? error.message : String(error))}`;
+}
