@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { isPoolSaturated } from '../adapters/postgres/pool.ts';
 import { type ErrorCode, VigieError, isVigieError } from '../core/errors.ts';
 
 /**
@@ -58,12 +59,17 @@ export function bodyLimitMiddleware(maxBytes = DEFAULT_BODY_LIMIT_BYTES): Middle
 }
 
 /** Builds the JSON error response for any thrown value. */
-export function errorResponse(error: unknown, c: Context): Response {
+export function errorResponse(thrown: unknown, c: Context): Response {
   const id = requestIdOf(c);
+  const error = isPoolSaturated(thrown)
+    ? new VigieError('UNAVAILABLE', 'The database is busy: retry shortly.', {
+        details: { retryAfterSeconds: 1 },
+      })
+    : thrown;
   if (isVigieError(error)) {
     const status = httpStatusFor(error.code);
     if (status === 500) return internal(c, id);
-    if (error.code === 'RATE_LIMITED') {
+    if (error.code === 'RATE_LIMITED' || error.details?.retryAfterSeconds !== undefined) {
       const retryAfter = Number(error.details?.retryAfterSeconds);
       c.header('Retry-After', String(Number.isFinite(retryAfter) ? Math.ceil(retryAfter) : 1));
     }

@@ -57,7 +57,13 @@ export const collectorRunners: Partial<Record<CollectorName, CollectorRunner>> =
       if (c.SLACK_WEBHOOK_URL) {
         const url = c.SLACK_WEBHOOK_URL;
         deps.postReport = async (text) => {
-          const answer = await postToSlack(url, { text }, { timeoutMs: 5_000 });
+          let answer = await postToSlack(url, { text }, { timeoutMs: 5_000 });
+          // The dispatcher shares this webhook's ~1 msg/s budget: wait out one short 429.
+          const wait = 'retryAfter' in answer ? Number(answer.retryAfter) : NaN;
+          if ('status' in answer && answer.status === 429 && wait > 0 && wait <= 10) {
+            await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+            answer = await postToSlack(url, { text }, { timeoutMs: 5_000 });
+          }
           if ('networkError' in answer || answer.status >= 300) {
             throw new VigieError(
               'UNAVAILABLE',

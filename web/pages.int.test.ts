@@ -1,6 +1,7 @@
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWebPages } from '../sandbox/web-pages.ts';
+import { launchChromium } from '../testkit/chromium.ts';
 import { DISMISS_KEY } from './cookie-banner.ts';
 
 /** Cookies the app may set without consent: the session cookie, nothing else. */
@@ -13,19 +14,7 @@ let requests: string[];
 
 beforeAll(async () => {
   server = await startWebPages({ PRIVACY_CONTROLLER_NAME: 'Banner Test SAS' });
-  // Debian's chromium (CI installs the `chromium` package); flags keep it from phoning home.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -117,6 +117,8 @@ export interface N8nClient {
   /** `undefined` when n8n answers 404. */
   getExecution(id: string, options?: { includeData?: boolean }): Promise<N8nExecution | undefined>;
   deleteExecution(id: string): Promise<DeleteResult>;
+  /** n8n's own `GET /healthz` (no API key): resolves when the instance answers 200. */
+  healthz(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 export function createN8nClient(options: N8nClientOptions): N8nClient {
@@ -234,8 +236,23 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     return { data: page.data, nextCursor: page.nextCursor ?? null };
   }
 
+  async function healthz(opts: { timeoutMs?: number } = {}): Promise<void> {
+    const url = `${root.replace(/\/api\/v1$/, '')}/healthz`;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? timeoutMs) });
+    } catch (error) {
+      throw new N8nApiError('network', 'n8n /healthz did not answer: is n8n up?', undefined, error);
+    }
+    await response.body?.cancel();
+    if (response.status !== 200) {
+      throw new N8nApiError('server', `n8n /healthz answered ${response.status}.`, response.status);
+    }
+  }
+
   return {
     listExecutions,
+    healthz,
     async *iterateExecutions(params = {}) {
       let cursor: string | undefined;
       do {

@@ -9,17 +9,28 @@ export type Queryable = Pick<pg.Pool, 'query'>;
  * A pool for Supavisor's transaction mode: no session state (no prepared statement names,
  * no `SET` outside a transaction), so the same code runs against a direct connection too.
  */
-export function createPool(connectionString: string, options: { max?: number } = {}): pg.Pool {
+export function createPool(
+  connectionString: string,
+  options: { max?: number; connectionTimeoutMillis?: number } = {},
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     idleTimeoutMillis: 10_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     application_name: 'vigie',
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
+}
+
+/**
+ * True when pg-pool gave up waiting for a free connection (`connectionTimeoutMillis`): the
+ * database is saturated, which callers report as "busy, retry shortly", not as a bug.
+ */
+export function isPoolSaturated(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
 /** Runs `fn` in a transaction: committed if it resolves, rolled back if it throws. */

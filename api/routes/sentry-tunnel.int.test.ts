@@ -1,10 +1,11 @@
 import { Redis } from '@upstash/redis';
 import { Hono } from 'hono';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
 import { parseConfig } from '../../core/config.ts';
 import { type SentryStandIn, startSentryStandIn } from '../../sandbox/sentry/server.ts';
+import { launchChromium } from '../../testkit/chromium.ts';
 import { type TestDatabase, createTestDatabase } from '../../testkit/pg.ts';
 import { createApp } from '../app.ts';
 import { type RunningServer, serveApp } from '../server.ts';
@@ -61,18 +62,7 @@ beforeAll(async () => {
   site.get('/demo', (c) => c.html(DEMO_PAGE(sentry.dsn)));
   site.route('/', app);
   server = await serveApp(site, { port: 0 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -10,6 +10,8 @@
  * (and holidays differ per member state).
  */
 
+import { zonedDate, zonedMidnight } from '../zoned-time.ts';
+
 export interface CalendarDate {
   year: number;
   /** 1–12. */
@@ -85,8 +87,7 @@ export function deadlineState(
 
 /** The calendar day an instant falls on in `timeZone`. */
 export function localDate(instant: Date, timeZone: string): CalendarDate {
-  const parts = partsIn(instant, timeZone);
-  return { year: parts.year, month: parts.month, day: parts.day };
+  return zonedDate(instant, timeZone);
 }
 
 /** The last millisecond of `date` in `timeZone` (DST-aware). */
@@ -96,11 +97,7 @@ export function endOfLocalDay(date: CalendarDate, timeZone: string): Date {
 }
 
 export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
-  const wallClock = Date.UTC(date.year, date.month - 1, date.day);
-  // Two passes settle the offset even when the first guess lands on the other side of a DST change.
-  let instant = wallClock - offsetMs(new Date(wallClock), timeZone);
-  instant = wallClock - offsetMs(new Date(instant), timeZone);
-  return new Date(instant);
+  return zonedMidnight(date.year, date.month, date.day, timeZone);
 }
 
 export function formatDate(date: CalendarDate): string {
@@ -139,41 +136,4 @@ function assertCalendarDate(date: CalendarDate): void {
     date.day >= 1 &&
     date.day <= daysInMonth(date.year, date.month);
   if (!ok) throw new RangeError(`not a calendar date: ${JSON.stringify(date)}`);
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function partsIn(instant: Date, timeZone: string) {
-  let format = formatters.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts = format.formatToParts(instant);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return {
-    year: get('year'),
-    month: get('month'),
-    day: get('day'),
-    hour: get('hour'),
-    minute: get('minute'),
-    second: get('second'),
-  };
-}
-
-/** Local wall clock minus UTC at `instant`, in ms (e.g. +3 600 000 for Paris in winter). */
-function offsetMs(instant: Date, timeZone: string): number {
-  const p = partsIn(instant, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  const whole = instant.getTime() - (instant.getTime() % 1000);
-  return asUtc - whole;
 }

@@ -185,6 +185,8 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     store.delete(execution.id);
     return c.json(publicView(execution, false));
   });
+  // n8n's own liveness endpoint (no API key), what uptime monitors and `/readyz` call.
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/api/v1', api);
 
   app.post('/webhook/scrape-and-enrich', async (c) => {

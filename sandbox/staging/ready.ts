@@ -10,6 +10,7 @@ export function readyLines(stack: RunningStack, ms: number): string[] {
   const rows: Array<[string, string]> = [
     ['app', app],
     ['health', `${app}/healthz`],
+    ['readiness', `${app}/readyz`],
     ['privacy policy', `${app}/privacy`],
     ['demo page', `${app}/`],
     [
