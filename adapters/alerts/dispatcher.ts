@@ -13,6 +13,7 @@ import { buildSlackMessage } from '../../core/alerting/slack-message.ts';
 import { buildAlertEmail } from '../../core/alerting/email-message.ts';
 import { classifySlackAnswer, type SlackOutcome } from '../../core/alerting/slack-response.ts';
 import { dueAt, raise, resolve, toGroup, type OutboxRow } from './outbox.ts';
+import { withTransaction } from '../postgres/pool.ts';
 import { postToSlack } from './slack-post.ts';
 import type { EmailTransport } from './email.ts';
 
@@ -128,30 +129,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     );
   }
 
-  async function withChannel<T>(
+  /** Runs `fn` holding this webhook's row lock; `'busy'` when another dispatcher holds it. */
+  function withChannel<T>(
     fn: (client: pg.PoolClient, row: ChannelRow) => Promise<T>,
   ): Promise<T | 'busy'> {
-    const client = await pool.connect();
-    try {
-      await client.query('begin');
+    return withTransaction(pool, async (client) => {
       const { rows } = await client.query<ChannelRow>(
         `select * from alert_channels where channel = $1 for update skip locked`,
         [channel],
       );
       const row = rows[0];
-      if (!row) {
-        await client.query('rollback');
-        return 'busy';
-      }
-      const result = await fn(client, row);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+      return row ? fn(client, row) : 'busy';
+    });
   }
 
   async function post(message: IncomingWebhookSendArguments): Promise<SlackOutcome> {
