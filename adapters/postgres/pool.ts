@@ -22,6 +22,10 @@ export function createPool(
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // pg-pool listens for errors only on idle clients: a checked-out client whose server goes
+  // away (a restart, Ctrl-C reaching Postgres first) would emit an unhandled 'error' and kill
+  // the process. Its pending query still rejects, so callers see the failure.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
