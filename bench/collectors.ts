@@ -22,12 +22,15 @@ import { startSmtpStandIn } from '../sandbox/smtp/server.ts';
 import { createTestDatabase } from '../testkit/pg.ts';
 
 /**
- * Each collector's tick on seeded data: 50 customers (×200 prospects, the seed's email events,
+ * Each collector's tick on seeded data: 50 customers (× 2,000 prospects as `npm start` seeds,
+ * or `BENCH_COLLECTORS_PROSPECTS` to shorten the run; the seed's email events,
  * 20 n8n executions per customer in the hour, a month of Anthropic traffic) and 10× that, all
  * against the local stand-ins and a fresh database. Then the time from an injected n8n failure
  * burst to the Slack message (collector tick + dispatcher, default group wait 1 s).
  * Target: every tick well under the Lambda timeout (60 s) at 10×.
  */
+const PROSPECTS_PER_CUSTOMER = Number(process.env.BENCH_COLLECTORS_PROSPECTS ?? 2000);
+
 export async function benchCollectors(): Promise<Record<string, number | string>> {
   const figures: Record<string, number | string> = {};
   for (const scale of [1, 10]) {
@@ -54,7 +57,7 @@ async function atScale(scale: number): Promise<Record<string, number>> {
   const mail = createSmtpTransport(smtp.url);
   try {
     await migrate(pool);
-    await seed(pool, { customers, prospectsPerCustomer: 200, seed: 7, now });
+    await seed(pool, { customers, prospectsPerCustomer: PROSPECTS_PER_CUSTOMER, seed: 7, now });
     const domains = await pool.query<{ domain: string }>(
       'select domain from public.sending_domains',
     );
@@ -95,7 +98,7 @@ async function atScale(scale: number): Promise<Record<string, number>> {
       await fn();
       return Math.round(performance.now() - t);
     };
-    const label = `${customers} customers`;
+    const label = `${customers} customers × ${PROSPECTS_PER_CUSTOMER} prospects`;
     return {
       [`${label}: n8n-failure-rate (ms)`]: await time(() =>
         runN8n({ db: pool, raise, n8n: n8nClient }, now),
