@@ -1,6 +1,11 @@
-import { anthropicCostUsd, anthropicSpendCapReached } from '../adapters/anthropic/admin.ts';
+import {
+  anthropicCostUsd,
+  anthropicSpendCapReached,
+  anthropicUsageByModel,
+} from '../adapters/anthropic/admin.ts';
 import { createBetterStackClient } from '../adapters/betterstack/client.ts';
 import { createTxtLookup } from '../adapters/dns/txt.ts';
+import { createDispatcher } from '../adapters/alerts/dispatcher.ts';
 import { createSmtpTransport } from '../adapters/alerts/email.ts';
 import { raise } from '../adapters/alerts/outbox.ts';
 import { postToSlack } from '../adapters/alerts/slack-post.ts';
@@ -11,15 +16,23 @@ import { sentryDailyErrors } from '../adapters/sentry/stats.ts';
 import { upstashMonthlyBillingUsd } from '../adapters/upstash/management.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
 import {
+  COLLECTOR_N8N_SEARCH_LIMIT,
   advanceErasure,
   dueErasureRequests,
   requestErasure,
   type ErasureDeps,
 } from '../adapters/privacy/erasure.ts';
 import { loadReceiptSigner } from '../adapters/privacy/receipt-key.ts';
+import { syncSuppressions } from '../adapters/privacy/suppression-sync.ts';
 import type { CollectorName } from '../core/catalog/collectors.ts';
 import { type Config, requireSettings } from '../core/config.ts';
 import { VigieError } from '../core/errors.ts';
+import { heartbeatSettings } from '../core/heartbeat-settings.ts';
+import {
+  DEFAULT_BUDGET_MS as ALERT_DISPATCH_BUDGET_MS,
+  DEFAULT_POLL_MS as ALERT_DISPATCH_POLL_MS,
+  run as runAlertDispatch,
+} from './alert-dispatch/run.ts';
 import { type CostDeps, run as runCost } from './cost/run.ts';
 import { run as runDeliverability } from './deliverability/run.ts';
 import { run as runN8n } from './n8n-failure-rate/run.ts';
@@ -141,6 +154,45 @@ export const collectorRunners: Partial<Record<CollectorName, CollectorRunner>> =
       transport.close();
     }
   },
+  'alert-dispatch': async (config, now) => {
+    const c = requireSettings(
+      config,
+      ['DATABASE_URL', 'SLACK_WEBHOOK_URL'],
+      'The alert-dispatch collector',
+    );
+    const transport = c.SMTP_URL ? createSmtpTransport(c.SMTP_URL) : undefined;
+    try {
+      return await withPool(c.DATABASE_URL, (db) =>
+        runAlertDispatch(
+          {
+            db,
+            raise,
+            dispatcher: createDispatcher({
+              pool: db,
+              webhookUrl: c.SLACK_WEBHOOK_URL,
+              emailTransport: transport,
+              emailFrom: c.MAIL_FROM,
+              emailTo: c.ALERT_EMAIL_TO,
+              runbookBaseUrl: c.ALERT_RUNBOOK_BASE_URL,
+              dashboardUrl: c.ALERT_DASHBOARD_URL,
+              stage: c.VIGIE_STAGE,
+              // Short ticks, so the last one started near the 50 s budget ends well before
+              // the Lambda timeout (set it to ≥ 90 s): ≤ 10 paced posts, 5 s per Slack call.
+              maxSendsPerTick: 10,
+              timeoutMs: 5_000,
+            }),
+            budgetMs: ALERT_DISPATCH_BUDGET_MS,
+            pollMs: ALERT_DISPATCH_POLL_MS,
+            elapsedMs: () => performance.now(),
+            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          },
+          now,
+        ),
+      );
+    } finally {
+      transport?.close();
+    }
+  },
   // The erasure collectors: their Lambda handlers' wiring, with `now` as a parameter.
   'retention-purge': (config, now) =>
     withErasure(config, 'The retention-purge collector', (db, base) =>
@@ -157,6 +209,8 @@ export const collectorRunners: Partial<Record<CollectorName, CollectorRunner>> =
           raise,
           due: dueErasureRequests,
           advance: (requestId) => advanceErasure({ ...base, now }, requestId),
+          syncSuppressions: () =>
+            syncSuppressions(db, { hmacKey: base.keys.suppressionHmacKey, now }),
         },
         now,
       ),
@@ -191,6 +245,9 @@ async function withErasure<T>(
       }),
       n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }),
       keys: { suppressionHmacKey: c.SUPPRESSION_HMAC_KEY, receiptSigner },
+      // Off the request path: search n8n further back, and sign what was covered.
+      n8nSearchLimit: COLLECTOR_N8N_SEARCH_LIMIT,
+      n8nSearchIncomplete: 'complete',
       residual: {
         n8nMaxAgeHours: c.N8N_EXECUTIONS_MAX_AGE_HOURS,
         n8nHardDeleteBufferHours: 1,
@@ -236,6 +293,12 @@ function costSources(c: Config): Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'p
         ),
       spendCapReached: () =>
         anthropicSpendCapReached({ baseUrl: a.ANTHROPIC_BASE_URL, apiKey: a.ANTHROPIC_API_KEY }),
+      usageByModel: (from, to) =>
+        anthropicUsageByModel(
+          { baseUrl: a.ANTHROPIC_BASE_URL, adminKey: a.ANTHROPIC_ADMIN_KEY },
+          from,
+          to,
+        ),
     };
   }
   if (c.UPSTASH_API_KEY) {
@@ -276,10 +339,8 @@ async function withPool<T>(
   }
 }
 
-/** Heartbeat URL setting per collector (Better Stack heartbeat `url`). */
-export const heartbeatSetting = {
-  'n8n-failure-rate': 'HEARTBEAT_URL_N8N_FAILURE_RATE',
-  cost: 'HEARTBEAT_URL_COST',
-  deliverability: 'HEARTBEAT_URL_DELIVERABILITY',
-  'weekly-summary': 'HEARTBEAT_URL_WEEKLY_SUMMARY',
-} as const satisfies Partial<Record<CollectorName, keyof Config>>;
+/**
+ * Heartbeat URL setting per collector (Better Stack heartbeat `url`): derived from the catalog,
+ * `HEARTBEAT_URL_<COLLECTOR>` (core/heartbeat-settings.ts), so every collector has one.
+ */
+export const heartbeatSetting = heartbeatSettings;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VigieError } from './errors.ts';
+import { type HeartbeatSettingName, heartbeatSettings } from './heartbeat-settings.ts';
 
 /**
  * Every setting Vigie reads, by the one name it has everywhere: local env, Lambda env and
@@ -140,11 +141,15 @@ export const configSchema = z.object({
     .optional(),
   /** Comma-separated DKIM selectors to look up (`<selector>._domainkey.<domain>`). */
   DKIM_SELECTORS: z.string().min(1).default('vigie'),
-  HEARTBEAT_URL_N8N_FAILURE_RATE: url.optional(),
-  HEARTBEAT_URL_COST: url.optional(),
-  HEARTBEAT_URL_DELIVERABILITY: url.optional(),
-  HEARTBEAT_URL_WEEKLY_SUMMARY: url.optional(),
+  /** `HEARTBEAT_URL_<COLLECTOR>`: one per catalog collector, derived so none can be missing. */
+  ...heartbeatUrlSettings(),
 });
+
+function heartbeatUrlSettings() {
+  return Object.fromEntries(
+    Object.values(heartbeatSettings).map((name) => [name, url.optional()]),
+  ) as Record<HeartbeatSettingName, z.ZodOptional<typeof url>>;
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type SettingName = keyof Config;

@@ -50,6 +50,40 @@ describe('scoreDomain', () => {
     expect(h.signals[0]?.note).toBe('insufficient-volume');
   });
 
+  it('does not judge one complaint in a small volume, but does judge a repeated one', () => {
+    // One complaint in 60 sends reads as 1.7% (over the 0.3% critical line): it is noise.
+    const one = scoreDomain({
+      last24h: { sent: 60, bounces: 0, complaints: 1 },
+      last7d: { sent: 400, bounces: 0, complaints: 1 },
+      dns: allPass,
+    });
+    expect(one.score).toBe('green');
+    const single = scoreDomain({
+      last24h: quiet,
+      last7d: { sent: 1_200, bounces: 0, complaints: 1 },
+      dns: allPass,
+    });
+    expect(single.signals.find((s) => s.signal === 'complaint-rate-7d')?.note).toBe(
+      'too-few-events',
+    );
+    const repeated = scoreDomain({
+      last24h: quiet,
+      last7d: { sent: 1_200, bounces: 0, complaints: 4 },
+      dns: allPass,
+    });
+    expect(repeated.failing[0]).toMatchObject({
+      signal: 'complaint-rate-7d',
+      score: 'red',
+      critical: true,
+    });
+    const fewBounces = scoreDomain({
+      last24h: quiet,
+      last7d: { sent: 200, bounces: 4, complaints: 0 },
+      dns: allPass,
+    });
+    expect(fewBounces.score).toBe('green');
+  });
+
   it('is red when SPF or DKIM fails and amber when DMARC is missing', () => {
     expect(
       scoreDomain({ last24h: quiet, last7d: quiet, dns: { ...allPass, dkim: 'fail' } }).failing[0]

@@ -9,8 +9,16 @@
  * | bounce rate     | <2%    | 2–5%         | ≥5% (≥10% critical)    |
  * | SPF, DKIM, DMARC| pass   | DMARC missing| SPF or DKIM failing    |
  *
- * A rate over fewer than `minVolume` sent messages is not judged (one bounce in ten mails is
- * not a 10% bounce rate); the signal reports `insufficient-volume` instead.
+ * A rate is judged only when it means something statistically; otherwise the signal stays
+ * green with a note (`insufficient-volume`, `too-few-events`):
+ * - Complaints: over ≥ 1,000 sends (at the 0.1% red line that is one expected complaint) and
+ *   at least 3 complaints. Complaints are rare Poisson events: a domain whose true rate is the
+ *   green 0.08% gets 1 complaint in 1,000 sends 36% of the time and ≥ 3 only 5% of the time,
+ *   so a single complaint is noise, not a 0.1–0.3% rate. (With 50 sends, one complaint read
+ *   as 2% — "critical" — and a fresh seed paged for most domains.) Typical per-domain volume
+ *   here (100–1,000 sends a week) means complaints are judged mostly over 7 days.
+ * - Bounces: over ≥ 200 sends and at least 5 bounces: at 200 sends, 2% is 4 bounces, and a
+ *   domain at a healthy 1% gets ≥ 5 bounces out of 200 only 5% of the time.
  */
 
 export type Score = 'green' | 'amber' | 'red';
@@ -21,8 +29,10 @@ export const COMPLAINT_CRITICAL = 0.003;
 export const BOUNCE_AMBER = 0.02;
 export const BOUNCE_RED = 0.05;
 export const BOUNCE_CRITICAL = 0.1;
-export const MIN_VOLUME_24H = 50;
-export const MIN_VOLUME_7D = 200;
+export const BOUNCE_MIN_SENT = 200;
+export const BOUNCE_MIN_EVENTS = 5;
+export const COMPLAINT_MIN_SENT = 1_000;
+export const COMPLAINT_MIN_EVENTS = 3;
 
 export interface WindowCounts {
   sent: number;
@@ -69,10 +79,14 @@ export function scoreRate(
   amber: number,
   red: number,
   critical: number,
+  minEvents = 1,
 ): SignalResult {
   const value = rate(numerator, sent);
   if (value === null || sent < minVolume) {
     return { signal, score: 'green', critical: false, value, note: 'insufficient-volume' };
+  }
+  if (numerator < minEvents && value >= amber) {
+    return { signal, score: 'green', critical: false, value, note: 'too-few-events' };
   }
   const score: Score = value >= red ? 'red' : value >= amber ? 'amber' : 'green';
   return { signal, score, critical: value >= critical, value };
@@ -89,37 +103,41 @@ export function scoreDomain(input: {
       'bounce-rate-24h',
       last24h.bounces,
       last24h.sent,
-      MIN_VOLUME_24H,
+      BOUNCE_MIN_SENT,
       BOUNCE_AMBER,
       BOUNCE_RED,
       BOUNCE_CRITICAL,
+      BOUNCE_MIN_EVENTS,
     ),
     scoreRate(
       'bounce-rate-7d',
       last7d.bounces,
       last7d.sent,
-      MIN_VOLUME_7D,
+      BOUNCE_MIN_SENT,
       BOUNCE_AMBER,
       BOUNCE_RED,
       BOUNCE_CRITICAL,
+      BOUNCE_MIN_EVENTS,
     ),
     scoreRate(
       'complaint-rate-24h',
       last24h.complaints,
       last24h.sent,
-      MIN_VOLUME_24H,
+      COMPLAINT_MIN_SENT,
       COMPLAINT_AMBER,
       COMPLAINT_RED,
       COMPLAINT_CRITICAL,
+      COMPLAINT_MIN_EVENTS,
     ),
     scoreRate(
       'complaint-rate-7d',
       last7d.complaints,
       last7d.sent,
-      MIN_VOLUME_7D,
+      COMPLAINT_MIN_SENT,
       COMPLAINT_AMBER,
       COMPLAINT_RED,
       COMPLAINT_CRITICAL,
+      COMPLAINT_MIN_EVENTS,
     ),
     authSignal('spf', dns.spf, 'red'),
     authSignal('dkim', dns.dkim, 'red'),

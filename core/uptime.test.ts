@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectors } from './catalog/collectors.ts';
-import { heartbeats, httpMonitors } from './catalog/monitors.ts';
+import { heartbeats, httpMonitors, schedulePeriodSeconds } from './catalog/monitors.ts';
+import { nextRunAfter } from './schedule.ts';
 import {
   heartbeatWorstCaseSeconds,
   monitorTimingProblems,
@@ -62,11 +63,38 @@ describe('heartbeats', () => {
     }
   });
 
-  it('schedules avoid the 02:00–03:00 Paris DST window', () => {
+  it('daily and weekly schedules avoid the 02:00–03:00 Paris DST window (interval jobs may not)', () => {
+    const parisHour = (d: Date) =>
+      Number(
+        new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'Europe/Paris',
+          hour: '2-digit',
+          hourCycle: 'h23',
+        }).format(d),
+      );
+    // Both 2026 DST changes (29 March, 25 October) and a week either side.
+    const spans = [
+      ['2026-03-22T00:00:00Z', '2026-04-05T00:00:00Z'],
+      ['2026-10-18T00:00:00Z', '2026-11-01T00:00:00Z'],
+    ] as const;
+    let checked = 0;
     for (const c of collectors) {
-      const hour = c.schedule.slice(5, -1).split(' ')[1];
-      expect(hour === '2' || hour === '02').toBe(false);
       expect(c.timezone).toBe('Europe/Paris');
+      const period = schedulePeriodSeconds(c.schedule);
+      if (period < 86_400) continue; // the claim in collectors.ts is about daily/weekly jobs
+      checked += 1;
+      for (const [from, to] of spans) {
+        const runs: Date[] = [];
+        for (let t = nextRunAfter(c.schedule, new Date(from), c.timezone); t < new Date(to);) {
+          runs.push(t);
+          t = nextRunAfter(c.schedule, t, c.timezone);
+        }
+        for (const run of runs)
+          expect(parisHour(run), `${c.name} ${run.toISOString()}`).not.toBe(2);
+        // Not skipped or repeated by the DST jump: one run per period.
+        expect(runs.length, c.name).toBe(Math.round((14 * 86_400) / period));
+      }
     }
+    expect(checked).toBeGreaterThanOrEqual(3);
   });
 });

@@ -2,6 +2,7 @@ import { VigieError } from '../../core/errors.ts';
 import type { SuppressionReason } from '../../core/privacy/suppression.ts';
 import { type Pool, type PoolClient, withTransaction } from '../postgres/pool.ts';
 import { addSuppression } from './suppression.ts';
+import { markSynced } from './suppression-sync.ts';
 
 /**
  * Consent records for a prospect (Art. 7(1) proof), objections (Art. 21) and the Art. 14
@@ -46,13 +47,32 @@ const STATE_COLUMNS = `id, status, consent_given, consent_date, consent_source, 
   art14_notice_sent_at, unsubscribed_at`;
 
 /** Allowed clock skew for `at` in the future. */
-const MAX_FUTURE_MS = 5 * 60 * 1000;
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+/** No consent record of this product predates it: an earlier `at` is a client bug (0000, 1899…). */
+export const EARLIEST_AT = new Date('2000-01-01T00:00:00Z');
+
+/** A 400 (before anything is written) for an `at` outside [2000-01-01, now + 5 min]. */
+export function checkConsentDate(at: Date, now: Date): void {
+  if (Number.isNaN(at.getTime())) {
+    throw new VigieError('BAD_REQUEST', 'Invalid request body: at: not a valid date.');
+  }
+  if (at.getTime() < EARLIEST_AT.getTime()) {
+    throw new VigieError(
+      'BAD_REQUEST',
+      `Invalid request body: at: must be on or after ${EARLIEST_AT.toISOString()} (got ${at.toISOString()}).`,
+    );
+  }
+  if (at.getTime() > now.getTime() + MAX_FUTURE_MS) {
+    throw new VigieError(
+      'BAD_REQUEST',
+      'Invalid request body: at: must not be in the future (more than 5 minutes ahead of the server clock).',
+    );
+  }
+}
 
 export async function recordConsent(deps: ConsentDeps, input: ConsentInput): Promise<ConsentState> {
   const at = input.at ?? input.now;
-  if (at.getTime() > input.now.getTime() + MAX_FUTURE_MS) {
-    throw new VigieError('BAD_REQUEST', 'Invalid request body: at: must not be in the future.');
-  }
+  checkConsentDate(at, input.now);
   return withTransaction(deps.pool, async (client) => {
     await setAuditContext(client, input.userId, input.requestId);
     const row = await applyAction(client, input, at);
@@ -146,9 +166,10 @@ export interface EmailEventInput {
 }
 
 /**
- * Records an email event. An `unsubscribe` (or `complaint`) marks the prospect by database
- * trigger (migration 20261126045200) and adds the suppression record here, in the same
- * transaction: the HMAC key stays out of the database.
+ * Records an email event. An `unsubscribe` or a `complaint` (a spam complaint is an Art. 21
+ * objection) marks the prospect by database trigger (migrations 20261126045200, …045210) and
+ * adds the suppression record here, in the same transaction: the HMAC key stays out of the
+ * database. Events the app inserts directly get theirs from the sweep in suppression-sync.ts.
  */
 export async function ingestEmailEvent(
   deps: ConsentDeps,
@@ -210,6 +231,8 @@ async function suppress(
     { userId, email: p.email, linkedinUrl: p.linkedin_url, reason, now: at },
     { hmacKey: deps.suppressionKey },
   );
+  // Done here, so the sweep (suppression-sync.ts) does not redo it.
+  await markSynced(client, [{ prospectId, reason }], at);
   return kinds.length > 0;
 }
 

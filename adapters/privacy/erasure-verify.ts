@@ -9,14 +9,16 @@
  *   itself, ids only) and `suppression_list` (keyed digests).
  * - Upstash: the keys the layout names, the email jobs found at erasure time, their queue
  *   entries.
- * - n8n: each execution the ledger named (must be 404), and a search of the most recent
- *   executions' data (`includeData=true`) for the id, email and URL; an execution found there
- *   was missing from the ledger, so it is added to it for the n8n step to delete.
+ * - n8n: each execution the ledger named (must be 404), and a search of the newest executions'
+ *   data (`includeData=true`) for the id, email and URL, paged back to the prospect's creation
+ *   within a bound; the receipt states how far it got (`verification.n8n`). An execution found
+ *   there was missing from the ledger, so it is added to it for the n8n step to delete.
  */
 import type { Redis } from '@upstash/redis';
 import type { N8nClient } from '../n8n/client.ts';
 import type { Pool, Queryable } from '../postgres/pool.ts';
 import type {
+  N8nVerificationScope,
   UpstashErasureResult,
   VerificationCheck,
   VerificationResult,
@@ -186,13 +188,34 @@ export async function verifyUpstash(
   return checks;
 }
 
+/** n8n's largest page (`limit` ≤ 250). */
+const N8N_MAX_PAGE = 250;
+
+export interface N8nVerification {
+  checks: VerificationCheck[];
+  scope: N8nVerificationScope;
+}
+
+/**
+ * The n8n part of the scan. The ledger's executions are fetched one by one (each must be 404).
+ * Then a search for executions the ledger missed (their report was lost): the newest
+ * executions with their data, page after page through n8n's cursor, back to `since` (the
+ * prospect's creation: nothing older can hold it) or the end of the list, but never more than
+ * `maxExecutions` per call. The scope says exactly how far it got. An execution found is added
+ * to the ledger so the n8n step deletes it.
+ */
 export async function verifyN8n(
   pool: Pool,
   n8n: N8nClient,
   target: Target,
   subject: ErasureSubject,
-  options: { executionIds: readonly string[]; searchLimit: number; now: Date },
-): Promise<VerificationCheck[]> {
+  options: {
+    executionIds: readonly string[];
+    maxExecutions: number;
+    since?: Date | undefined;
+    now: Date;
+  },
+): Promise<N8nVerification> {
   let ledgerHits = 0;
   for (const id of options.executionIds) {
     if ((await n8n.getExecution(id)) !== undefined) ledgerHits += 1;
@@ -201,14 +224,32 @@ export async function verifyN8n(
   if (subject.email) needles.push(normalizeEmail(subject.email));
   if (subject.linkedinUrl) needles.push(normalizeLinkedinUrl(subject.linkedinUrl));
   const found: Array<{ id: string; workflowId: string }> = [];
-  if (options.searchLimit > 0) {
-    const page = await n8n.listExecutions({ includeData: true, limit: options.searchLimit });
+  const since = options.since?.getTime();
+  let searched = 0;
+  let oldest: string | null = null;
+  let complete = false;
+  let cursor: string | undefined;
+  while (searched < options.maxExecutions) {
+    const page = await n8n.listExecutions({
+      includeData: true,
+      limit: Math.min(N8N_MAX_PAGE, options.maxExecutions - searched),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
     for (const execution of page.data) {
+      searched += 1;
+      oldest = execution.startedAt;
       const text = JSON.stringify(execution.data ?? null).toLowerCase();
       if (needles.some((n) => text.includes(n))) {
         found.push({ id: execution.id, workflowId: execution.workflowId });
       }
+      // n8n lists newest first (by id): one started before the prospect existed ends the window.
+      if (since !== undefined && Date.parse(execution.startedAt) < since) complete = true;
     }
+    if (complete || page.nextCursor === null || page.data.length === 0) {
+      complete = true;
+      break;
+    }
+    cursor = page.nextCursor;
   }
   if (found.length > 0) {
     // Missing from the ledger (its report failed): record it so the n8n step deletes it.
@@ -225,22 +266,43 @@ export async function verifyN8n(
       ],
     );
   }
-  return [
-    {
-      store: 'n8n',
-      probe: 'execution',
-      target: 'GET /executions/{id} of the ledger',
-      hits: ledgerHits,
+  return {
+    checks: [
+      {
+        store: 'n8n',
+        probe: 'execution',
+        target: `GET /executions/{id} of the ledger (${options.executionIds.length})`,
+        hits: ledgerHits,
+      },
+      {
+        store: 'n8n',
+        probe: 'prospect-id',
+        target: `GET /executions?includeData=true: newest ${searched}${complete ? ", back to the prospect's creation" : ', window not fully covered'}`,
+        hits: found.length,
+      },
+    ],
+    scope: {
+      ledgerExecutionsChecked: options.executionIds.length,
+      recentExecutionsSearched: searched,
+      searchWindow: {
+        since: options.since === undefined ? null : options.since.toISOString(),
+        oldestSearched: oldest,
+        until: options.now.toISOString(),
+        complete,
+      },
     },
-    {
-      store: 'n8n',
-      probe: 'prospect-id',
-      target: `GET /executions?includeData=true&limit=${options.searchLimit}`,
-      hits: found.length,
-    },
-  ];
+  };
 }
 
-export function summarize(checks: VerificationCheck[], at: Date): VerificationResult {
-  return { at: at.toISOString(), checks, totalHits: checks.reduce((n, c) => n + c.hits, 0) };
+export function summarize(
+  checks: VerificationCheck[],
+  at: Date,
+  n8n?: N8nVerificationScope,
+): VerificationResult {
+  return {
+    at: at.toISOString(),
+    checks,
+    totalHits: checks.reduce((n, c) => n + c.hits, 0),
+    ...(n8n === undefined ? {} : { n8n }),
+  };
 }

@@ -355,6 +355,63 @@ describe('verification', () => {
   });
 });
 
+describe('n8n verification scope', () => {
+  it('states in the receipt how far the n8n search went', async () => {
+    const p = await takeProspect();
+    const deps = stack.deps(NOW, { n8nSearchLimit: 250 });
+    const view = await requestErasure(deps, { userId: p.user_id, prospectId: p.id });
+    expect(view.status).toBe('completed');
+    const scope = view.receipt?.verification.n8n;
+    expect(scope).toMatchObject({
+      ledgerExecutionsChecked: expect.any(Number),
+      recentExecutionsSearched: Math.min(250, stack.n8n.executions().length),
+      searchWindow: { complete: true, until: NOW.toISOString() },
+    });
+    expect(scope?.searchWindow.since).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('pages past the newest executions back to the prospect: deferred on the request path, then found by the retry job', async () => {
+    const p = await takeProspect();
+    // A run the ledger missed, then newer runs that push it past the request path's bound.
+    const stray = stack.n8n.addExecution({
+      workflowId: 'wf-manual',
+      status: 'success',
+      data: { resultData: { runData: { Webhook: [{ json: { linkedin: p.linkedin_url } }] } } },
+    });
+    for (let i = 0; i < 4; i++) stack.n8n.addExecution({ workflowId: 'wf-other', data: {} });
+
+    const first = await requestErasure(stack.deps(NOW, { n8nSearchLimit: 3 }), {
+      userId: p.user_id,
+      prospectId: p.id,
+    });
+    expect(first.status).toBe('pending');
+    const verification = first.steps.find((s) => s.store === 'verification');
+    expect(verification?.lastError).toMatch(/deferred to the retry job/);
+    expect(first.steps.filter((s) => s.status === 'completed').map((s) => s.store)).toEqual([
+      'postgres',
+      'upstash',
+      'n8n',
+      'suppression',
+    ]);
+    expect(await dueErasureRequests(stack.pool, NOW, 1000)).toContain(first.id);
+
+    // The retry job's settings (collectors/registry.ts): a deeper search, then sign.
+    const retry = (at: Date) =>
+      advanceErasure(
+        stack.deps(at, { n8nSearchLimit: 2_000, n8nSearchIncomplete: 'complete' }),
+        first.id,
+      );
+    let done = await retry(minutes(5));
+    for (let i = 2; done.status !== 'completed' && i < 8; i++) done = await retry(minutes(i * 30));
+    expect(done.status).toBe('completed');
+    expect(done.receipt?.stores.n8n.executionsDeleted).toContain(stray.id);
+    expect(stack.n8n.executions().map((e) => e.id)).not.toContain(stray.id);
+    expect(done.receipt?.verification.n8n?.searchWindow.complete).toBe(true);
+    expect(done.receipt?.verification.n8n?.recentExecutionsSearched).toBeGreaterThan(3);
+    expect(verifyReceipt(done.receipt, stack.signer.publicKey).ok).toBe(true);
+  });
+});
+
 describe('verification of Postgres', () => {
   it('finds the email left in another row of the customer, and completes once it is gone', async () => {
     const p = await takeProspect();

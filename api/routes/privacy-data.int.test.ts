@@ -268,7 +268,13 @@ describe('POST /prospects/{id}/consent', () => {
   });
 
   it('records the first Art. 14 notice and keeps it on a second one', async () => {
-    const id = await prospectOf(alice);
+    // One never notified (the seed notifies some): its first notice is the one we send here.
+    const { rows } = await pool.query<{ id: string }>(
+      `select id from public.prospects where user_id = $1 and art14_notice_sent_at is null
+        order by id limit 1`,
+      [alice],
+    );
+    const id = rows[0]!.id;
     await post(id, { action: 'art14_notice', source: 'first_email', at: '2026-11-21T09:00:00Z' });
     const res = await post(id, {
       action: 'art14_notice',
@@ -320,6 +326,24 @@ describe('POST /prospects/{id}/consent', () => {
       [{ action: 'consent', source: 'Jane Doe <jane@example.com>' }, /slug/],
       [{ action: 'consent', source: 'web_form', at: 'yesterday' }, /ISO 8601/],
       [{ action: 'consent', source: 'web_form', at: '2030-01-01T00:00:00Z' }, /future/],
+      // Absurd past dates were once stored with a 200.
+      [
+        { action: 'consent', source: 'web_form', at: '0000-01-01T00:00:00Z' },
+        /on or after 2000-01-01/,
+      ],
+      [
+        { action: 'consent', source: 'web_form', at: '1899-12-31T23:59:59Z' },
+        /on or after 2000-01-01/,
+      ],
+      [{ action: 'objection', source: 'web_form', at: '1999-12-31T23:59:59Z' }, /2000-01-01/],
+      [
+        {
+          action: 'consent',
+          source: 'web_form',
+          at: new Date(Date.now() + 6 * 60_000).toISOString(),
+        },
+        /more than 5 minutes/,
+      ],
       ['{not json', /not valid JSON/],
     ];
     for (const [body, says] of cases) {

@@ -110,6 +110,73 @@ describe('POST /monitoring/tunnel', () => {
     expect(badDsn.status).toBe(400);
   });
 
+  it('scrubs an envelope posted without the browser SDK before forwarding it', async () => {
+    // Built to leak: as a page without web/sentry-browser.ts (or a script) would send it.
+    const id = 'c'.repeat(32);
+    const leak = 'Lead jane.doe@example.com https://www.linkedin.com/in/jane-doe +33 6 12 34 56 78';
+    const event = JSON.stringify({
+      event_id: id,
+      message: leak,
+      exception: { values: [{ type: 'Error', value: leak }] },
+      user: { id: 'u-1', email: 'jane.doe@example.com', username: 'Jane Doe' },
+      extra: { note: leak, email: 'jane.doe@example.com' },
+      request: { url: 'https://app.test/p?email=jane.doe%40example.com', cookies: 'sid=1' },
+      breadcrumbs: [{ message: leak }],
+    });
+    const tx = JSON.stringify({
+      type: 'transaction',
+      event_id: 'd'.repeat(32),
+      transaction: '/prospects/jane.doe@example.com',
+      spans: [{ description: `GET ${leak}` }],
+    });
+    const attachment = 'name,email\nJane Doe,jane.doe@example.com\n';
+    const body = [
+      JSON.stringify({
+        event_id: id,
+        dsn: sentry.dsn,
+        trace: { trace_id: 'e'.repeat(32), transaction: '/u/jane.doe@example.com' },
+      }),
+      // With a `length` header: it must be recomputed once the payload shrinks.
+      JSON.stringify({ type: 'event', length: Buffer.byteLength(event) }),
+      event,
+      JSON.stringify({ type: 'transaction' }),
+      tx,
+      JSON.stringify({
+        type: 'attachment',
+        length: Buffer.byteLength(attachment),
+        filename: 'a.csv',
+      }),
+      attachment,
+      JSON.stringify({ type: 'replay_recording', length: 5 }),
+      'jane!',
+    ].join('\n');
+    const res = await postTunnel(app, body);
+    expect(res.status).toBe(200);
+
+    const stored = await sentry.waitFor((e) => e.payload.event_id === id);
+    expect(stored.payload.message).toBe('Lead [email] [linkedin-url] [phone]');
+    expect(stored.payload.exception?.values?.[0]?.value).toBe(
+      'Lead [email] [linkedin-url] [phone]',
+    );
+    const received = sentry.envelopes().find((e) => e.header.event_id === id);
+    expect(received?.items.map((i) => i.type)).toEqual(['event', 'transaction']);
+    const text = JSON.stringify(received);
+    for (const secret of ['jane.doe', 'jane-doe', 'Jane Doe', '12 34 56', 'sid=1']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(stored.payload).toMatchObject({ user: { id: 'u-1' } });
+  });
+
+  it('answers 400 for an envelope whose items cannot be parsed, forwarding nothing', async () => {
+    const before = sentry.stats();
+    const res = await postTunnel(
+      app,
+      `${JSON.stringify({ dsn: sentry.dsn })}\n${JSON.stringify({ type: 'event' })}\n{broken`,
+    );
+    expect(res.status).toBe(400);
+    expect(sentry.stats()).toEqual(before);
+  });
+
   it('answers 503 naming the setting when no DSN is configured', async () => {
     const res = await postTunnel(unconfigured, envelope(sentry.dsn));
     expect(res.status).toBe(503);

@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { anthropicCostUsd, anthropicSpendCapReached } from '../../adapters/anthropic/admin.ts';
+import {
+  anthropicCostUsd,
+  anthropicSpendCapReached,
+  anthropicUsageByModel,
+} from '../../adapters/anthropic/admin.ts';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import { phantomBusterUsage } from '../../adapters/phantombuster/resources.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
@@ -162,6 +166,56 @@ describe('cost collector against the provider stand-ins', () => {
         dedup_key: 'cost-projected-over-budget/anthropic:2026-11',
       },
     ]);
+  });
+
+  it('reads usage_report: month-to-date tokens by model, in the report next to the cost', async () => {
+    anthropic.ledger.record({
+      at: new Date('2026-11-10T09:00:00Z'),
+      model: 'claude-haiku-4-5',
+      uncachedInputTokens: 200_000,
+      cacheReadInputTokens: 50_000,
+      outputTokens: 20_000,
+    });
+    const usageByModel = (from: Date, to: Date) =>
+      anthropicUsageByModel({ baseUrl: anthropic.url, adminKey: 'sk-ant-admin-test' }, from, to);
+    const summary = await run(deps({ anthropic: { ...deps().anthropic!, usageByModel } }), NOW);
+    expect(summary.status).toBe('ok');
+    // November only: the October 50M-token day is outside month to date.
+    expect(summary.anthropicTokens).toEqual([
+      {
+        model: SONNET,
+        inputTokens: 15_000_000,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
+        outputTokens: 1_500_000,
+      },
+      {
+        model: 'claude-haiku-4-5',
+        inputTokens: 200_000,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 50_000,
+        outputTokens: 20_000,
+      },
+    ]);
+    const lines = summary.report.split('\n');
+    const costLine = lines.findIndex((l) => l.includes('anthropic: $'));
+    expect(lines[costLine + 1]).toContain(`${SONNET}: 15,000,000 input`);
+    expect(lines[costLine + 1]).toContain('1,500,000 output');
+    expect(lines[costLine + 2]).toContain('claude-haiku-4-5: 200,000 input, 50,000 cache read');
+
+    // A usage_report failure leaves the cost and spend-cap reading intact, and says so.
+    anthropic.faults.mode = 'malformed';
+    const failing = {
+      ...deps().anthropic!,
+      costUsd: async () => ({ usd: 45 }),
+      usageByModel,
+    };
+    const degraded = await run(deps({ anthropic: failing }), NOW);
+    expect(degraded.anthropicTokens).toBeNull();
+    expect(degraded.unread).toMatchObject([
+      { source: 'anthropic.usage_report', reason: 'malformed' },
+    ]);
+    expect(degraded.services.map((c) => c.service)).toContain('anthropic');
   });
 
   it('the spend-cap 429 is a critical alert, made with one request (no retry)', async () => {

@@ -1,3 +1,4 @@
+import type { ModelTokens } from '../../adapters/anthropic/admin.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   type CostService,
@@ -36,6 +37,8 @@ export interface CostDeps {
   anthropic?: {
     costUsd(from: Date, to: Date): Promise<{ usd: number }>;
     spendCapReached(): Promise<boolean>;
+    /** Tokens per model (usage_report); optional: the cost stands without it. */
+    usageByModel?(from: Date, to: Date): Promise<ModelTokens[]>;
   };
   upstash?: () => Promise<{ usd: number }>;
   phantombuster?: () => Promise<{ executionMinutesUsed: number; executionMinutesMax: number }>;
@@ -52,6 +55,8 @@ export interface CostSummary extends TickBase {
   totalMonthToDateUsd: number;
   totalProjectedUsd: number;
   spendCapReached: boolean | null;
+  /** Anthropic tokens by model, month to date; null when not read. */
+  anthropicTokens: ModelTokens[] | null;
   notes: string[];
   report: string;
 }
@@ -64,7 +69,16 @@ export async function readCosts(
   deps: CostDeps,
   now: Date,
 ): Promise<
-  Pick<CostSummary, 'month' | 'services' | 'notConfigured' | 'unread' | 'spendCapReached' | 'notes'>
+  Pick<
+    CostSummary,
+    | 'month'
+    | 'services'
+    | 'notConfigured'
+    | 'unread'
+    | 'spendCapReached'
+    | 'anthropicTokens'
+    | 'notes'
+  >
 > {
   const { year, month } = zonedDate(now, deps.timeZone);
   const monthLabel = `${year}-${String(month).padStart(2, '0')}`;
@@ -73,6 +87,7 @@ export async function readCosts(
   const unread: CostSummary['unread'] = [];
   const notConfigured: CostService[] = [];
   let spendCapReached: boolean | null = null;
+  let anthropicTokens: ModelTokens[] | null = null;
   const base = { now, timeZone: deps.timeZone };
 
   if (deps.anthropic) {
@@ -89,6 +104,13 @@ export async function readCosts(
       );
     } catch (error) {
       unread.push(unreadFrom('anthropic.cost_report', error));
+    }
+    if (deps.anthropic.usageByModel) {
+      try {
+        anthropicTokens = await deps.anthropic.usageByModel(start, now);
+      } catch (error) {
+        unread.push(unreadFrom('anthropic.usage_report', error));
+      }
     }
     try {
       spendCapReached = await deps.anthropic.spendCapReached();
@@ -162,6 +184,7 @@ export async function readCosts(
     notConfigured,
     unread,
     spendCapReached,
+    anthropicTokens,
     notes: [SUPABASE_NOTE],
   };
 }
@@ -249,6 +272,7 @@ export function formatCostReport(
     | 'unread'
     | 'notConfigured'
     | 'spendCapReached'
+    | 'anthropicTokens'
     | 'notes'
     | 'totalMonthToDateUsd'
     | 'totalProjectedUsd'
@@ -262,6 +286,13 @@ export function formatCostReport(
     lines.push(
       `${icon[c.level]} ${c.service}: $${c.monthToDateUsd.toFixed(2)} so far, projected $${c.projectedUsd.toFixed(2)} of $${c.budgetUsd.toFixed(2)} (${c.basis})`,
     );
+    if (c.service === 'anthropic') {
+      for (const t of s.anthropicTokens ?? []) {
+        lines.push(
+          `    ${t.model}: ${tokens(t.inputTokens)} input, ${tokens(t.cacheReadTokens)} cache read, ${tokens(t.cacheWriteTokens)} cache write, ${tokens(t.outputTokens)} output tokens so far (usage_report)`,
+        );
+      }
+    }
   }
   for (const u of s.unread)
     lines.push(`❓ could not read ${u.source} (${u.reason}): totals above leave it out`);
@@ -270,4 +301,8 @@ export function formatCostReport(
     lines.push('🔴 Anthropic spend cap reached: enrichment is stopped until the 1st (UTC)');
   lines.push(...s.notes.map((n) => `ℹ️ ${n}`));
   return lines.join('\n');
+}
+
+function tokens(n: number): string {
+  return n.toLocaleString('en-US');
 }

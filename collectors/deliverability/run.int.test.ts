@@ -6,6 +6,7 @@ import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
 import { type DnsStandIn, startDnsStandIn } from '../../sandbox/dns/stand-in.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { findAlert, renderDescription } from '../../core/alerting/labels.ts';
 import { run } from './run.ts';
 
 // Real Postgres (app schema + alert router), real UDP DNS through node:dns's Resolver pointed
@@ -116,14 +117,23 @@ describe('deliverability collector', () => {
     const red = (await outbox()).filter((a) => a.alert_id === 'deliverability-domain-red');
     expect(red.map((a) => a.labels)).toContainEqual({
       sendingDomainId: ids.spiky,
+      domain: 'spiky.example.test',
       signal: 'bounce-rate-24h',
       bouncePercent: 11,
       complaintPercent: 0,
       window: '24h',
     });
     expect(second.counts).toEqual({ green: 1, amber: 0, red: 2 });
-    // Ids only: no domain name reaches the summary or the alerts.
-    expect(JSON.stringify([second, await outbox()])).not.toContain('example.test');
+    // The alert names the company sending domain and the signal, not a UUID.
+    const text = renderDescription(
+      findAlert('deliverability-domain-red'),
+      red.find((a) => a.labels.sendingDomainId === ids.spiky)!.labels as Record<
+        string,
+        string | number
+      >,
+    );
+    expect(text).toContain('Sending domain spiky.example.test is red: bounce-rate-24h failed');
+    expect(text).not.toContain(ids.spiky);
   });
 
   it.each([

@@ -23,8 +23,9 @@ import {
 /**
  * Per sending domain: bounce and complaint rates over 24 h and 7 d from `email_events`, SPF,
  * DKIM and DMARC through DNS, and a Green/Amber/Red score (core/deliverability.ts). Red raises
- * `deliverability-domain-red` naming the domain id and the signal; an SPF/DKIM/DMARC failure
- * also raises `deliverability-auth-failing`. The summary carries domain ids, never domain names.
+ * `deliverability-domain-red` naming the domain and the signal that failed; an SPF/DKIM/DMARC
+ * failure also raises `deliverability-auth-failing`. A sending domain (`mail.acme.test`) is
+ * the customer company's, not a person's: alerts and the summary may name it.
  */
 export interface DeliverabilityDeps {
   db: Queryable;
@@ -35,6 +36,7 @@ export interface DeliverabilityDeps {
 
 export interface DomainReport {
   sendingDomainId: string;
+  domain: string;
   score: DomainHealth['score'];
   failing: string[];
   last24h: WindowCounts;
@@ -109,6 +111,7 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
     summary.counts[health.score] += 1;
     summary.domains.push({
       sendingDomainId: row.id,
+      domain: row.domain,
       score: health.score,
       failing: health.failing.map((f) => f.signal),
       last24h,
@@ -148,6 +151,7 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
         'deliverability-domain-red',
         {
           sendingDomainId: row.id,
+          domain: row.domain,
           signal: worst?.signal ?? 'unknown',
           bouncePercent: counts.sent === 0 ? 0 : round((counts.bounces / counts.sent) * 100, 2),
           complaintPercent:
@@ -163,7 +167,7 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
           deps,
           summary.alertsRaised,
           'deliverability-auth-failing',
-          { sendingDomainId: row.id, mechanism, result: 'fail' },
+          { sendingDomainId: row.id, domain: row.domain, mechanism, result: 'fail' },
           now,
         );
       }

@@ -5,6 +5,8 @@ import {
   dueErasureRequests,
   requestErasure,
 } from '../../adapters/privacy/erasure.ts';
+import { isSuppressed } from '../../adapters/privacy/suppression.ts';
+import { syncSuppressions } from '../../adapters/privacy/suppression-sync.ts';
 import { redisKeys } from '../../core/redis-keys.ts';
 import { type ErasureStack, startErasureStack } from '../../testkit/erasure-stack.ts';
 import { run } from './run.ts';
@@ -48,6 +50,35 @@ function tick(now: Date) {
 }
 
 describe('erasure-retry collector', () => {
+  it('adds the suppression record of a prospect the app unsubscribed by a plain INSERT', async () => {
+    const p = await takeProspect();
+    await stack.pool.query(
+      `insert into public.email_events (user_id, prospect_id, type, occurred_at)
+       values ($1, $2, 'unsubscribe', $3)`,
+      [p.user_id, p.id, NOW],
+    );
+    const key = stack.config.SUPPRESSION_HMAC_KEY as string;
+    const { rows } = await stack.pool.query<{ email: string; linkedin_url: string }>(
+      'select email, linkedin_url from public.prospects where id = $1',
+      [p.id],
+    );
+    const who = { userId: p.user_id, email: rows[0]!.email, linkedinUrl: rows[0]!.linkedin_url };
+    expect(await isSuppressed(stack.pool, who, { hmacKey: key })).toBe(false);
+    const summary = await run(
+      {
+        db: stack.pool,
+        raise,
+        due: dueErasureRequests,
+        advance: (id) => advanceErasure(stack.deps(NOW), id),
+        syncSuppressions: () => syncSuppressions(stack.pool, { hmacKey: key, now: NOW }),
+      },
+      NOW,
+    );
+    expect(summary.suppression).toMatchObject({ remaining: false });
+    expect((summary.suppression as { synced: number }).synced).toBeGreaterThanOrEqual(1);
+    expect(await isSuppressed(stack.pool, who, { hmacKey: key })).toBe(true);
+  });
+
   it('finishes an erasure left pending by an Upstash outage, leaving nothing behind', async () => {
     const p = await takeProspect();
     stack.bridge.faults.outage = true;

@@ -1,10 +1,17 @@
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import { isVigieError } from '../../core/errors.ts';
 import { type ErasureStatus, needsAttention } from '../../core/privacy/erasure-plan.ts';
-import { type RaiseAlert, type TickBase, finish, raiseAndRecord } from '../shared/tick.ts';
+import {
+  type RaiseAlert,
+  type TickBase,
+  finish,
+  raiseAndRecord,
+  unreadFrom,
+} from '../shared/tick.ts';
 
 /**
- * Every 5 minutes: advance each pending erasure with a due step (a store was down, a worker
+ * Every 5 minutes: add the missing suppression records of unsubscribed prospects (the sweep),
+ * advance each pending erasure with a due step (a store was down, a worker
  * crashed mid-request), then page for requests that need a person — failed, stuck for a day,
  * or within 7 days of (or past) their Art. 12 deadline (`erasure-overdue`), and failed ones
  * whose verification kept finding data (`erasure-verification-failed`).
@@ -18,6 +25,12 @@ export interface ErasureRetryDeps {
   advance: (requestId: string) => Promise<{ status: ErasureStatus }>;
   /** Requests advanced per run (default 200); the rest wait for the next tick. */
   batchSize?: number;
+  /**
+   * `syncSuppressions` from adapters/privacy/suppression-sync.ts bound to its key and `now`:
+   * the suppression digests of prospects the app marked unsubscribed (email events it inserts
+   * directly, complaints, objections recorded without the key).
+   */
+  syncSuppressions?: () => Promise<{ synced: number; remaining: boolean }>;
 }
 
 export interface ErasureRetrySummary extends TickBase {
@@ -28,6 +41,8 @@ export interface ErasureRetrySummary extends TickBase {
   /** Requests that threw while advancing (ids and codes only). */
   errors: Array<{ requestId: string; errorCode: string }>;
   attention: Array<{ requestId: string; reason: string }>;
+  /** The suppression sweep of this run; `error` is a code (the next run retries). */
+  suppression?: { synced: number; remaining: boolean } | { errorCode: string };
 }
 
 interface OpenRow {
@@ -55,6 +70,15 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
     errors: [],
     attention: [],
   };
+  if (deps.syncSuppressions) {
+    try {
+      summary.suppression = await deps.syncSuppressions();
+    } catch (error) {
+      summary.suppression = { errorCode: isVigieError(error) ? error.code : 'INTERNAL' };
+      // Not a zero: the tick is degraded and says which source it could not process.
+      summary.unread.push(unreadFrom('postgres.suppression_sync', error));
+    }
+  }
   for (const id of await deps.due(deps.db, now, deps.batchSize ?? 200)) {
     summary.attempted += 1;
     try {

@@ -182,4 +182,43 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
       await server.close();
     }
   });
+  it.each([
+    ['truncated JSON on the cursor page', '{"data": [ {"truncated'],
+    ['JSON of the wrong shape on the cursor page', '{"data": "not a list", "nextCursor": 7}'],
+  ])(
+    'malformed JSON from n8n (%s): degraded, no rate from the pages read before it',
+    async (_case, body) => {
+      // In front of the real n8n stand-in: the first page is n8n's own, the next one is broken.
+      add('wf-scrape', 'success', 150, 20);
+      add('wf-scrape', 'error', 60, 10);
+      const app = new Hono();
+      app.get('*', async (c) => {
+        const url = new URL(c.req.url);
+        if (url.searchParams.has('cursor'))
+          return c.body(body, 200, { 'content-type': 'application/json' });
+        const upstream = await fetch(`${n8n.url}${url.pathname}${url.search}`, {
+          headers: { 'X-N8N-API-KEY': c.req.header('X-N8N-API-KEY') ?? '' },
+        });
+        return c.body(await upstream.text(), 200, { 'content-type': 'application/json' });
+      });
+      const proxy = await listen(app, 0);
+      try {
+        const summary = await run(
+          {
+            db: pool,
+            raise,
+            n8n: createN8nClient({ baseUrl: proxy.url, apiKey: 'n8n-test-key', timeoutMs: 2_000 }),
+          },
+          NOW,
+        );
+        expect(summary.status).toBe('degraded');
+        expect(summary.unread).toMatchObject([{ reason: 'invalid_response' }]);
+        expect(summary.overall).toBeNull();
+        expect(summary.metrics.filter((m) => m.name === 'vigie_n8n_failure_rate')).toEqual([]);
+        expect(summary.alertsRaised.map((a) => a.alertId)).toEqual(['collector-degraded']);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 });

@@ -31,7 +31,7 @@ export function collectorHandler(
       otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
       environment: config.VIGIE_STAGE,
     });
-    const setting = heartbeatSetting[name as keyof typeof heartbeatSetting];
+    const setting = heartbeatSetting[name];
     const wrapped = withTelemetry(
       `collector.${name}`,
       async () => {

@@ -328,6 +328,31 @@ describe('weekly-summary collector', () => {
     }
   });
 
+  it.each([
+    ['malformed', 'malformed'],
+    ['no-answer', 'timeout'],
+  ] as const)(
+    'a %s Better Stack answer gives a partial email (uptime not read) and collector-degraded',
+    async (mode, reason) => {
+      betterstack.faults.mode = mode;
+      try {
+        const summary = await run(deps(), NOW);
+        expect(summary.status).toBe('degraded');
+        expect(summary.uptime).toBeNull();
+        expect(summary.sent).toBe(true);
+        const text = smtp.messages.at(-1)?.text ?? '';
+        expect(text).toContain('PARTIAL: some sources could not be read');
+        expect(text).toContain(`Could not read betterstack.sla: ${reason}`);
+        expect(summary.alertsRaised).toContainEqual({
+          alertId: 'collector-degraded',
+          labels: { collector: 'weekly-summary', source: 'betterstack.sla', errorCode: reason },
+        });
+      } finally {
+        betterstack.faults.mode = 'none';
+      }
+    },
+  );
+
   it('a rate-limited Sentry stats API gives "not read", not zero errors, and collector-degraded', async () => {
     sentry.statsFaults.mode = 'rate-limited';
     try {

@@ -127,7 +127,7 @@ export const alerts = [
     severity: 'critical',
     summary: 'A sending domain turned red',
     description:
-      'Sending domain {sendingDomainId} is red ({signal} failed): bounce {bouncePercent}%, complaint {complaintPercent}% over {window}.',
+      'Sending domain {domain} is red: {signal} failed (bounce {bouncePercent}%, complaint {complaintPercent}% over {window}). A company sending domain, not personal data.',
     runbook: 'deliverability',
     dedupKey: '{sendingDomainId}',
     route: 'slack+email',
@@ -136,7 +136,7 @@ export const alerts = [
     id: 'deliverability-auth-failing',
     severity: 'warning',
     summary: 'SPF, DKIM or DMARC is failing for a sending domain',
-    description: 'Sending domain {sendingDomainId}: {mechanism} check failed ({result}).',
+    description: 'Sending domain {domain}: {mechanism} check failed ({result}).',
     runbook: 'deliverability',
     dedupKey: '{sendingDomainId}:{mechanism}',
     route: 'slack',
@@ -207,7 +207,8 @@ export const alerts = [
     description: 'Probe of webhook {channel} failed: {code}.',
     runbook: 'alert-delivery',
     dedupKey: '{channel}',
-    route: 'slack',
+    // Email too: the probe failing means Slack, the usual route, may be what is broken.
+    route: 'slack+email',
   },
 ] as const satisfies readonly AlertDefinition[];
 

@@ -3,7 +3,10 @@ import type { CollectorDefinition } from './types.ts';
 /**
  * Every scheduled job, with its schedule in Europe/Paris time (EventBridge Scheduler `cron`:
  * minutes hours day-of-month month day-of-week year; one of the two day fields is `?`).
- * Nothing runs between 02:00 and 03:00 Paris time: a DST jump would skip or repeat it.
+ * Daily and weekly jobs never run between 02:00 and 03:00 Paris time: a DST jump would skip
+ * or repeat that run. Interval jobs (every N minutes, hourly) do run in that hour; a DST jump
+ * skips or repeats one of their runs, which is harmless: each looks back over a window or at
+ * what is due, so the next run covers a skipped one and a repeated one finds nothing new.
  * Uptime of the HTTP endpoints is Better Stack's job (see `monitors.ts`), not a collector's.
  */
 export const collectors = [
@@ -69,6 +72,20 @@ export const collectors = [
     timezone: 'Europe/Paris',
     alerts: ['erasure-overdue', 'erasure-verification-failed', 'collector-degraded'],
     metrics: ['vigie_erasure_open', 'vigie_erasure_completed'],
+  },
+  {
+    name: 'alert-dispatch',
+    description:
+      'Every minute, for ~50 s: delivers the alert outbox to Slack (critical also by email) and runs the daily Slack probe.',
+    schedule: 'cron(0/1 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: [
+      'slack-webhook-dead',
+      'alert-dead-letters-present',
+      'alert-probe-failed',
+      'collector-degraded',
+    ],
+    metrics: ['vigie_alert_dispatch_sent', 'vigie_alert_dispatch_failed'],
   },
 ] as const satisfies readonly CollectorDefinition[];
 

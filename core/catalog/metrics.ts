@@ -102,4 +102,17 @@ export const metrics = [
     unit: 'requests',
     description: 'Erasure requests the last erasure-retry run completed.',
   },
+  {
+    name: 'vigie_alert_dispatch_sent',
+    kind: 'gauge',
+    unit: 'messages',
+    description: 'Slack messages and alert emails delivered by the last alert-dispatch run.',
+  },
+  {
+    name: 'vigie_alert_dispatch_failed',
+    kind: 'gauge',
+    unit: 'attempts',
+    description:
+      'Failed deliveries (429, 5xx/network retried, dead-lettered, email failed) in the last alert-dispatch run.',
+  },
 ] as const satisfies readonly MetricDefinition[];

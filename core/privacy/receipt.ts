@@ -60,10 +60,32 @@ export interface VerificationCheck {
   hits: number;
 }
 
+/**
+ * What the n8n part of the verification actually covered, so "0 hits" is never read as more
+ * than it is: the ledger's executions were each fetched (must be 404), and the newest
+ * executions were searched with their data back to `searchWindow.oldestSearched`.
+ * `searchWindow.complete` is true when that reached the prospect's creation (`since`) or the
+ * end of n8n's list; executions older than what n8n keeps are covered by its pruning (see the
+ * receipt's residual windows), not by this search.
+ */
+export interface N8nVerificationScope {
+  ledgerExecutionsChecked: number;
+  recentExecutionsSearched: number;
+  searchWindow: {
+    /** The prospect's creation time, when known. */
+    since: string | null;
+    /** `startedAt` of the oldest execution searched (null: n8n listed none). */
+    oldestSearched: string | null;
+    until: string;
+    complete: boolean;
+  };
+}
+
 export interface VerificationResult {
   at: string;
   checks: VerificationCheck[];
   totalHits: number;
+  n8n?: N8nVerificationScope;
 }
 
 export interface ErasureReceiptBody {

@@ -13,6 +13,8 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 export interface ErasureSubject {
   email: string | null;
   linkedinUrl: string | null;
+  /** When the prospect was created (ISO): how far back the n8n verification search must reach. */
+  createdAt?: string | null;
 }
 
 const INFO = 'vigie/erasure-subject/aes-256-gcm/v1';
@@ -56,5 +58,9 @@ export function openSubject(secret: string, sealed: string, aad: string): Erasur
     decipher.final(),
   ]).toString('utf8');
   const value = JSON.parse(text) as Partial<ErasureSubject>;
-  return { email: value.email ?? null, linkedinUrl: value.linkedinUrl ?? null };
+  return {
+    email: value.email ?? null,
+    linkedinUrl: value.linkedinUrl ?? null,
+    ...(typeof value.createdAt === 'string' ? { createdAt: value.createdAt } : {}),
+  };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { scoreDomain } from '../deliverability.ts';
 import {
+  DEFAULT_RATES,
   generateSeed,
   seedOptionProblems,
   SEED_TABLE_ORDER,
@@ -66,11 +68,54 @@ describe('generateSeed', () => {
       for (const e of c.tables.email_events) counts[e.type] = (counts[e.type] ?? 0) + 1;
     }
     const sent = counts.sent ?? 0;
-    expect((counts.bounce ?? 0) / sent).toBeGreaterThan(0.01);
-    expect((counts.bounce ?? 0) / sent).toBeLessThan(0.03);
+    expect((counts.bounce ?? 0) / sent).toBeGreaterThan(0.005);
+    expect((counts.bounce ?? 0) / sent).toBeLessThan(0.02);
     expect((counts.complaint ?? 0) / sent).toBeGreaterThan(0.0005);
     expect((counts.complaint ?? 0) / sent).toBeLessThan(0.002);
     expect(counts.unsubscribe).toBeGreaterThan(0);
+  });
+
+  it('scores most sending domains of the staging seed Green, with one Red and an Amber on purpose', () => {
+    // The staging seed (50 × 2,000, seed 42), scored as the deliverability collector does with
+    // DNS published for every domain: it must not page for every domain on a fresh start.
+    const score = { green: 0, amber: 0, red: 0 };
+    const redIds: string[] = [];
+    const troubled: string[] = [];
+    for (const c of generateSeed({
+      customers: 50,
+      prospectsPerCustomer: 2000,
+      seed: 42,
+      now: NOW,
+    })) {
+      const first = c.tables.sending_domains[0]?.id;
+      if (DEFAULT_RATES.troubledDomains.some((t) => t.customer === c.index) && first)
+        troubled.push(first);
+      for (const d of c.tables.sending_domains) {
+        const window = (days: number) => {
+          const counts = { sent: 0, bounces: 0, complaints: 0 };
+          for (const e of c.tables.email_events) {
+            if (e.sending_domain_id !== d.id) continue;
+            if (Date.parse(e.occurred_at) < NOW.getTime() - days * 86_400_000) continue;
+            if (e.type === 'sent') counts.sent += 1;
+            if (e.type === 'bounce') counts.bounces += 1;
+            if (e.type === 'complaint') counts.complaints += 1;
+          }
+          return counts;
+        };
+        const health = scoreDomain({
+          last24h: window(1),
+          last7d: window(7),
+          dns: { spf: 'pass', dkim: 'pass', dmarc: 'pass' },
+        });
+        score[health.score] += 1;
+        if (health.score === 'red') redIds.push(d.id);
+      }
+    }
+    expect(score.red).toBe(1);
+    expect(redIds[0]).toBe(troubled[0]);
+    expect(score.amber).toBeGreaterThanOrEqual(1);
+    expect(score.amber).toBeLessThanOrEqual(3);
+    expect(score.green / (score.green + score.amber + score.red)).toBeGreaterThan(0.9);
   });
 
   it('keeps foreign keys consistent within a customer and statuses coherent', () => {

@@ -9,7 +9,10 @@ import * as W from './words.ts';
  * Shape of a customer's data (defaults chosen to look like a working outbound SaaS):
  * prospects created over the last 120 days, 85 % enriched; about 70 % of the enriched ones in
  * one of 3–6 campaigns; 2–4 step sequences 3–5 days apart over the last 90 days; per message
- * ~2 % bounce, ~0.1 % complaint, ~0.6 % unsubscribe, ~5 % reply; a third of replies book a meeting.
+ * ~0.8 % bounce, ~0.1 % complaint, ~0.6 % unsubscribe, ~5 % reply; a third of replies book a
+ * meeting. Two customers' first sending domains are deliberately unhealthy (`troubledDomains`:
+ * one Red on bounces, one Amber) so local staging shows the deliverability score and its alert
+ * without paging for every domain.
  */
 export interface SeedOptions {
   customers: number;
@@ -24,14 +27,21 @@ export interface SeedRates {
   unsubscribe: number;
   reply: number;
   meetingPerReply: number;
+  /** Customers (by index) whose first sending domain bounces at `bounce` instead. */
+  troubledDomains: readonly { customer: number; bounce: number }[];
 }
 
 export const DEFAULT_RATES: SeedRates = {
-  bounce: 0.02,
+  // A verified B2B list: under 1 %, so healthy domains sit well inside the 2 % green band.
+  bounce: 0.008,
   complaint: 0.001,
   unsubscribe: 0.006,
   reply: 0.05,
   meetingPerReply: 0.35,
+  troubledDomains: [
+    { customer: 3, bounce: 0.09 },
+    { customer: 11, bounce: 0.03 },
+  ],
 };
 
 export interface AuthUserRow {
@@ -328,6 +338,8 @@ function generateCustomer(index: number, o: SeedOptions, rates: SeedRates): Cust
   }
 
   const domains = tables.sending_domains;
+  const firstDomainBounce =
+    rates.troubledDomains.find((t) => t.customer === index)?.bounce ?? rates.bounce;
   for (let p = 0; p < o.prospectsPerCustomer; p++) {
     const first = rng.pick(W.FIRST_NAMES);
     const last = rng.pick(W.LAST_NAMES);
@@ -423,7 +435,7 @@ function generateCustomer(index: number, o: SeedOptions, rates: SeedRates): Cust
           prospect.status = 'contacted';
           // The Art. 14 notice travels with the first message.
           prospect.art14_notice_sent_at ??= iso(at);
-          if (rng.chance(rates.bounce)) {
+          if (rng.chance(domain === domains[0] ? firstDomainBounce : rates.bounce)) {
             event('bounce', at + rng.int(5, 600) * 1000);
             member.status = 'bounced';
             prospect.status = 'bounced';

@@ -1,6 +1,6 @@
 /**
  * The loops that make local staging behave like production over time: the alert dispatcher
- * (Slack, email for critical alerts, its daily probe), the Better Stack pinger with incidents
+ * (Slack, email for critical alerts, its daily probe — production's `alert-dispatch` collector), the Better Stack pinger with incidents
  * routed to the alert router, and the collector scheduler (the local EventBridge Scheduler).
  * Each runs on the staging clock (`VIGIE_TIME_SCALE`), driven by real-time timers.
  */
@@ -8,11 +8,12 @@ import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { raise, resolve } from '../../adapters/alerts/outbox.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
-import { collectorRunners } from '../../collectors/registry.ts';
+import { collectorRunners, heartbeatSetting } from '../../collectors/registry.ts';
 import type { TickBase } from '../../collectors/shared/tick.ts';
 import type { Config } from '../../core/config.ts';
 import { isVigieError } from '../../core/errors.ts';
 import type { Telemetry } from '../../telemetry/init.ts';
+import { pingHeartbeat } from '../../telemetry/heartbeat.ts';
 import { scrubText } from '../../telemetry/scrub.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
 import { createPinger, incidentAlert, type Pinger } from '../betterstack/pinger.ts';
@@ -46,7 +47,29 @@ export function startAlertDispatcher(options: {
     dashboardUrl: config.ALERT_DASHBOARD_URL,
     stage: config.VIGIE_STAGE,
   });
-  const loop = dispatcher.start(1_000 * clock.scale);
+  // This loop is staging's `alert-dispatch` collector (the scheduler skips that one: both would
+  // drain one outbox on two clocks). It pings the collector's heartbeat as its Lambda would:
+  // after a good tick at most once per staging minute, `/fail` when a tick throws.
+  const heartbeatUrl = config[heartbeatSetting['alert-dispatch']];
+  let lastPing = -Infinity;
+  const loop = every(
+    1_000,
+    async () => {
+      let outcome: 'success' | 'failure' = 'success';
+      try {
+        await dispatcher.tick();
+      } catch {
+        // Retried on the next beat; the outbox keeps the work.
+        outcome = 'failure';
+      }
+      const t = clock.now().getTime();
+      if (heartbeatUrl && (outcome === 'failure' || t - lastPing >= 60_000)) {
+        lastPing = t;
+        await pingHeartbeat(heartbeatUrl, outcome);
+      }
+    },
+    () => {},
+  );
   return {
     async stop() {
       await loop.stop();
@@ -54,6 +77,9 @@ export function startAlertDispatcher(options: {
     },
   };
 }
+
+/** Collectors the staging scheduler does not run: a staging loop does their work. */
+export const RUN_BY_STAGING_LOOPS: readonly string[] = ['alert-dispatch'];
 
 /** Better Stack incidents → the alert router: opened raises, resolved resolves. */
 export function routeIncidents(store: BetterStackStore, pool: Pool, log: Log): void {
@@ -128,7 +154,7 @@ export function createStagingScheduler(options: {
   const { config, clock, telemetry } = options;
   const runners: Record<string, (at: Date) => Promise<unknown>> = {};
   for (const [name, runner] of Object.entries(collectorRunners)) {
-    if (!runner) continue;
+    if (!runner || RUN_BY_STAGING_LOOPS.includes(name)) continue;
     const handler = withTelemetry(
       `collector.${name}`,
       async (at: Date) => {

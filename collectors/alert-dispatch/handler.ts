@@ -1,0 +1,4 @@
+import { collectorHandler } from '../shared/handler.ts';
+
+/** Lambda entry (EventBridge Scheduler every minute, see core/catalog/collectors.ts): wiring only. */
+export const handler = collectorHandler('alert-dispatch');

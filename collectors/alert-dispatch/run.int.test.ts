@@ -1,0 +1,118 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
+import { createSmtpTransport } from '../../adapters/alerts/email.ts';
+import { raise } from '../../adapters/alerts/outbox.ts';
+import { migrate } from '../../adapters/postgres/migrate.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/server.ts';
+import { startSmtpStandIn, type SmtpStandIn } from '../../sandbox/smtp/server.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { run, type AlertDispatchDeps } from './run.ts';
+
+// Real Postgres, the Slack stand-in through @slack/webhook and the SMTP capture server through
+// nodemailer. One fake clock drives the dispatcher, the run's budget and the stand-in's rate
+// limiter, so a 50-second run and a day between probes pass instantly.
+const T0 = Date.parse('2026-11-26T09:00:00Z');
+const clock = { t: T0 };
+const sleep = async (ms: number) => {
+  clock.t += ms;
+};
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let slack: SlackStandIn;
+let smtp: SmtpStandIn;
+let mailer: ReturnType<typeof createSmtpTransport>;
+let hook = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 4 });
+  await migrate(pool);
+  slack = await startSlackStandIn({ now: () => clock.t });
+  smtp = await startSmtpStandIn();
+  mailer = createSmtpTransport(smtp.url);
+});
+
+afterAll(async () => {
+  mailer?.close();
+  await slack?.close();
+  await smtp?.close();
+  await pool?.end();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await pool.query('truncate alert_outbox, alert_channels, alert_dead_letters restart identity');
+  slack.messages.length = 0;
+  slack.setMode({ kind: 'ok' });
+  smtp.messages.length = 0;
+  clock.t = T0;
+  hook += 1;
+});
+
+function deps(budgetMs = 50_000): AlertDispatchDeps {
+  return {
+    db: pool,
+    raise,
+    dispatcher: createDispatcher({
+      pool,
+      webhookUrl: slack.webhookUrl(`BDISPATCH${hook}`),
+      emailTransport: mailer,
+      emailTo: 'oncall@localhost.test',
+      now: () => new Date(clock.t),
+      sleep,
+    }),
+    budgetMs,
+    pollMs: 1_000,
+    elapsedMs: () => clock.t,
+    sleep,
+  };
+}
+
+describe('alert-dispatch collector', () => {
+  it('polls the outbox for its whole budget and delivers what is raised meanwhile', async () => {
+    await raise(pool, {
+      alertId: 'n8n-failure-rate-high',
+      labels: { workflowId: 'wf-1', failed: 7, finished: 20, ratePercent: 35 },
+      at: new Date(clock.t),
+    });
+    const summary = await run(deps(), new Date(clock.t));
+    expect(summary.ticks).toBe(50);
+    expect(summary.failedTicks).toBe(0);
+    expect(summary.totals.sent).toBe(1);
+    expect(summary.status).toBe('ok');
+    expect(slack.messages.filter((m) => m.webhook === `BDISPATCH${hook}`)).toHaveLength(1);
+    expect(summary.metrics).toContainEqual({
+      name: 'vigie_alert_dispatch_sent',
+      value: 1,
+      labels: {},
+    });
+  });
+
+  it('runs the daily probe; a probe failing on a network error reaches the operator by email', async () => {
+    await run(deps(5_000), new Date(clock.t)); // first sight of the webhook: no probe yet
+    clock.t += 24 * 3_600_000;
+    slack.setMode({ kind: 'outage', style: 'reset' });
+    const summary = await run(deps(), new Date(clock.t));
+    expect(summary.probe).toMatchObject({ ok: false });
+    const { rows } = await pool.query<{ alert_id: string; email_state: string }>(
+      `select alert_id, email_state from alert_outbox`,
+    );
+    expect(rows).toEqual([{ alert_id: 'alert-probe-failed', email_state: 'sent' }]);
+    expect(smtp.messages.map((m) => m.subject)).toEqual([
+      expect.stringContaining('alert-path probe did not get through'),
+    ]);
+    expect(smtp.messages[0]?.to).toEqual(['oncall@localhost.test']);
+  });
+
+  it('throws when every tick failed, so the heartbeat reports the run as failed', async () => {
+    // A dispatcher whose database is gone: stubbed, as a dead Postgres cannot be made per test.
+    const broken = {
+      ...deps(3_000),
+      dispatcher: { tick: () => Promise.reject(new Error('connect ECONNREFUSED')) },
+    };
+    await expect(run(broken, new Date(clock.t))).rejects.toThrow('ECONNREFUSED');
+  });
+});

@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectors } from '../../core/catalog/collectors.ts';
+import { heartbeats } from '../../core/catalog/monitors.ts';
+import { configSchema } from '../../core/config.ts';
+import { getTelemetry } from '../../telemetry/current.ts';
+import { heartbeatSetting } from '../registry.ts';
+import { collectorHandler } from './handler.ts';
+
+// A real HTTP server on 127.0.0.1 stands in for Better Stack's heartbeat URLs: it records the
+// paths pinged. Each handler runs without DATABASE_URL, so its run fails on config and the
+// handler must ping `<its heartbeat URL>/fail` — proving it reads that collector's setting.
+let server: Server;
+let base = '';
+const pinged: string[] = [];
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    pinged.push(req.url ?? '');
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await getTelemetry()?.shutdown();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('collector heartbeats', () => {
+  it('gives every catalog heartbeat a setting in the config schema', () => {
+    expect(heartbeats.map((h) => h.collector).sort()).toEqual(collectors.map((c) => c.name).sort());
+    for (const h of heartbeats) {
+      const setting = heartbeatSetting[h.collector as keyof typeof heartbeatSetting];
+      expect(setting, h.collector).toMatch(/^HEARTBEAT_URL_[A-Z0-9_]+$/);
+      expect(Object.keys(configSchema.shape), h.collector).toContain(setting);
+    }
+    expect(new Set(Object.values(heartbeatSetting)).size).toBe(collectors.length);
+  });
+
+  it.each(heartbeats.map((h) => [h.collector] as const))(
+    'the %s handler pings its own heartbeat URL',
+    async (collector) => {
+      const name = collector as keyof typeof heartbeatSetting;
+      process.env = { [heartbeatSetting[name]]: `${base}/hb/${collector}` };
+      await expect(collectorHandler(name)({}, {})).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+      });
+      expect(pinged).toContain(`/hb/${collector}/fail`);
+    },
+  );
+});
