@@ -8,18 +8,10 @@ import { createRedis } from '../adapters/upstash/client.ts';
 import { VigieError } from '../core/errors.ts';
 import { findOnPath, startRedisServer } from './redis-server.ts';
 import { startUpstashBridge } from './upstash/bridge.ts';
+import { isAlive } from '../testkit/process.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'vigie-redis-server-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function refuses(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -45,9 +37,9 @@ describe('startRedisServer', () => {
     } finally {
       client.disconnect();
     }
-    expect(alive(server.pid)).toBe(true);
+    expect(isAlive(server.pid)).toBe(true);
     await server.stop();
-    expect(alive(server.pid)).toBe(false);
+    expect(isAlive(server.pid)).toBe(false);
     expect(await refuses(server.port)).toBe(true);
     await server.stop(); // idempotent
   });
@@ -101,7 +93,7 @@ describe('startRedisServer', () => {
       expect(lines[0]).toMatch(/installing Debian package redis-server/);
       const server = result as Awaited<ReturnType<typeof startRedisServer>>;
       await server.stop();
-      expect(alive(server.pid)).toBe(false);
+      expect(isAlive(server.pid)).toBe(false);
     } else {
       // Not root: installing is not attempted.
       expect(result).toBeInstanceOf(VigieError);

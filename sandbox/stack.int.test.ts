@@ -10,15 +10,7 @@ import { createDevToken } from '../cli/commands/dev.ts';
 import { verifyReceipt } from '../core/privacy/receipt.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
 import { type RunningStack, startStack } from './stack.ts';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../testkit/process.ts';
 
 describe('local staging', () => {
   const cleanups: Array<() => Promise<void>> = [];

@@ -4,20 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../testkit/process.ts';
 
 const stateDirs: string[] = [];
 afterAll(async () => {
   for (const dir of stateDirs) await rm(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('vigie start', () => {
   it('stops everything on Ctrl-C sent to its whole process group, as a terminal does', async () => {
@@ -47,7 +39,7 @@ describe('vigie start', () => {
       }, 100);
     });
     const redisPid = Number(/redis-server (\d+) ready/.exec(output)?.[1]);
-    expect(alive(redisPid)).toBe(true);
+    expect(isAlive(redisPid)).toBe(true);
 
     process.kill(-child.pid!, 'SIGINT');
     const code = await exited;
@@ -55,7 +47,7 @@ describe('vigie start', () => {
     expect(output).toContain('vigie: stopped');
     expect(output).not.toMatch(/unexpected error|Unhandled|57P01/);
     expect(code).toBe(130);
-    expect(alive(redisPid)).toBe(false);
+    expect(isAlive(redisPid)).toBe(false);
     // Postgres removes its pid file only on a completed shutdown.
     expect(existsSync(path.join(stateDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 90_000);
