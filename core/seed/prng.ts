@@ -1,7 +1,8 @@
 /**
- * A small seeded PRNG (mulberry32: 32-bit state, passes the usual statistical smoke tests,
- * one multiply per draw). Seed data needs repeatability and speed, not cryptographic quality;
- * a library would add a dependency for ten lines.
+ * A small seeded PRNG (sfc32: 128-bit state, seeded through splitmix32). Seed data needs
+ * repeatability and speed, not cryptographic quality; a library would add a dependency for
+ * ten lines. A 32-bit-state generator (mulberry32) is not enough: every customer's stream is
+ * a window on one 2^32 cycle, and at 500 customers those windows overlap, so UUIDs repeat.
  */
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -16,14 +17,30 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const u32 = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+  // splitmix32 spreads the 32-bit seed over sfc32's four words.
+  let z = seed >>> 0;
+  const split = () => {
+    z = (z + 0x9e3779b9) >>> 0;
+    let t = z;
+    t = Math.imul(t ^ (t >>> 16), 0x21f0aaad);
+    t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
+    return (t ^ (t >>> 15)) >>> 0;
   };
+  let a = split();
+  let b = split();
+  let c = split();
+  let d = split();
+  const u32 = () => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = ((c << 21) | (c >>> 11)) >>> 0;
+    c = (c + t) >>> 0;
+    return t;
+  };
+  // The first outputs of a fresh sfc32 state are weakly mixed: discard them.
+  for (let i = 0; i < 12; i += 1) u32();
   const next = () => u32() / 4294967296;
   const hex8 = () => u32().toString(16).padStart(8, '0');
   return {
