@@ -44,9 +44,12 @@ function timeToReady(env: Record<string, string>): Promise<number> {
       child.kill('SIGKILL');
       reject(new Error(`no ready line within 5 minutes:\n${output}`));
     }, 300_000);
+    let ready = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (/ready in \d+ ms/.test(output)) {
+      // The table after the ready line arrives in more chunks: stop the child once.
+      if (!ready && /ready in \d+ ms/.test(output)) {
+        ready = true;
         const ms = Math.round(performance.now() - started);
         clearTimeout(timer);
         child.once('exit', () => resolve(ms));
