@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AlertPath, startAlertPath } from '../../testkit/alert-path.ts';
 import type pg from 'pg';
-import { createPool, withTransaction } from '../postgres/pool.ts';
-import { migrate } from '../postgres/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/server.ts';
-import { startSmtpStandIn, type SmtpStandIn } from '../../sandbox/smtp/server.ts';
+import { withTransaction } from '../postgres/pool.ts';
+import type { SlackStandIn } from '../../sandbox/slack/server.ts';
+import type { SmtpStandIn } from '../../sandbox/smtp/server.ts';
 import { raise, resolve } from './outbox.ts';
-import { createSmtpTransport } from './email.ts';
 import { createDispatcher, PROBE_TEXT, type DispatcherOptions } from './dispatcher.ts';
 
 // Real Postgres (own database), real HTTP to the Slack stand-in through @slack/webhook, real
@@ -19,38 +17,25 @@ const sleep = async (ms: number) => {
   clock.t += ms;
 };
 
-let db: TestDatabase;
+let path: AlertPath;
 let pool: pg.Pool;
 let slack: SlackStandIn;
 let smtp: SmtpStandIn;
-let mailer: ReturnType<typeof createSmtpTransport>;
+let mailer: AlertPath['mailer'];
 let webhookSeq = 0;
 let webhook = '';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = createPool(db.url, { max: 6 });
-  await migrate(pool);
-  slack = await startSlackStandIn({ now: () => clock.t });
-  smtp = await startSmtpStandIn();
-  mailer = createSmtpTransport(smtp.url);
+  path = await startAlertPath({ clock, poolMax: 6 });
+  ({ pool, slack, smtp, mailer } = path);
 });
 
 afterAll(async () => {
-  mailer?.close();
-  await slack?.close();
-  await smtp?.close();
-  await pool?.end();
-  await db?.drop();
+  await path?.close();
 });
 
 beforeEach(async () => {
-  await pool.query('truncate alert_outbox, alert_channels, alert_dead_letters restart identity');
-  slack.messages.length = 0;
-  slack.attempts.length = 0;
-  smtp.messages.length = 0;
-  slack.setMode({ kind: 'ok' });
-  clock.t = T0;
+  await path.reset(T0);
   // A fresh webhook per test: its own rate-limit bucket at the stand-in and channel row here.
   webhookSeq += 1;
   webhook = `BTEST${webhookSeq}`;

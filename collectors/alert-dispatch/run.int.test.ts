@@ -1,13 +1,10 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AlertPath, startAlertPath } from '../../testkit/alert-path.ts';
 import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
-import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { raise } from '../../adapters/alerts/outbox.ts';
-import { migrate } from '../../adapters/postgres/migrate.ts';
-import { createPool } from '../../adapters/postgres/pool.ts';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/server.ts';
-import { startSmtpStandIn, type SmtpStandIn } from '../../sandbox/smtp/server.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import type { SlackStandIn } from '../../sandbox/slack/server.ts';
+import type { SmtpStandIn } from '../../sandbox/smtp/server.ts';
 import { run, type AlertDispatchDeps } from './run.ts';
 
 // Real Postgres, the Slack stand-in through @slack/webhook and the SMTP capture server through
@@ -19,36 +16,24 @@ const sleep = async (ms: number) => {
   clock.t += ms;
 };
 
-let db: TestDatabase;
+let path: AlertPath;
 let pool: pg.Pool;
 let slack: SlackStandIn;
 let smtp: SmtpStandIn;
-let mailer: ReturnType<typeof createSmtpTransport>;
+let mailer: AlertPath['mailer'];
 let hook = 0;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = createPool(db.url, { max: 4 });
-  await migrate(pool);
-  slack = await startSlackStandIn({ now: () => clock.t });
-  smtp = await startSmtpStandIn();
-  mailer = createSmtpTransport(smtp.url);
+  path = await startAlertPath({ clock, poolMax: 4 });
+  ({ pool, slack, smtp, mailer } = path);
 });
 
 afterAll(async () => {
-  mailer?.close();
-  await slack?.close();
-  await smtp?.close();
-  await pool?.end();
-  await db?.drop();
+  await path?.close();
 });
 
 beforeEach(async () => {
-  await pool.query('truncate alert_outbox, alert_channels, alert_dead_letters restart identity');
-  slack.messages.length = 0;
-  slack.setMode({ kind: 'ok' });
-  smtp.messages.length = 0;
-  clock.t = T0;
+  await path.reset(T0);
   hook += 1;
 });
 
