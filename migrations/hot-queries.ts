@@ -27,6 +27,17 @@ export interface HotQuery {
 const DAY_MS = 24 * 3600 * 1000;
 const ago = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
 
+/** Sent, bounce and complaint counts per sending domain since $1 (24 h and 7 d windows). */
+const DOMAIN_HEALTH_SQL = `select d.id, s.sent, s.bounces, s.complaints
+from public.sending_domains d
+cross join lateral (
+  select count(*) filter (where e.type = 'sent') as sent,
+         count(*) filter (where e.type = 'bounce') as bounces,
+         count(*) filter (where e.type = 'complaint') as complaints
+  from public.email_events e
+  where e.sending_domain_id = d.id and e.occurred_at >= $1
+) s`;
+
 export const hotQueries: readonly HotQuery[] = [
   {
     id: 'prospects-by-status',
@@ -128,15 +139,7 @@ where user_id = $1 and type = $2 and occurred_at >= $3 and occurred_at < $4`,
       'Deliverability monitor: sent, bounce and complaint counts per sending domain, last 24 h.',
     table: 'email_events',
     index: 'email_events_domain_occurred_idx',
-    sql: `select d.id, s.sent, s.bounces, s.complaints
-from public.sending_domains d
-cross join lateral (
-  select count(*) filter (where e.type = 'sent') as sent,
-         count(*) filter (where e.type = 'bounce') as bounces,
-         count(*) filter (where e.type = 'complaint') as complaints
-  from public.email_events e
-  where e.sending_domain_id = d.id and e.occurred_at >= $1
-) s`,
+    sql: DOMAIN_HEALTH_SQL,
     params: (c) => [ago(c.now, 1)],
   },
   {
@@ -144,15 +147,7 @@ cross join lateral (
     purpose: 'Deliverability monitor: the same counts over 7 days.',
     table: 'email_events',
     index: 'email_events_domain_occurred_idx',
-    sql: `select d.id, s.sent, s.bounces, s.complaints
-from public.sending_domains d
-cross join lateral (
-  select count(*) filter (where e.type = 'sent') as sent,
-         count(*) filter (where e.type = 'bounce') as bounces,
-         count(*) filter (where e.type = 'complaint') as complaints
-  from public.email_events e
-  where e.sending_domain_id = d.id and e.occurred_at >= $1
-) s`,
+    sql: DOMAIN_HEALTH_SQL,
     params: (c) => [ago(c.now, 7)],
   },
   {

@@ -1,43 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  type ErasureReceiptBody,
-  RECEIPT_TYPE,
   exportReceiptPublicKey,
   importReceiptPublicKey,
   receiptSignerFrom,
   signReceipt,
   verifyReceipt,
 } from './receipt.ts';
+import { sampleReceiptBody } from '../../testkit/receipt.ts';
 
-const body: ErasureReceiptBody = {
-  type: RECEIPT_TYPE,
-  requestId: '6f1c1a52-6a52-4f55-9d8e-4a8f2b1f0c11',
-  userId: '0b6f3c0e-0f5e-4b7a-9a39-6a1d9a8a2e01',
-  prospectId: '2a6b2b36-3f7c-4f4e-8f55-0e4b7d4c1d22',
-  requestedAt: '2026-03-01T10:00:00.000Z',
-  dueAt: '2026-04-01T21:59:59.999Z',
-  completedAt: '2026-03-01T10:00:00.120Z',
-  stores: {
-    postgres: {
-      prospectsDeleted: 1,
-      campaignMembershipsDeleted: 2,
-      emailEventsDeleted: 5,
-      meetingsAnonymized: 1,
-      enrichmentDeleted: true,
-    },
-    upstash: {
-      keysRemoved: ['app:enrich:2a6b2b36-3f7c-4f4e-8f55-0e4b7d4c1d22'],
-      keysAbsent: [],
-      emailJobIds: ['j1'],
-      queueEntriesRemoved: 1,
-    },
-    n8n: { executionsDeleted: ['12'], executionsAlreadyGone: [], ledgerEntriesRemoved: 1 },
-    suppression: { kinds: ['email', 'linkedin'] },
-  },
-  verification: { at: '2026-03-01T10:00:00.110Z', checks: [], totalHits: 0 },
-  residualWindows: [],
-};
+const body = sampleReceiptBody;
 
 const signer = receiptSignerFrom('a test secret that is long enough to use');
 
