@@ -1,5 +1,6 @@
 import { sumCentsAmounts } from '../../core/cost.ts';
-import { expectShape, isRecord, ProviderReadError, readJson } from '../http/read-json.ts';
+import { z } from 'zod';
+import { expectShape, ProviderReadError, readJson } from '../http/read-json.ts';
 
 /**
  * Anthropic Admin API cost and usage reports (`GET /v1/organizations/cost_report` and
@@ -14,22 +15,11 @@ export interface AnthropicAdminOptions {
   timeoutMs?: number;
 }
 
-interface CostPage {
-  data: Array<{ starting_at: string; results: Array<{ amount: string }> }>;
-  has_more: boolean;
-  next_page: string | null;
-}
-
-const isCostPage = (b: unknown): b is CostPage =>
-  isRecord(b) &&
-  Array.isArray(b.data) &&
-  typeof b.has_more === 'boolean' &&
-  b.data.every(
-    (d) =>
-      isRecord(d) &&
-      Array.isArray(d.results) &&
-      d.results.every((r) => isRecord(r) && typeof r.amount === 'string'),
-  );
+const costPage = z.object({
+  data: z.array(z.object({ results: z.array(z.object({ amount: z.string() })) })),
+  has_more: z.boolean(),
+  next_page: z.string().nullish(),
+});
 
 /** Total USD billed between two instants (whole days from `from`), summing every page. */
 export async function anthropicCostUsd(
@@ -55,7 +45,7 @@ export async function anthropicCostUsd(
       { headers: { 'x-api-key': options.adminKey, 'anthropic-version': '2023-06-01' } },
       { source, timeoutMs: options.timeoutMs },
     );
-    const parsed = expectShape(source, body, isCostPage, 'data buckets with string amounts');
+    const parsed = expectShape(source, body, costPage, 'data buckets with string amounts');
     for (const bucket of parsed.data) {
       days += 1;
       for (const r of bucket.results) amounts.push(r.amount);
@@ -77,6 +67,11 @@ export async function anthropicCostUsd(
   throw new ProviderReadError(source, 'malformed', `${source} kept paging past 20 pages`);
 }
 
+/** The error body of Anthropic's spend-cap 429 (`error.details.error_code`). */
+const spendCapError = z.object({
+  error: z.object({ details: z.object({ error_code: z.string() }) }),
+});
+
 /** Tokens one model used over a period (usage_report, all token kinds kept apart). */
 export interface ModelTokens {
   model: string;
@@ -88,35 +83,25 @@ export interface ModelTokens {
   outputTokens: number;
 }
 
-interface UsagePage {
-  data: Array<{ results: Array<Record<string, unknown>> }>;
-  has_more: boolean;
-  next_page: string | null;
-}
-
-const TOKEN_FIELDS = [
-  'uncached_input_tokens',
-  'cache_creation_5m_input_tokens',
-  'cache_creation_1h_input_tokens',
-  'cache_read_input_tokens',
-  'output_tokens',
-] as const;
-
-const isUsagePage = (b: unknown): b is UsagePage =>
-  isRecord(b) &&
-  Array.isArray(b.data) &&
-  typeof b.has_more === 'boolean' &&
-  b.data.every(
-    (d) =>
-      isRecord(d) &&
-      Array.isArray(d.results) &&
-      d.results.every(
-        (r) =>
-          isRecord(r) &&
-          typeof r.model === 'string' &&
-          TOKEN_FIELDS.every((f) => r[f] === undefined || typeof r[f] === 'number'),
+const tokenCount = z.number().optional();
+const usagePage = z.object({
+  data: z.array(
+    z.object({
+      results: z.array(
+        z.object({
+          model: z.string(),
+          uncached_input_tokens: tokenCount,
+          cache_creation_5m_input_tokens: tokenCount,
+          cache_creation_1h_input_tokens: tokenCount,
+          cache_read_input_tokens: tokenCount,
+          output_tokens: tokenCount,
+        }),
       ),
-  );
+    }),
+  ),
+  has_more: z.boolean(),
+  next_page: z.string().nullish(),
+});
 
 /**
  * Tokens per model between two instants (`GET /v1/organizations/usage_report/messages`,
@@ -145,11 +130,10 @@ export async function anthropicUsageByModel(
       { headers: { 'x-api-key': options.adminKey, 'anthropic-version': '2023-06-01' } },
       { source, timeoutMs: options.timeoutMs },
     );
-    const parsed = expectShape(source, body, isUsagePage, 'data buckets of token counts by model');
+    const parsed = expectShape(source, body, usagePage, 'data buckets of token counts by model');
     for (const bucket of parsed.data) {
       for (const r of bucket.results) {
-        const n = (f: (typeof TOKEN_FIELDS)[number]) => Number(r[f] ?? 0);
-        const model = String(r.model);
+        const model = r.model;
         const t = byModel.get(model) ?? {
           model,
           inputTokens: 0,
@@ -157,11 +141,11 @@ export async function anthropicUsageByModel(
           cacheReadTokens: 0,
           outputTokens: 0,
         };
-        t.inputTokens += n('uncached_input_tokens');
+        t.inputTokens += r.uncached_input_tokens ?? 0;
         t.cacheWriteTokens +=
-          n('cache_creation_5m_input_tokens') + n('cache_creation_1h_input_tokens');
-        t.cacheReadTokens += n('cache_read_input_tokens');
-        t.outputTokens += n('output_tokens');
+          (r.cache_creation_5m_input_tokens ?? 0) + (r.cache_creation_1h_input_tokens ?? 0);
+        t.cacheReadTokens += r.cache_read_input_tokens ?? 0;
+        t.outputTokens += r.output_tokens ?? 0;
         byModel.set(model, t);
       }
     }
@@ -204,10 +188,7 @@ export async function anthropicSpendCapReached(options: {
   });
   const body: unknown = await response.json().catch(() => undefined);
   if (response.ok) return false;
-  const code =
-    isRecord(body) && isRecord(body.error) && isRecord(body.error.details)
-      ? body.error.details.error_code
-      : undefined;
+  const code = spendCapError.safeParse(body).data?.error.details.error_code;
   if (response.status === 429 && code === 'enforced_spend_limit_reached') return true;
   if (response.status === 429) return false; // an ordinary rate limit is not the spend cap
   throw new ProviderReadError(

@@ -1,5 +1,6 @@
 import type { HeartbeatDefinition, HttpMonitorDefinition } from '../../core/catalog/monitors.ts';
-import { expectShape, isRecord, ProviderReadError, readJson } from '../http/read-json.ts';
+import { z } from 'zod';
+import { expectShape, ProviderReadError, readJson } from '../http/read-json.ts';
 
 /**
  * Better Stack Uptime API (betterstack.com/docs/uptime/api; monitoring.md §1): Bearer token,
@@ -38,7 +39,12 @@ export interface BetterStackClient {
   ): Promise<{ id: string; url: string }>;
 }
 
-const hasData = (b: unknown): b is { data: unknown } => isRecord(b) && 'data' in b;
+const hasData = z.object({ data: z.unknown() }).refine((b) => 'data' in b);
+const resource = z.object({ id: z.string(), attributes: z.record(z.string(), z.unknown()) });
+const monitorsPage = z.object({
+  data: z.array(z.unknown()),
+  pagination: z.object({ next: z.string().nullish() }).optional(),
+});
 
 export function createBetterStackClient(options: BetterStackClientOptions): BetterStackClient {
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -55,13 +61,7 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
     source: string,
     item: unknown,
   ): { id: string; attributes: Record<string, unknown> } =>
-    expectShape(
-      source,
-      item,
-      (i): i is { id: string; attributes: Record<string, unknown> } =>
-        isRecord(i) && typeof i.id === 'string' && isRecord(i.attributes),
-      'an id and attributes',
-    );
+    expectShape(source, item, resource, 'an id and attributes');
 
   return {
     async listMonitors() {
@@ -73,13 +73,7 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
           { headers },
           { source: 'betterstack monitors', timeoutMs: options.timeoutMs },
         );
-        const page = expectShape(
-          'betterstack monitors',
-          body,
-          (b): b is { data: unknown[]; pagination?: { next?: string | null } } =>
-            isRecord(b) && Array.isArray(b.data),
-          'a data array',
-        );
+        const page = expectShape('betterstack monitors', body, monitorsPage, 'a data array');
         for (const item of page.data) {
           const m = attributes('betterstack monitors', item);
           out.push({

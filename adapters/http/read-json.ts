@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { VigieError } from '../../core/errors.ts';
 
 /**
@@ -104,16 +105,14 @@ export async function readJson(
 }
 
 /** Narrows a parsed body or throws `malformed` naming what was missing. */
-export function expectShape<T>(
+/** Parses a provider's answer with `schema`; anything else is `malformed`, saying what was expected. */
+export function expectShape<S extends z.ZodType>(
   source: string,
   body: unknown,
-  ok: (b: unknown) => b is T,
+  schema: S,
   what: string,
-): T {
-  if (ok(body)) return body;
+): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
   throw new ProviderReadError(source, 'malformed', `${source} answered without ${what}`);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
-import { expectShape, isRecord, readJson } from '../http/read-json.ts';
+import { z } from 'zod';
+import { expectShape, readJson } from '../http/read-json.ts';
 
 /**
  * PhantomBuster `GET /api/v2/orgs/fetch-resources` (providers.md §5), header
@@ -11,8 +12,10 @@ export interface PhantomBusterUsage {
   executionMinutesMax: number;
 }
 
-const isQuota = (v: unknown): v is { current: number; max: number } =>
-  isRecord(v) && typeof v.current === 'number' && typeof v.max === 'number';
+const resources = z.object({
+  planName: z.string().optional(),
+  monthlyExecutionTime: z.object({ current: z.number(), max: z.number() }),
+});
 
 export async function phantomBusterUsage(options: {
   baseUrl: string;
@@ -25,15 +28,9 @@ export async function phantomBusterUsage(options: {
     { headers: { 'X-Phantombuster-Key': options.apiKey } },
     { source, timeoutMs: options.timeoutMs },
   );
-  const r = expectShape(
-    source,
-    body,
-    (b): b is { planName?: string; monthlyExecutionTime: { current: number; max: number } } =>
-      isRecord(b) && isQuota(b.monthlyExecutionTime),
-    'monthlyExecutionTime {current, max}',
-  );
+  const r = expectShape(source, body, resources, 'monthlyExecutionTime {current, max}');
   return {
-    planName: String(r.planName ?? 'unknown'),
+    planName: r.planName ?? 'unknown',
     executionMinutesUsed: r.monthlyExecutionTime.current,
     executionMinutesMax: r.monthlyExecutionTime.max,
   };

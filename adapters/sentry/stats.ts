@@ -1,4 +1,5 @@
-import { expectShape, isRecord, readJson } from '../http/read-json.ts';
+import { z } from 'zod';
+import { expectShape, readJson } from '../http/read-json.ts';
 
 /**
  * Sentry's org stats, `GET /api/0/organizations/{org}/stats_v2/` (docs.sentry.io, "Retrieve
@@ -30,25 +31,18 @@ export interface DailyErrorCounts {
 
 const FIELD = 'sum(quantity)';
 
-interface StatsAnswer {
-  intervals: string[];
-  groups: Array<{ by: { outcome?: string }; series: Record<string, number[]> }>;
-}
-
-const isStatsAnswer = (b: unknown): b is StatsAnswer =>
-  isRecord(b) &&
-  Array.isArray(b.intervals) &&
-  b.intervals.every((i) => typeof i === 'string' && !Number.isNaN(Date.parse(i))) &&
-  Array.isArray(b.groups) &&
-  b.groups.every(
-    (g) =>
-      isRecord(g) &&
-      isRecord(g.by) &&
-      isRecord(g.series) &&
-      Array.isArray(g.series[FIELD]) &&
-      (g.series[FIELD] as unknown[]).length === (b.intervals as unknown[]).length &&
-      (g.series[FIELD] as unknown[]).every((n) => Number.isInteger(n) && (n as number) >= 0),
-  );
+const statsAnswer = z
+  .object({
+    intervals: z.array(z.string().refine((i) => !Number.isNaN(Date.parse(i)))),
+    groups: z.array(
+      z.object({
+        by: z.object({ outcome: z.string().optional() }),
+        series: z.object({ [FIELD]: z.array(z.number().int().nonnegative()) }),
+      }),
+    ),
+  })
+  // Each series has one count per interval.
+  .refine((a) => a.groups.every((g) => g.series[FIELD].length === a.intervals.length));
 
 /** Error events per UTC day between `start` and `end` (whole days), by outcome. */
 export async function sentryDailyErrors(
@@ -74,7 +68,7 @@ export async function sentryDailyErrors(
   const answer = expectShape(
     source,
     body,
-    isStatsAnswer,
+    statsAnswer,
     'intervals and per-outcome sum(quantity) series',
   );
   const days = answer.intervals.map((iso) => ({ day: iso.slice(0, 10), accepted: 0 }));

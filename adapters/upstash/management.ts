@@ -1,4 +1,5 @@
-import { expectShape, isRecord, readJson } from '../http/read-json.ts';
+import { z } from 'zod';
+import { expectShape, readJson } from '../http/read-json.ts';
 
 /**
  * Upstash Developer API `GET /v2/redis/stats/{id}` (providers.md §3.2): HTTP Basic
@@ -21,12 +22,11 @@ export async function upstashMonthlyBillingUsd(options: {
   const stats = expectShape(
     source,
     body,
-    (b): b is { total_monthly_billing: number; total_monthly_requests?: number } =>
-      isRecord(b) && typeof b.total_monthly_billing === 'number',
+    z.object({ total_monthly_billing: z.number(), total_monthly_requests: z.number().optional() }),
     'a numeric total_monthly_billing',
   );
   return {
     usd: stats.total_monthly_billing,
-    monthlyRequests: Number(stats.total_monthly_requests ?? 0),
+    monthlyRequests: stats.total_monthly_requests ?? 0,
   };
 }
