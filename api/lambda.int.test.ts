@@ -3,6 +3,7 @@ import { createPool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { startUpstashBridge } from '../sandbox/upstash/bridge.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
+import { testRedisUrl } from '../testkit/redis.ts';
 
 // The Lambda entry builds its deps from env at import: set env first, then import it.
 let db: TestDatabase;
@@ -14,7 +15,7 @@ beforeAll(async () => {
   const pool = createPool(db.url);
   await migrate(pool);
   await pool.end();
-  bridge = await startUpstashBridge({ redisUrl: 'redis://127.0.0.1:6379/0', token: 'lambda-test' });
+  bridge = await startUpstashBridge({ redisUrl: testRedisUrl(), token: 'lambda-test' });
   Object.assign(process.env, {
     DATABASE_URL: db.url,
     UPSTASH_REDIS_REST_URL: bridge.url,

@@ -4,7 +4,7 @@ import { migrate } from '../adapters/postgres/migrate.ts';
 import { parseConfig } from '../core/config.ts';
 import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack/server.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
-import { collectorRunners } from './registry.ts';
+import { loadRunner } from './registry.ts';
 
 let db: TestDatabase;
 let slack: SlackStandIn;
@@ -29,7 +29,7 @@ describe('the cost collector as wired for Lambda', () => {
       SLACK_WEBHOOK_URL: slack.webhookUrl('costs'),
     });
     slack.rateLimitNext(1, 1);
-    const summary = await collectorRunners.cost!(config, new Date('2026-11-20T09:00:00Z'));
+    const summary = await (await loadRunner('cost'))(config, new Date('2026-11-20T09:00:00Z'));
     expect(summary.unread.filter((u) => u.source === 'slack.report')).toEqual([]);
     expect(slack.attempts.map((a) => a.status)).toEqual([429, 200]);
     expect(slack.messages).toHaveLength(1);

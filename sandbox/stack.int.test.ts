@@ -9,6 +9,7 @@ import { loadReceiptSigner } from '../adapters/privacy/receipt-key.ts';
 import { createDevToken } from '../cli/commands/dev.ts';
 import { verifyReceipt } from '../core/privacy/receipt.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
+import { testRedisUrl } from '../testkit/redis.ts';
 import { type RunningStack, startStack } from './stack.ts';
 import { isAlive } from '../testkit/process.ts';
 
@@ -25,7 +26,7 @@ describe('local staging', () => {
     const stateDir = await mkdtemp(path.join(tmpdir(), 'vigie-stack-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     const stack = await startStack({
-      env: { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379/0', PORT: '0' },
+      env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), PORT: '0' },
       stateDir,
       seedSize: { customers: 2, prospectsPerCustomer: 10 },
     });
@@ -103,7 +104,7 @@ describe('local staging end to end', () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'vigie-stack-e2e-'));
     stack = await startStack({
       // Redis database 11: the seed writes fixed keys, other suites use other databases.
-      env: { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379/11', PORT: '0' },
+      env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(11), PORT: '0' },
       stateDir,
       seedSize: { customers: 2, prospectsPerCustomer: 10 },
     });

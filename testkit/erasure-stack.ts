@@ -26,9 +26,10 @@ import {
 } from '../sandbox/supabase-auth/stand-in.ts';
 import { type UpstashBridge, startUpstashBridge } from '../sandbox/upstash/bridge.ts';
 import { createTestDatabase } from './pg.ts';
+import { testRedisUrl } from './redis.ts';
 
 /** A Redis database index of its own, so erasure runs never touch other suites' keys. */
-const REDIS_URL = process.env.TEST_ERASURE_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
+const REDIS_URL = process.env.TEST_ERASURE_REDIS_URL ?? testRedisUrl(13);
 
 export interface ErasureStack {
   config: Config;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstashBridge, type UpstashBridge } from '../../sandbox/upstash/bridge.ts';
+import { testRedisUrl } from '../../testkit/redis.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
 import { redisKeys } from '../../core/redis-keys.ts';
 import { generateSeed, SEED_TABLE_ORDER } from '../../core/seed/generate.ts';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   pool = createPool(db.url, { max: 2 });
   await migrate(pool);
   bridge = await startUpstashBridge({
-    redisUrl: 'redis://127.0.0.1:6379',
+    redisUrl: testRedisUrl(),
     token: 'seed-test-token',
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collectorRunners } from '../../collectors/registry.ts';
+import { collectorWirings, isRunnable, loadRunner } from '../../collectors/registry.ts';
 import { collectors } from '../../core/catalog/collectors.ts';
 import { parseConfig } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
@@ -12,10 +12,8 @@ export function register(program: Command): void {
     .argument('<collector>', `one of: ${collectors.map((c) => c.name).join(', ')}`)
     .option('--at <iso>', 'the tick time (default: now), e.g. 2026-11-30T07:00:00Z')
     .action(async (name: string, options: { at?: string }) => {
-      const known = collectors.map((c) => c.name) as string[];
-      const runner = collectorRunners[name as keyof typeof collectorRunners];
-      if (!known.includes(name) || !runner) {
-        const runnable = Object.keys(collectorRunners).join(', ');
+      if (!isRunnable(name)) {
+        const runnable = Object.keys(collectorWirings).join(', ');
         throw new VigieError(
           'BAD_REQUEST',
           `Unknown or not runnable collector "${name}": use one of ${runnable}.`,
@@ -28,7 +26,7 @@ export function register(program: Command): void {
           `--at must be an ISO date-time, e.g. 2026-11-30T07:00:00Z.`,
         );
       }
-      const summary = await runner(parseConfig(process.env), now);
+      const summary = await (await loadRunner(name))(parseConfig(process.env), now);
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       if (summary.status === 'degraded') process.exitCode = 3;
     });

@@ -22,7 +22,7 @@ import {
   type UpstashManagementStandIn,
 } from '../../sandbox/upstash-management/stand-in.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
-import { collectorRunners } from '../registry.ts';
+import { runner as costRunner } from './wiring.ts';
 import { type CostDeps, run } from './run.ts';
 
 // Real Postgres + the real alert router; real HTTP to the Anthropic admin, Upstash management
@@ -262,7 +262,7 @@ describe('cost collector against the provider stand-ins', () => {
       PHANTOMBUSTER_API_KEY: 'pb-key',
       SLACK_WEBHOOK_URL: slack.webhookUrl('COST'),
     };
-    const summary = await collectorRunners.cost!(parseConfig(env), NOW);
+    const summary = await costRunner(parseConfig(env), NOW);
     expect(summary.status).toBe('ok');
     expect(slack.messages.at(-1)?.body).toMatchObject({
       text: expect.stringContaining('Daily cost report 2026-11'),
@@ -271,10 +271,7 @@ describe('cost collector against the provider stand-ins', () => {
       'anthropic: $45.00 so far, projected $90.00',
     );
     await expect(
-      collectorRunners.cost!(
-        parseConfig({ DATABASE_URL: db.url, ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-x' }),
-        NOW,
-      ),
+      costRunner(parseConfig({ DATABASE_URL: db.url, ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-x' }), NOW),
     ).rejects.toThrow(/ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY/);
   });
 });

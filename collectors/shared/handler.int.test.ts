@@ -5,8 +5,7 @@ import { collectors } from '../../core/catalog/collectors.ts';
 import { heartbeats } from '../../core/catalog/monitors.ts';
 import { configSchema } from '../../core/config.ts';
 import { getTelemetry } from '../../telemetry/current.ts';
-import { heartbeatSetting } from '../registry.ts';
-import { collectorHandler } from './handler.ts';
+import { heartbeatSettings as heartbeatSetting } from '../../core/heartbeat-settings.ts';
 
 // A real HTTP server on 127.0.0.1 stands in for Better Stack's heartbeat URLs: it records the
 // paths pinged. Each handler runs without DATABASE_URL, so its run fails on config and the
@@ -47,7 +46,11 @@ describe('collector heartbeats', () => {
     async (collector) => {
       const name = collector as keyof typeof heartbeatSetting;
       process.env = { [heartbeatSetting[name]]: `${base}/hb/${collector}` };
-      await expect(collectorHandler(name)({}, {})).rejects.toMatchObject({
+      // The handler module itself, as its Lambda bundle loads it.
+      const { handler } = (await import(`../${collector}/handler.ts`)) as {
+        handler: (event: unknown, context: unknown) => Promise<unknown>;
+      };
+      await expect(handler({}, {})).rejects.toMatchObject({
         code: 'CONFIG_INVALID',
       });
       expect(pinged).toContain(`/hb/${collector}/fail`);

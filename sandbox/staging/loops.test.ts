@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectorRunners } from '../../collectors/registry.ts';
+import { collectorWirings } from '../../collectors/registry.ts';
 import { parseConfig } from '../../core/config.ts';
 import type { Telemetry } from '../../telemetry/init.ts';
 import { createStagingClock } from './clock.ts';
@@ -7,7 +7,7 @@ import { createStagingScheduler, RUN_BY_STAGING_LOOPS } from './loops.ts';
 
 describe('staging collector scheduler', () => {
   it('schedules every collector with a runner except alert-dispatch, which the dispatcher loop is', () => {
-    expect(collectorRunners['alert-dispatch']).toBeDefined();
+    expect(collectorWirings['alert-dispatch']).toBeDefined();
     const scheduler = createStagingScheduler({
       config: parseConfig({}),
       clock: createStagingClock(),
@@ -19,7 +19,7 @@ describe('staging collector scheduler', () => {
     const scheduled = Object.keys(scheduler.next()).sort();
     expect(scheduled).not.toContain('alert-dispatch');
     expect(scheduled).toEqual(
-      Object.keys(collectorRunners)
+      Object.keys(collectorWirings)
         .filter((n) => !RUN_BY_STAGING_LOOPS.includes(n))
         .sort(),
     );

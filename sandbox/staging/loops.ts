@@ -8,9 +8,10 @@ import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { raise, resolve } from '../../adapters/alerts/outbox.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
-import { collectorRunners, heartbeatSetting } from '../../collectors/registry.ts';
+import { collectorWirings, loadRunner } from '../../collectors/registry.ts';
 import type { TickBase } from '../../collectors/shared/tick.ts';
 import type { Config } from '../../core/config.ts';
+import { heartbeatSettings as heartbeatSetting } from '../../core/heartbeat-settings.ts';
 import { isVigieError } from '../../core/errors.ts';
 import type { Telemetry } from '../../telemetry/init.ts';
 import { pingHeartbeat } from '../../telemetry/heartbeat.ts';
@@ -153,12 +154,13 @@ export function createStagingScheduler(options: {
 }) {
   const { config, clock, telemetry } = options;
   const runners: Record<string, (at: Date) => Promise<unknown>> = {};
-  for (const [name, runner] of Object.entries(collectorRunners)) {
-    if (!runner || RUN_BY_STAGING_LOOPS.includes(name)) continue;
+  for (const name of Object.keys(collectorWirings) as (keyof typeof collectorWirings)[]) {
+    if (RUN_BY_STAGING_LOOPS.includes(name)) continue;
     const handler = withTelemetry(
       `collector.${name}`,
       async (at: Date) => {
-        const summary = await runner(config, at);
+        // Loaded on the first run: staging starts without importing every collector's adapters.
+        const summary = await (await loadRunner(name))(config, at);
         for (const point of summary.metrics) {
           telemetry.meter.createGauge(point.name).record(point.value, point.labels);
         }

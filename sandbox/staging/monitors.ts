@@ -4,7 +4,7 @@
  * staging's URLs.
  */
 import { createBetterStackClient } from '../../adapters/betterstack/client.ts';
-import { heartbeatSetting } from '../../collectors/registry.ts';
+import { heartbeatSettings as heartbeatSetting } from '../../core/heartbeat-settings.ts';
 import {
   heartbeats,
   httpMonitors,

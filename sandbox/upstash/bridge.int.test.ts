@@ -4,8 +4,9 @@ import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, hashFromReply } from '../../adapters/upstash/client.ts';
 import { startUpstashBridge, type UpstashBridge } from './bridge.ts';
+import { testRedisUrl } from '../../testkit/redis.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 const prefix = `vigie-t-bridge-${randomBytes(4).toString('hex')}:`;
 const k = (name: string) => prefix + name;
 

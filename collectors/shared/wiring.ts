@@ -1,0 +1,23 @@
+import { createPool } from '../../adapters/postgres/pool.ts';
+import type { Config } from '../../core/config.ts';
+import type { TickBase } from './tick.ts';
+
+/**
+ * A collector's wiring: builds its deps from validated config (`requireSettings` names every
+ * missing variable) and runs one tick. Each `collectors/<name>/wiring.ts` exports one; its
+ * Lambda handler imports it directly, so the bundle holds only that collector's adapters.
+ */
+export type CollectorRunner = (config: Config, now: Date) => Promise<TickBase>;
+
+/** A small pool for one tick, always ended. */
+export async function withPool<T>(
+  url: string,
+  fn: (db: ReturnType<typeof createPool>) => Promise<T>,
+): Promise<T> {
+  const pool = createPool(url, { max: 2 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
