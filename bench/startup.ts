@@ -19,7 +19,10 @@ export async function benchStartup(): Promise<Record<string, number | string>> {
     figures['start embedded, warm, ms'] = await timeToReady({ VIGIE_STATE_DIR: stateDir });
     const db = await createTestDatabase('vigie_bench');
     try {
-      const env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0' };
+      const env = {
+        DATABASE_URL: db.url,
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+      };
       figures['start with DATABASE_URL + REDIS_URL, cold (migrate + seed), ms'] =
         await timeToReady(env);
       figures['start with DATABASE_URL + REDIS_URL, warm, ms'] = await timeToReady(env);
