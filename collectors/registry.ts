@@ -17,6 +17,8 @@ export const collectorWirings = {
   'retention-purge': () => import('./retention-purge/wiring.ts'),
   'erasure-retry': () => import('./erasure-retry/wiring.ts'),
   'alert-dispatch': () => import('./alert-dispatch/wiring.ts'),
+  onboarding: () => import('./onboarding/wiring.ts'),
+  'db-health': () => import('./db-health/wiring.ts'),
 } as const satisfies Record<CollectorName, () => Promise<{ runner: CollectorRunner }>>;
 
 export function isRunnable(name: string): name is CollectorName {

@@ -141,6 +141,20 @@ export const configSchema = z.object({
     .optional(),
   /** Comma-separated DKIM selectors to look up (`<selector>._domainkey.<domain>`). */
   DKIM_SELECTORS: z.string().min(1).default('vigie'),
+  /** Onboarding checks: the click-tracking CNAME `<host>.<domain>` must point at the target. */
+  TRACKING_CNAME_HOST: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/, { message: 'expected one DNS label, e.g. track' })
+    .default('track'),
+  TRACKING_CNAME_TARGET: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}\.?$/i, { message: 'expected a host name, e.g. t.example.com' })
+    .optional(),
+  /** Hours after a sending domain is added before "still unverified" alerts. */
+  ONBOARDING_DOMAIN_GRACE_HOURS: z.coerce.number().positive().default(24),
+  /** db-health: seconds a session may wait on a lock, and a transaction stay open, before alerting. */
+  DB_HEALTH_BLOCKED_SECONDS: z.coerce.number().positive().default(30),
+  DB_HEALTH_LONG_TRANSACTION_SECONDS: z.coerce.number().positive().default(300),
   /** `HEARTBEAT_URL_<COLLECTOR>`: one per catalog collector, derived so none can be missing. */
   ...heartbeatUrlSettings(),
 });

@@ -31,7 +31,13 @@ export async function startEmbeddedPostgres(options: {
     password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    // pg_stat_statements preloaded as on Supabase: the db-health collector reads it.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'shared_preload_libraries=pg_stat_statements',
+    ],
     onLog: () => {},
     onError: (error) => options.log?.(`embedded postgres: ${String(error)}`),
   });

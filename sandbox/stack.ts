@@ -156,6 +156,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         selectors: given.DKIM_SELECTORS.split(',')
           .map((s) => s.trim())
           .filter(Boolean),
+        tracking: {
+          host: given.TRACKING_CNAME_HOST,
+          target: providers.settings.TRACKING_CNAME_TARGET ?? given.TRACKING_CNAME_TARGET ?? '',
+        },
       });
     }
 

@@ -180,6 +180,93 @@ export const alerts = [
     dedupKey: 'audit-log',
     route: 'slack+email',
   },
+  // Onboarding (collectors/onboarding).
+  {
+    id: 'onboarding-domain-unverified',
+    severity: 'warning',
+    summary: 'A sending domain is still not verified after sign-up',
+    description:
+      'Sending domain {domain} has been unverified for {hours} hours: {missing} missing. A company sending domain, not personal data.',
+    runbook: 'onboarding',
+    dedupKey: '{sendingDomainId}',
+    route: 'slack',
+  },
+  {
+    id: 'onboarding-calendar-failing',
+    severity: 'warning',
+    summary: 'A calendar connection stopped working',
+    description:
+      'Calendar connection {calendarConnectionId} ({provider}) of user {userId}: {problem}.',
+    runbook: 'onboarding',
+    dedupKey: '{calendarConnectionId}',
+    route: 'slack',
+  },
+  // Database health (collectors/db-health).
+  {
+    id: 'db-connections-exhausted',
+    severity: 'critical',
+    summary: 'Database connections are near their limit: the pool is exhausted',
+    description: '{inUse} of {limit} {scope} connections in use ({percent}%).',
+    runbook: 'database-performance',
+    dedupKey: 'connections:{scope}',
+    route: 'slack+email',
+  },
+  {
+    id: 'db-session-blocked',
+    severity: 'critical',
+    summary: 'A database session has been blocked by a lock for too long',
+    description:
+      'Backend {blockedPid} has waited {waitSeconds} s on a lock held by backend {blockingPid}.',
+    runbook: 'database-performance',
+    dedupKey: 'blocking:{blockingPid}',
+    route: 'slack+email',
+  },
+  {
+    id: 'db-long-transaction',
+    severity: 'warning',
+    summary: 'A database transaction has been open for too long',
+    description: 'Backend {pid} has had a transaction open for {seconds} s ({state}).',
+    runbook: 'database-performance',
+    dedupKey: 'xact:{pid}',
+    route: 'slack',
+  },
+  {
+    id: 'db-slow-statement',
+    severity: 'warning',
+    summary: 'A statement got much slower than its own baseline',
+    description:
+      'Statement {queryId}: {meanMs} ms per call over {calls} calls, baseline {baselineMs} ms.',
+    runbook: 'database-performance',
+    dedupKey: 'statement:{queryId}',
+    route: 'slack',
+  },
+  {
+    id: 'db-seq-scan-heavy',
+    severity: 'warning',
+    summary: 'A big table is being read by sequential scans (missing index?)',
+    description: 'Table {table} ({rows} rows): {seqScans} sequential scans since the last check.',
+    runbook: 'database-performance',
+    dedupKey: 'seqscan:{table}',
+    route: 'slack',
+  },
+  {
+    id: 'db-cache-hit-low',
+    severity: 'warning',
+    summary: 'The database cache-hit ratio fell below 99%',
+    description: 'The {kind} cache-hit ratio is {percent}%.',
+    runbook: 'database-performance',
+    dedupKey: 'cache:{kind}',
+    route: 'slack',
+  },
+  {
+    id: 'db-index-unused',
+    severity: 'info',
+    summary: 'An index has never been used',
+    description: 'Index {index} ({sizeMb} MB) has no scans since statistics were reset.',
+    runbook: 'database-performance',
+    dedupKey: 'unused:{index}',
+    route: 'none',
+  },
   // The alert path itself.
   {
     id: 'slack-webhook-dead',

@@ -1,3 +1,5 @@
+import { DB_HEALTH_DEFAULTS } from '../db-health.ts';
+import { CALENDAR_REFRESH_FAILURES, DOMAIN_VERIFY_GRACE_HOURS } from '../onboarding.ts';
 import type { CollectorDefinition } from './types.ts';
 
 /**
@@ -86,6 +88,45 @@ export const collectors = [
       'collector-degraded',
     ],
     metrics: ['vigie_alert_dispatch_sent', 'vigie_alert_dispatch_failed'],
+  },
+  {
+    name: 'onboarding',
+    description:
+      'Sending domains unverified past 24 h (SPF, DKIM, DMARC, MX, tracking CNAME) and failing calendar connections (revoked, expired, scopes, refresh).',
+    schedule: 'cron(10 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['onboarding-domain-unverified', 'onboarding-calendar-failing', 'collector-degraded'],
+    metrics: ['vigie_onboarding_domains_unverified', 'vigie_onboarding_calendar_failing'],
+    thresholds: {
+      domainVerifyGraceHours: DOMAIN_VERIFY_GRACE_HOURS,
+      calendarRefreshFailures: CALENDAR_REFRESH_FAILURES,
+    },
+  },
+  {
+    name: 'db-health',
+    description:
+      'The `supabase inspect db` checks: slow statements vs baseline, connections vs limit, blocked sessions, long transactions, cache hit, seq scans, unused indexes.',
+    schedule: 'cron(0/5 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: [
+      'db-connections-exhausted',
+      'db-session-blocked',
+      'db-long-transaction',
+      'db-slow-statement',
+      'db-seq-scan-heavy',
+      'db-cache-hit-low',
+      'db-index-unused',
+      'collector-degraded',
+    ],
+    metrics: [
+      'vigie_db_connections_in_use',
+      'vigie_db_sessions_blocked',
+      'vigie_db_long_transactions',
+      'vigie_db_slow_statements',
+      'vigie_db_cache_hit_ratio',
+      'vigie_db_unused_indexes',
+    ],
+    thresholds: { ...DB_HEALTH_DEFAULTS },
   },
 ] as const satisfies readonly CollectorDefinition[];
 

@@ -115,4 +115,54 @@ export const metrics = [
     description:
       'Failed deliveries (429, 5xx/network retried, dead-lettered, email failed) in the last alert-dispatch run.',
   },
+  {
+    name: 'vigie_onboarding_domains_unverified',
+    kind: 'gauge',
+    unit: 'domains',
+    description:
+      'Sending domains not verified yet (label state: all, or stuck past the grace period).',
+  },
+  {
+    name: 'vigie_onboarding_calendar_failing',
+    kind: 'gauge',
+    unit: 'connections',
+    description:
+      'Failing calendar connections by problem (token_revoked, token_expired, missing_scopes, refresh_failing, awaiting_reconnect).',
+  },
+  {
+    name: 'vigie_db_connections_in_use',
+    kind: 'gauge',
+    unit: 'connections',
+    description: 'Client connections in use (label scope: server or database).',
+  },
+  {
+    name: 'vigie_db_sessions_blocked',
+    kind: 'gauge',
+    unit: 'sessions',
+    description: 'Sessions waiting on a lock held by another session.',
+  },
+  {
+    name: 'vigie_db_long_transactions',
+    kind: 'gauge',
+    unit: 'transactions',
+    description: 'Transactions open longer than the long-transaction threshold.',
+  },
+  {
+    name: 'vigie_db_slow_statements',
+    kind: 'gauge',
+    unit: 'statements',
+    description: 'Statements whose mean time since the last run passed their baseline threshold.',
+  },
+  {
+    name: 'vigie_db_cache_hit_ratio',
+    kind: 'gauge',
+    unit: 'ratio',
+    description: 'Buffer cache-hit ratio (label kind: table or index).',
+  },
+  {
+    name: 'vigie_db_unused_indexes',
+    kind: 'gauge',
+    unit: 'indexes',
+    description: 'Non-unique indexes of 1 MB or more with no scans since statistics were reset.',
+  },
 ] as const satisfies readonly MetricDefinition[];

@@ -36,6 +36,8 @@ export interface CollectorDefinition {
   alerts: readonly string[];
   /** Metric names this collector emits. */
   metrics: readonly string[];
+  /** Default thresholds the collector judges by (settings may override some). */
+  thresholds?: Readonly<Record<string, number>>;
 }
 
 export interface MetricDefinition {

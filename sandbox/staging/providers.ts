@@ -38,6 +38,9 @@ export interface ProvidersStarted {
   standIns: ProviderStandIns;
 }
 
+/** The tracking CNAME target local staging publishes for every sending domain. */
+export const LOCAL_TRACKING_TARGET = 't.vigie-local.test';
+
 /** The database id the Upstash Developer API stand-in knows. */
 export const LOCAL_UPSTASH_DATABASE_ID = 'local-staging';
 
@@ -158,6 +161,8 @@ export async function startProviders(
     ctx.defer(dns.close);
     standIns.dns = dns;
     settings.DNS_RESOLVER = dns.address;
+    // The click-tracking host the onboarding checks expect every domain's CNAME to point at.
+    if (!ctx.env.TRACKING_CNAME_TARGET) settings.TRACKING_CNAME_TARGET = LOCAL_TRACKING_TARGET;
     services.push({ name: 'DNS (UDP, TXT)', url: `dns://${dns.address}`, from: 'stand-in' });
   }
 
@@ -179,26 +184,37 @@ export async function startProviders(
 }
 
 /**
- * Publishes SPF, DKIM (each selector) and DMARC for every sending domain in the database, so
- * the deliverability collector's DNS checks pass and its score reflects the seeded bounce and
- * complaint rates. Returns how many domains were published.
+ * Publishes SPF, DKIM (each selector), DMARC, MX and the tracking CNAME for every sending
+ * domain in the database, so the deliverability and onboarding DNS checks pass and scores
+ * reflect the seeded bounce and complaint rates. Returns how many domains were published.
  */
 export async function publishSendingDomains(
   dns: DnsStandIn,
   db: Queryable,
-  options: { dkimPublicKey: string; selectors: readonly string[] },
+  options: DomainRecordsOptions,
 ): Promise<number> {
   const { rows } = await db.query<{ domain: string }>(
     'select distinct domain from public.sending_domains',
   );
-  for (const { domain } of rows) {
-    dns.setTxt(domain, ['v=spf1 ip4:127.0.0.1 -all']);
-    dns.setTxt(`_dmarc.${domain}`, ['v=DMARC1; p=quarantine; adkim=r; aspf=r']);
-    for (const selector of options.selectors) {
-      dns.setTxt(`${selector}._domainkey.${domain}`, [
-        `v=DKIM1; k=rsa; p=${options.dkimPublicKey}`,
-      ]);
-    }
-  }
+  for (const { domain } of rows) publishDomain(dns, domain, options);
   return rows.length;
+}
+
+export interface DomainRecordsOptions {
+  dkimPublicKey: string;
+  selectors: readonly string[];
+  tracking?: { host: string; target: string };
+}
+
+/** The five records of one domain (a drill's "customer fixed DNS" restores them this way). */
+export function publishDomain(dns: DnsStandIn, domain: string, options: DomainRecordsOptions) {
+  dns.setTxt(domain, ['v=spf1 ip4:127.0.0.1 -all']);
+  dns.setTxt(`_dmarc.${domain}`, ['v=DMARC1; p=quarantine; adkim=r; aspf=r']);
+  for (const selector of options.selectors) {
+    dns.setTxt(`${selector}._domainkey.${domain}`, [`v=DKIM1; k=rsa; p=${options.dkimPublicKey}`]);
+  }
+  dns.mx.set(domain.toLowerCase(), [{ exchange: `mx.${domain}`, priority: 10 }]);
+  if (options.tracking) {
+    dns.cname.set(`${options.tracking.host}.${domain}`.toLowerCase(), options.tracking.target);
+  }
 }
