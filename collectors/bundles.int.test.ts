@@ -17,6 +17,8 @@ const adaptersOf: Record<string, string[]> = {
   'retention-purge': ['privacy', 'upstash', 'n8n'],
   'erasure-retry': ['privacy', 'upstash', 'n8n'],
   'alert-dispatch': [],
+  onboarding: ['dns'],
+  'db-health': [],
 };
 /** Folders the telemetry and config layers bring to every bundle. */
 const everywhere = ['postgres', 'alerts', 'http'];
