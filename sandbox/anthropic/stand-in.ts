@@ -17,7 +17,19 @@
  * Fault knobs (`faults`) apply to the admin endpoints; `spendCapReached` to messages.
  */
 import { type Context, Hono } from 'hono';
-import { defaultFaults, faultMiddleware, type HttpFaults, listen } from '../http-faults.ts';
+import type { MiddlewareHandler } from 'hono';
+import type { TierLimits } from '../../core/enrichment/token-bucket.ts';
+import { defaultFaults, type HttpFaults, listen } from '../http-faults.ts';
+import {
+  applyFault,
+  DEFAULT_TIER,
+  defaultMessagesFaults,
+  errorBody as anthropicError,
+  type MessagesFaults,
+  type MessagesStats,
+  messagesRoutes,
+  newRequestId,
+} from './messages.ts';
 import { entryCostCents, Ledger } from './ledger.ts';
 
 export interface AnthropicStandInOptions {
@@ -25,8 +37,14 @@ export interface AnthropicStandInOptions {
   adminKey: string;
   port?: number;
   now?: () => Date;
-  /** Requests per minute reported (and enforced) on `/v1/messages`. */
+  /** The tier `/v1/messages` enforces (default `DEFAULT_TIER`). */
+  tier?: Partial<TierLimits>;
+  /** Shorthand for `tier.requestsPerMinute`. */
   requestsPerMinute?: number;
+  /** Output tokens of a full answer (default 120). */
+  answerTokens?: number;
+  /** Simulated generation time per message, ms. */
+  generationMs?: number;
 }
 
 export interface AnthropicStandIn {
@@ -36,6 +54,13 @@ export interface AnthropicStandIn {
   faults: HttpFaults;
   /** When true, `/v1/messages` answers the spend-cap 429 until the next month. */
   spendCap: { reached: boolean };
+  /** The limits `/v1/messages` enforces (mutable: a drill can lower them). */
+  tier: TierLimits;
+  /** `/v1/messages` fault switches (Anthropic's error shapes, 529 included). */
+  messagesFaults: MessagesFaults;
+  messagesStats: MessagesStats;
+  /** Simulated generation time per message (ms), mutable. */
+  generation: { ms: number };
   close(): Promise<void>;
 }
 
@@ -43,10 +68,33 @@ const BUCKET_MS = { '1d': 86_400_000, '1h': 3_600_000, '1m': 60_000 } as const;
 const LIMITS = { '1d': [7, 31], '1h': [24, 168], '1m': [60, 1440] } as const;
 
 function errorBody(type: string, message: string, details?: Record<string, string>) {
-  return {
-    type: 'error',
-    error: { type, message, ...(details ? { details } : {}) },
-    request_id: `req_stand_in_${Math.random().toString(36).slice(2, 12)}`,
+  return anthropicError(newRequestId(), type, message, details);
+}
+
+/** The shared `HttpFaults` knobs, answered as Anthropic answers (500 `api_error`, 429 …). */
+function anthropicFaults(
+  faults: HttpFaults,
+  stats: MessagesStats,
+  closing: AbortSignal,
+): MiddlewareHandler {
+  return async (c, next) => {
+    const requestId = newRequestId();
+    c.header('request-id', requestId);
+    const fault = await applyFault(
+      c,
+      {
+        faults: {
+          mode: faults.mode === 'none' ? 'none' : faults.mode,
+          retryAfterSeconds: faults.retryAfterSeconds,
+          latencyMs: faults.latencyMs,
+          count: 0,
+        },
+        stats,
+        closing,
+      },
+      requestId,
+    );
+    return fault ?? next();
   };
 }
 
@@ -57,72 +105,36 @@ export async function startAnthropicStandIn(
   const ledger = new Ledger();
   const faults = defaultFaults();
   const spendCap = { reached: false };
-  const rpm = options.requestsPerMinute ?? 1000;
-  const recent: number[] = [];
+  const tier: TierLimits = {
+    ...DEFAULT_TIER,
+    ...options.tier,
+    ...(options.requestsPerMinute ? { requestsPerMinute: options.requestsPerMinute } : {}),
+  };
+  const messagesFaults = defaultMessagesFaults();
+  const generation = { ms: options.generationMs ?? 0 };
+  const messagesStats: MessagesStats = { admitted: 0, rateLimited: 0, faulted: 0 };
   const closing = new AbortController();
   const app = new Hono();
 
-  app.post('/v1/messages', async (c) => {
-    if (c.req.header('x-api-key') !== options.apiKey) {
-      return c.json(errorBody('authentication_error', 'invalid x-api-key'), 401);
-    }
-    if (spendCap.reached) {
-      return c.json(
-        errorBody('rate_limit_error', 'Your organization has reached its monthly spend limit.', {
-          error_code: 'enforced_spend_limit_reached',
-        }),
-        429,
-      );
-    }
-    const body = (await c.req.json().catch(() => undefined)) as
-      { model?: unknown; max_tokens?: unknown; messages?: unknown } | undefined;
-    if (
-      !body ||
-      typeof body.model !== 'string' ||
-      typeof body.max_tokens !== 'number' ||
-      !Array.isArray(body.messages)
-    ) {
-      return c.json(
-        errorBody('invalid_request_error', 'model, max_tokens and messages are required'),
-        400,
-      );
-    }
-    const at = now();
-    const windowStart = at.getTime() - 60_000;
-    while (recent.length > 0 && recent[0]! < windowStart) recent.shift();
-    const reset = new Date(at.getTime() + 60_000).toISOString();
-    c.header('anthropic-ratelimit-requests-limit', String(rpm));
-    c.header('anthropic-ratelimit-requests-reset', reset);
-    if (recent.length >= rpm) {
-      c.header('anthropic-ratelimit-requests-remaining', '0');
-      c.header(
-        'retry-after',
-        String(Math.max(1, Math.ceil((recent[0]! + 60_000 - at.getTime()) / 1000))),
-      );
-      return c.json(
-        errorBody('rate_limit_error', 'Number of requests has exceeded your rate limit.'),
-        429,
-      );
-    }
-    recent.push(at.getTime());
-    c.header('anthropic-ratelimit-requests-remaining', String(rpm - recent.length));
-    const inputTokens = Math.max(1, Math.ceil(JSON.stringify(body.messages).length / 4));
-    const outputTokens = Math.min(body.max_tokens, 16);
-    ledger.record({ at, model: body.model, uncachedInputTokens: inputTokens, outputTokens });
-    return c.json({
-      id: `msg_${Math.random().toString(36).slice(2, 14)}`,
-      type: 'message',
-      role: 'assistant',
-      model: body.model,
-      content: [{ type: 'text', text: 'ok' }],
-      stop_reason: outputTokens < body.max_tokens ? 'end_turn' : 'max_tokens',
-      stop_sequence: null,
-      usage: { input_tokens: inputTokens, output_tokens: outputTokens },
-    });
-  });
+  app.route(
+    '/',
+    messagesRoutes({
+      apiKey: options.apiKey,
+      ledger,
+      now,
+      tier,
+      spendCap,
+      faults: messagesFaults,
+      stats: messagesStats,
+      answerTokens: options.answerTokens,
+      generation,
+      closing: closing.signal,
+    }),
+  );
 
   const admin = new Hono();
-  admin.use('*', faultMiddleware(faults, closing.signal));
+  // The admin knobs answer in Anthropic's error shape too (`anthropicFaults`).
+  admin.use('*', anthropicFaults(faults, messagesStats, closing.signal));
   admin.use('*', async (c, next) => {
     const key = c.req.header('x-api-key');
     if (key !== options.adminKey || !key.startsWith('sk-ant-admin')) {
@@ -240,5 +252,15 @@ export async function startAnthropicStandIn(
 
   app.route('/v1/organizations', admin);
   const server = await listen(app, options.port, () => closing.abort());
-  return { url: server.url, ledger, faults, spendCap, close: server.close };
+  return {
+    url: server.url,
+    ledger,
+    faults,
+    spendCap,
+    tier,
+    messagesFaults,
+    messagesStats,
+    generation,
+    close: server.close,
+  };
 }
