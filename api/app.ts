@@ -13,6 +13,8 @@ import { exportRoutes } from './routes/export.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { type ErasureOptions, erasureRoutes } from './routes/erasure.ts';
 import type { N8nClient } from '../adapters/n8n/client.ts';
+import type { EnrichmentGateway } from '../adapters/anthropic/enrichment-gateway.ts';
+import { enrichmentRoutes } from './routes/enrichments.ts';
 
 /** What the HTTP app needs; built from env by `api/server.ts` locally and `api/lambda.ts` in AWS. */
 export interface AppDeps {
@@ -25,6 +27,8 @@ export interface AppDeps {
   n8n?: N8nClient;
   /** Erasure overrides for tests and benchmarks (receipt signer, audit on/off). */
   erasure?: ErasureOptions;
+  /** The enrichment gateway; built once per config from the ANTHROPIC_* settings when absent. */
+  enrichment?: EnrichmentGateway;
 }
 
 /** One app for local staging, tests (`app.request(...)`) and Lambda (`hono/aws-lambda`). */
@@ -43,5 +47,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', exportRoutes(deps));
   app.route('/', consentRoutes(deps));
   app.route('/', erasureRoutes(deps));
+  app.route('/', enrichmentRoutes(deps));
   return app;
 }

@@ -130,6 +130,11 @@ export const configSchema = z.object({
   BUDGET_PHANTOMBUSTER_USD: usd.default(69),
   BUDGET_SUPABASE_USD: usd.default(25),
 
+  /** Enrichment gateway (`POST /enrichments`): model, output cap and each tenant's daily budget. */
+  ENRICHMENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
+  ENRICHMENT_MAX_TOKENS: z.coerce.number().int().min(16).max(4096).default(300),
+  ENRICHMENT_DAILY_BUDGET_USD: usd.default(1),
+
   /** Scheduled monitors (collectors/): what Better Stack checks, where DNS is asked, heartbeats. */
   APP_PUBLIC_URL: url.optional(),
   N8N_WEBHOOK_BASE_URL: url.optional(),

@@ -165,4 +165,25 @@ export const metrics = [
     unit: 'indexes',
     description: 'Non-unique indexes of 1 MB or more with no scans since statistics were reset.',
   },
+  // Enrichment gateway (api/routes/enrichments.ts), OTLP counters.
+  {
+    name: 'vigie.enrichment.calls',
+    kind: 'counter',
+    unit: 'calls',
+    description:
+      'Enrichment gateway calls by outcome (ok, cached, budget, spend-cap, retry, failed) and provider status.',
+  },
+  {
+    name: 'vigie.enrichment.tokens',
+    kind: 'counter',
+    unit: 'tokens',
+    description:
+      'Claude tokens used by the gateway (label kind: input, output, cache_read, cache_write).',
+  },
+  {
+    name: 'vigie.enrichment.cost_usd',
+    kind: 'counter',
+    unit: 'USD',
+    description: 'Claude cost of the gateway calls at the dated price list.',
+  },
 ] as const satisfies readonly MetricDefinition[];

@@ -1,7 +1,7 @@
 /**
  * A continuously refilling token bucket, the model Anthropic documents for its rate limits
  * (RPM, input and output tokens per minute: capacity = the per-minute limit, refilled at
- * limit/60 per second; docs/providers/anthropic.md). Pure: the caller passes the time.
+ * limit/60 per second; docs/load/provider-limits.md). Pure: the caller passes the time.
  * Used by the Anthropic stand-in (to enforce a tier) and by the gateway's limiter (to mirror it).
  */
 export class TokenBucket {

@@ -1,6 +1,6 @@
 /**
  * Anthropic stand-in, `POST /v1/messages` — held to the Messages API reference and
- * `@anthropic-ai/sdk` (docs/providers/anthropic.md gives the sources and dates):
+ * `@anthropic-ai/sdk` (docs/load/provider-limits.md gives the sources and dates):
  * - auth: the key as `x-api-key` or `Authorization: Bearer` (what the SDK ≥ 1.x sends);
  *   `anthropic-version` required;
  * - every answer carries a `request-id` header; errors are `{type:"error", error:{type,
@@ -69,7 +69,7 @@ export function defaultMessagesFaults(): MessagesFaults {
   return { mode: 'none', retryAfterSeconds: 1, latencyMs: 0, count: 0 };
 }
 
-/** Tier 1 of the Nov-2025 table for Haiku/Sonnet-class models (docs/providers/anthropic.md). */
+/** Tier 1 of the Nov-2025 table for Haiku/Sonnet-class models (docs/load/provider-limits.md). */
 export const DEFAULT_TIER: TierLimits = {
   requestsPerMinute: 50,
   inputTokensPerMinute: 50_000,

@@ -1,20 +1,17 @@
 /**
- * Anthropic stand-in: `POST /v1/messages` (usage recorded in a ledger, rate-limit headers,
- * a switchable spend-cap error) and the Admin API reports computed from that ledger.
+ * Anthropic stand-in: `POST /v1/messages` (`messages.ts`: tier token buckets, rate-limit
+ * headers, the spend-cap 429, 529, streaming; every message recorded in the ledger) and the
+ * Admin API reports computed from that ledger.
  *
- * Follows the Anthropic docs as summarised in /work/shared/reference/providers.md §1:
- * - messages: `x-api-key` + `anthropic-version`; `anthropic-ratelimit-{requests,input-tokens,
- *   output-tokens}-{limit,remaining,reset}` headers (reset RFC 3339, token remaining rounded to
- *   1 000); errors `{type:"error", error:{type, message}, request_id}`;
- * - spend cap: 429 `rate_limit_error` with `error.details.error_code:
- *   "enforced_spend_limit_reached"` and no `retry-after` (platform docs, rate limits, 2026);
+ * Follows the Anthropic docs (docs/load/provider-limits.md for the messages side):
  * - `GET /v1/organizations/cost_report` (`starting_at` required, `ending_at`, `bucket_width=1d`
  *   only, `limit` 1–31 default 7, `group_by[]` of `workspace_id`/`description`, `page`);
  *   `amount` is a decimal string in cents (claude-docs 651-cost-api.md);
  * - `GET /v1/organizations/usage_report/messages` (`bucket_width` 1m/1h/1d with their limits,
  *   `group_by[]=model`, `page`); both page with `has_more` + `next_page`;
  * - admin endpoints need an admin key (`sk-ant-admin…`).
- * Fault knobs (`faults`) apply to the admin endpoints; `spendCapReached` to messages.
+ * Fault knobs: `faults` on the admin endpoints, `messagesFaults` on messages, both answered in
+ * Anthropic's error shape; `spendCap.reached` on messages.
  */
 import { type Context, Hono } from 'hono';
 import type { MiddlewareHandler } from 'hono';

@@ -1,0 +1,116 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Redis } from '@upstash/redis';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { raise } from '../../adapters/alerts/outbox.ts';
+import { EnrichmentGateway } from '../../adapters/anthropic/enrichment-gateway.ts';
+import type { Pool } from '../../adapters/postgres/pool.ts';
+import { type Config, requireSettings } from '../../core/config.ts';
+import { enrichmentInput } from '../../core/enrichment/prompt.ts';
+import { VigieError } from '../../core/errors.ts';
+import { readJson } from '../errors.ts';
+import { type AuthVariables, requireUser } from '../middleware/auth.ts';
+import { N8N_HOOK_SECRET_HEADER } from './n8n-hook.ts';
+import { getTelemetry } from '../../telemetry/current.ts';
+import type { CallEvent } from '../../adapters/anthropic/enrichment-gateway.ts';
+
+export interface EnrichmentRouteDeps {
+  config: Config;
+  pool: Pool;
+  redis: Redis;
+  /** Injected by tests; otherwise one per config, shared by every request of the process. */
+  enrichment?: EnrichmentGateway;
+}
+
+const gateways = new WeakMap<Config, EnrichmentGateway>();
+
+/** The process's one gateway (its limiter is the org-wide one), built from settings on first use. */
+export function gatewayFor(deps: EnrichmentRouteDeps): EnrichmentGateway {
+  if (deps.enrichment) return deps.enrichment;
+  const cached = gateways.get(deps.config);
+  if (cached) return cached;
+  const s = requireSettings(deps.config, ['ANTHROPIC_API_KEY'], 'the enrichment gateway');
+  const gateway = new EnrichmentGateway({
+    apiKey: s.ANTHROPIC_API_KEY,
+    baseUrl: deps.config.ANTHROPIC_BASE_URL,
+    model: deps.config.ENRICHMENT_MODEL,
+    maxTokens: deps.config.ENRICHMENT_MAX_TOKENS,
+    dailyBudgetUsd: deps.config.ENRICHMENT_DAILY_BUDGET_USD,
+    db: deps.pool,
+    redis: deps.redis,
+    onCall: recordCall,
+    onSpendCap: async (errorCode) => {
+      await raise(deps.pool, {
+        alertId: 'anthropic-spend-cap-reached',
+        labels: { errorCode },
+        at: new Date(),
+      });
+    },
+  });
+  gateways.set(deps.config, gateway);
+  return gateway;
+}
+
+/** Metrics of each call: outcome, status and numbers only (catalog: `vigie.enrichment.*`). */
+function recordCall(event: CallEvent): void {
+  const meter = getTelemetry()?.meter;
+  if (!meter) return;
+  meter
+    .createCounter('vigie.enrichment.calls')
+    .add(1, { outcome: event.outcome, ...(event.status ? { status: event.status } : {}) });
+  if (event.usage) {
+    const tokens = meter.createCounter('vigie.enrichment.tokens');
+    tokens.add(event.usage.inputTokens, { kind: 'input' });
+    tokens.add(event.usage.outputTokens, { kind: 'output' });
+    tokens.add(event.usage.cacheReadTokens, { kind: 'cache_read' });
+    tokens.add(event.usage.cacheWrite5mTokens + event.usage.cacheWrite1hTokens, {
+      kind: 'cache_write',
+    });
+  }
+  if (event.costUsd) meter.createCounter('vigie.enrichment.cost_usd').add(event.costUsd);
+}
+
+/** n8n's HTTP Request node: the tenant is named in the body, the shared secret authenticates. */
+const hookBody = enrichmentInput.extend({
+  tenantId: z.uuid({ message: 'tenantId: expected the app user id (a UUID)' }),
+});
+
+/**
+ * `POST /enrichments` (the app, Supabase user JWT: the tenant is the user) and
+ * `POST /hooks/n8n/enrichments` (the scrape-and-enrich workflow's HTTP node, shared secret,
+ * `tenantId` in the body). Both answer `{prospectId, brief, model, cached, usage, costUsd}`;
+ * 429 when the tenant's daily budget is spent, 503 when Claude stays unavailable or the
+ * organisation's spend cap is reached. Unknown fields (names, emails…) are dropped, never sent.
+ */
+export function enrichmentRoutes(deps: EnrichmentRouteDeps): Hono<{ Variables: AuthVariables }> {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.post('/enrichments', requireUser(deps), async (c) => {
+    const input = await readJson(c, enrichmentInput);
+    return c.json(await gatewayFor(deps).enrich(c.get('userId'), input));
+  });
+  app.post('/hooks/n8n/enrichments', async (c) => {
+    const secret = deps.config.N8N_HOOK_SECRET;
+    if (secret === undefined) {
+      throw new VigieError(
+        'UNAVAILABLE',
+        'The n8n enrichment hook is not configured on this server: set N8N_HOOK_SECRET.',
+      );
+    }
+    if (!sameSecret(c.req.header(N8N_HOOK_SECRET_HEADER), secret)) {
+      throw new VigieError(
+        'UNAUTHENTICATED',
+        `Missing or wrong ${N8N_HOOK_SECRET_HEADER} header: send the N8N_HOOK_SECRET value.`,
+      );
+    }
+    const { tenantId, ...input } = await readJson(c, hookBody);
+    return c.json(await gatewayFor(deps).enrich(tenantId, input));
+  });
+  return app;
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
