@@ -14,11 +14,12 @@ import {
 } from '../../sandbox/supabase-auth/stand-in.ts';
 import { startUpstashBridge, type UpstashBridge } from '../../sandbox/upstash/bridge.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { testRedisUrl } from '../../testkit/redis.ts';
 import { createApp } from '../app.ts';
 
 // The gateway end to end: app route → gateway → @anthropic-ai/sdk → Anthropic stand-in
 // (tier buckets), metering in a real Postgres, the answer cache in Redis through the bridge.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/7';
+const REDIS_URL = testRedisUrl(7);
 const HOOK_SECRET = 'hook-secret-for-tests-0123456789';
 let db: TestDatabase;
 let pool: Pool;
