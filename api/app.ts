@@ -7,7 +7,7 @@ import { bodyLimitMiddleware, notFound, onError, requestIdMiddleware } from './e
 import type { Telemetry } from '../telemetry/init.ts';
 import { telemetryMiddleware } from '../telemetry/hono.ts';
 import { n8nHookRoutes } from './routes/n8n-hook.ts';
-import { sentryTunnelRoutes } from './routes/sentry-tunnel.ts';
+import { TUNNEL_PATH, sentryTunnelRoutes } from './routes/sentry-tunnel.ts';
 import { webRoutes } from './routes/web.ts';
 import { exportRoutes } from './routes/export.ts';
 import { consentRoutes } from './routes/consent.ts';
@@ -37,7 +37,11 @@ export function createApp(deps: AppDeps): Hono {
   // First, so the request span covers every other middleware and the error mapping.
   if (deps.telemetry) app.use('*', telemetryMiddleware(deps.telemetry));
   // Errors map once (api/errors.ts): every error is JSON {code, message, requestId}.
-  app.use('*', requestIdMiddleware(), bodyLimitMiddleware());
+  // The tunnel takes a Sentry-sized envelope and sets its own limit (routes/sentry-tunnel.ts).
+  const bodyLimit = bodyLimitMiddleware();
+  app.use('*', requestIdMiddleware(), (c, next) =>
+    c.req.path === TUNNEL_PATH ? next() : bodyLimit(c, next),
+  );
   app.onError(onError);
   app.notFound(notFound);
   app.route('/', healthRoutes(deps));

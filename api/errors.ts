@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { isPoolSaturated } from '../adapters/postgres/pool.ts';
 import { type ErrorCode, VigieError, isVigieError } from '../core/errors.ts';
+import { jsonDepthExceeds } from '../core/json-depth.ts';
 
 /**
  * The HTTP mapping of `VigieError` codes, written once (DESIGN.md principle 6). Every error
@@ -105,9 +106,11 @@ export const onError: ErrorHandler = (error, c) => {
 
 /** `app.notFound`: unknown routes answer JSON like every other error. */
 export const notFound: NotFoundHandler = (c) => {
+  const path = c.req.path;
   const body: ErrorBody = {
     code: 'NOT_FOUND',
-    message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`,
+    // Echoed for the caller's sake, cut so a 15,000-character path costs nothing.
+    message: `No route for ${c.req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}.`,
     requestId: requestIdOf(c),
   };
   return c.json(body, 404);
@@ -130,7 +133,10 @@ export function parseInput<S extends z.ZodType>(
   });
 }
 
-/** Reads the JSON body strictly: not JSON → 400; then `parseInput` with `schema`. */
+/** No request document of this API nests deeper; more is refused before anything walks it. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Reads the JSON body strictly: not JSON or too deep → 400; then `parseInput` with `schema`. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   let raw: unknown;
   try {
@@ -138,6 +144,12 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   } catch (error) {
     if (isVigieError(error)) throw error; // the body limit fires while the body is read
     throw new VigieError('BAD_REQUEST', 'Request body is not valid JSON.');
+  }
+  if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) {
+    throw new VigieError(
+      'BAD_REQUEST',
+      `Request body is nested deeper than ${MAX_JSON_DEPTH} levels: send a flatter document.`,
+    );
   }
   return parseInput(schema, raw, 'request body');
 }

@@ -32,6 +32,7 @@ beforeAll(async () => {
   const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
   app = createApp({ config, pool, redis, telemetry });
   // A route that fails the way real code does: an unexpected error whose message leaks PII.
+  app.get('/test/prospects/:id', (c) => c.json({ ok: true }));
   app.get('/test/boom/:id', (c) => {
     throw new Error(
       `lookup failed for jane.doe@example.com (+33 6 12 34 56 78), id ${c.req.param('id')}`,
@@ -107,6 +108,30 @@ describe('HTTP app telemetry', () => {
     expect(span.attributes['http.response.status_code']).toBe(404);
     expect(span.attributes['http.route']).toBeUndefined();
     expect(sentry.events().length).toBe(before);
+  });
+
+  it('keeps the route template on the span and never the raw path (phone, LinkedIn slug)', async () => {
+    const paths = {
+      'req-path-1': '/test/prospects/%2B33%206%2012%2034%2056%2078',
+      'req-path-2': '/test/prospects/https%3A%2F%2Fwww.linkedin.com%2Fin%2Fjane-doe-1234',
+      'req-path-3': `/no/such/${'jane-doe-'.repeat(1_500)}`,
+    };
+    for (const [requestId, path] of Object.entries(paths)) {
+      await app.request(path, { headers: { 'x-request-id': requestId } });
+    }
+    await telemetry.flush();
+    for (const requestId of Object.keys(paths)) {
+      const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === requestId);
+      expect(span.attributes['url.path']).toBeUndefined();
+      const text = JSON.stringify(span);
+      for (const leak of ['+33', '%2B33', '12 34', '%2012', 'jane', 'linkedin'])
+        expect(text).not.toContain(leak);
+    }
+    const matched = await otlp.waitForSpan(
+      (s) => s.attributes['vigie.request_id'] === 'req-path-1',
+    );
+    expect(matched.attributes['http.route']).toBe('/test/prospects/:id');
+    expect(matched.name).toBe('GET /test/prospects/:id');
   });
 
   it('exports the request duration histogram over OTLP', async () => {

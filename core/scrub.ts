@@ -11,14 +11,26 @@
 
 export const FILTERED = '[Filtered]';
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/*
+ * Every pattern runs in time linear in its input (issue #8: the earlier ones backtracked
+ * quadratically, 7 s on 64 KB). A negative lookbehind lets a match start only where a run of
+ * its leading characters starts, so a failing run is tried once, not once per character; the
+ * groups inside are separated by characters they cannot share (`.` is not in `[\w-]`), so
+ * each try is linear in the run. `core/scrub.test.ts` feeds them adversarial inputs of growing
+ * size and fails when time grows faster than the input.
+ */
+const EMAIL_LOCAL = '[A-Za-z0-9._%+-]';
+const EMAIL_DOMAIN = String.raw`[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`;
+const EMAIL = new RegExp(`(?<!${EMAIL_LOCAL})${EMAIL_LOCAL}+@${EMAIL_DOMAIN}`, 'g');
 // Percent-encoded emails (query strings, URLs in stack traces): `jane%40example.com`.
-const EMAIL_ENCODED = /[A-Za-z0-9._%+-]+%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/gi;
-const LINKEDIN = /(?:https?:\/\/)?(?:[\w-]+\.)*(?:linkedin\.com|lnkd\.in)(?:\/[^\s"'<>)\]}]*)?/gi;
+const EMAIL_ENCODED = new RegExp(`(?<!${EMAIL_LOCAL})${EMAIL_LOCAL}+%40${EMAIL_DOMAIN}`, 'gi');
+const LINKEDIN =
+  /(?<![\w.-])(?:https?:\/\/)?(?:[\w-]+\.)*(?:linkedin\.com|lnkd\.in)(?:\/[^\s"'<>)\]}]*)?/gi;
 /**
  * Phone numbers: international (`+33 6 12 34 56 78`, `+1 (415) 555-0100`), French national
  * (`06 12 34 56 78`, `06.12.34.56.78`) and North-American (`(415) 555-0100`, `415-555-0100`).
  * Deliberately not "any long digit run": ids, timestamps, ports and line numbers must survive.
+ * Every quantifier is bounded, so a try costs a constant whatever the input.
  */
 const PHONE = new RegExp(
   [
@@ -30,13 +42,52 @@ const PHONE = new RegExp(
   'g',
 );
 
-/** Rewrites emails, LinkedIn URLs and phone numbers in free text. */
-export function scrubText(s: string): string {
+/** The patterns, by name, for the linearity test. */
+export const PATTERNS: Readonly<Record<string, RegExp>> = {
+  email: EMAIL,
+  emailEncoded: EMAIL_ENCODED,
+  linkedin: LINKEDIN,
+  phone: PHONE,
+};
+
+/**
+ * Longest string scanned: longer text is cut first (and marked), so no string can hold the
+ * event loop whatever its size. 8 KiB is more than any error message or URL worth reading.
+ */
+export const MAX_TEXT_CHARS = 8 * 1024;
+export const TRUNCATED_MARK = '…[truncated]';
+
+/** Longest token (an email is at most 254 characters) the cut backs off to whitespace for. */
+const TOKEN_BACKOFF = 256;
+
+/**
+ * Cuts `s` to `max` characters (marked). The cut backs off to the last whitespace, so half an
+ * email (`jane.doe@exam`), which no pattern would recognise, is dropped rather than kept.
+ */
+export function boundText(s: string, max = MAX_TEXT_CHARS): string {
+  if (s.length <= max) return s;
+  let end = max;
+  const floor = Math.max(0, max - TOKEN_BACKOFF);
+  while (end > floor && !isSpace(s.charCodeAt(end - 1))) end--;
+  return `${s.slice(0, end)}${TRUNCATED_MARK}`;
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0xa0;
+}
+
+/** Rewrites emails, LinkedIn URLs and phone numbers in free text; no length bound (tests). */
+export function rewritePatterns(s: string): string {
   return s
     .replace(LINKEDIN, '[linkedin-url]')
     .replace(EMAIL_ENCODED, '[email]')
     .replace(EMAIL, '[email]')
     .replace(PHONE, '[phone]');
+}
+
+/** Rewrites emails, LinkedIn URLs and phone numbers in free text, cut to `MAX_TEXT_CHARS` first. */
+export function scrubText(s: string): string {
+  return rewritePatterns(boundText(s));
 }
 
 /**

@@ -17,12 +17,10 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
   ATTR_REQUEST_ID,
-  ATTR_URL_PATH,
   ATTR_URL_SCHEME,
   METRIC_HTTP_SERVER_DURATION,
 } from './attributes.ts';
 import type { Telemetry } from './init.ts';
-import { scrubText } from './scrub.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -47,9 +45,10 @@ export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
       method,
       {
         kind: SpanKind.SERVER,
+        // No `url.path`: a raw path carries ids, phone numbers or profile slugs; the route
+        // template (`http.route`, set below) is what the span keeps.
         attributes: {
           [ATTR_HTTP_REQUEST_METHOD]: method,
-          [ATTR_URL_PATH]: scrubText(url.pathname),
           [ATTR_URL_SCHEME]: url.protocol.replace(':', ''),
         },
       },

