@@ -5,8 +5,8 @@
  */
 export function escapeControl(text: string): string {
   // One pass, one bounded character class: linear whatever the input.
-  // eslint-disable-next-line no-control-regex
   return text.replace(
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
