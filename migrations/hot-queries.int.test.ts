@@ -3,6 +3,8 @@ import { migrate } from '../adapters/postgres/migrate.ts';
 import { createPool, type Pool } from '../adapters/postgres/pool.ts';
 import { seed } from '../adapters/postgres/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
+import { run as runDeliverability } from '../collectors/deliverability/run.ts';
+import { run as runRetentionPurge } from '../collectors/retention-purge/run.ts';
 import { hotQueries, type HotQueryContext } from './hot-queries.ts';
 
 interface PlanNode {
@@ -85,5 +87,42 @@ describe('hot queries use their indexes on seeded volume', () => {
     ).toContain(query.index);
     // The query must also run and return rows of the expected shape.
     await pool.query(query.sql, query.params(ctx));
+  });
+});
+
+describe('the collectors run the very statements proven above', () => {
+  /** Records every statement text sent through the pool. */
+  function recording(): { db: Pick<Pool, 'query'>; statements: string[] } {
+    const statements: string[] = [];
+    const db = {
+      query: ((text: string, values?: unknown[]) => {
+        statements.push(text);
+        return pool.query(text, values);
+      }) as Pool['query'],
+    };
+    return { db, statements };
+  }
+  const proven = new Set(hotQueries.map((q) => q.sql));
+  const raise = async () => undefined;
+
+  it('deliverability reads email events only through a hot query', async () => {
+    const { db, statements } = recording();
+    const summary = await runDeliverability(
+      { db, raise, lookupTxt: async () => [], dkimSelectors: [] },
+      NOW,
+    );
+    expect(summary.domains.length).toBeGreaterThan(0);
+    const onEvents = statements.filter((s) => /public\.email_events/.test(s));
+    expect(onEvents.length).toBeGreaterThan(0);
+    expect(onEvents.filter((s) => !proven.has(s))).toEqual([]);
+  });
+
+  it('retention-purge pages prospects only through a hot query', async () => {
+    const { db, statements } = recording();
+    // Nothing is erased here: the purge's own statements are what is checked.
+    await runRetentionPurge({ db, raise, erase: async () => ({ status: 'completed' }) }, NOW);
+    const onProspects = statements.filter((s) => /from public\.prospects/.test(s));
+    expect(onProspects.length).toBeGreaterThan(0);
+    expect(onProspects.filter((s) => !proven.has(s))).toEqual([]);
   });
 });

@@ -27,16 +27,42 @@ export interface HotQuery {
 const DAY_MS = 24 * 3600 * 1000;
 const ago = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
 
-/** Sent, bounce and complaint counts per sending domain since $1 (24 h and 7 d windows). */
-const DOMAIN_HEALTH_SQL = `select d.id, s.sent, s.bounces, s.complaints
+/**
+ * The statements Vigie itself runs are defined here, once: the collectors import these
+ * constants, and the EXPLAIN test proves the very same text. (The others in the list are the
+ * app's queries, kept as the app writes them.)
+ */
+
+/**
+ * Deliverability collector: per sending domain, sent, bounce and complaint counts over the
+ * last 24 h ($1 = now − 24 h) and 7 d ($2 = now − 7 d, $3 = now): one index range scan per
+ * domain (a lateral subquery; a plain join group-by let the planner scan all email events).
+ */
+export const DOMAIN_HEALTH_SQL = `select d.id, d.domain, s.sent24, s.bounces24, s.complaints24,
+       s.sent7, s.bounces7, s.complaints7
 from public.sending_domains d
 cross join lateral (
-  select count(*) filter (where e.type = 'sent') as sent,
-         count(*) filter (where e.type = 'bounce') as bounces,
-         count(*) filter (where e.type = 'complaint') as complaints
+  select count(*) filter (where e.type = 'sent' and e.occurred_at >= $1) as sent24,
+         count(*) filter (where e.type = 'bounce' and e.occurred_at >= $1) as bounces24,
+         count(*) filter (where e.type = 'complaint' and e.occurred_at >= $1) as complaints24,
+         count(*) filter (where e.type = 'sent') as sent7,
+         count(*) filter (where e.type = 'bounce') as bounces7,
+         count(*) filter (where e.type = 'complaint') as complaints7
   from public.email_events e
-  where e.sending_domain_id = d.id and e.occurred_at >= $1
-) s`;
+  where e.sending_domain_id = d.id and e.occurred_at >= $2 and e.occurred_at < $3
+) s
+order by d.id`;
+
+/**
+ * Retention purge: unsubscribed prospects past the cutoff ($1), keyset-paged after
+ * ($2 unsubscribed_at, $3 id) — both null for the first page — $4 rows at a time.
+ */
+export const RETENTION_UNSUBSCRIBED_SQL = `select id::text, user_id::text, unsubscribed_at::text
+from public.prospects
+where status = 'unsubscribed' and unsubscribed_at < $1
+  and ($2::timestamptz is null or (unsubscribed_at, id) > ($2::timestamptz, $3::uuid))
+order by unsubscribed_at, id
+limit $4`;
 
 export const hotQueries: readonly HotQuery[] = [
   {
@@ -75,15 +101,12 @@ where user_id = $1 and linkedin_url = $2`,
   },
   {
     id: 'retention-unsubscribed',
-    purpose: 'Retention job: unsubscribed prospects older than 30 days, to purge.',
+    purpose:
+      'Retention purge (collectors/retention-purge): unsubscribed prospects older than 30 days, keyset pages of 500.',
     table: 'prospects',
     index: 'prospects_unsubscribed_at_idx',
-    sql: `select id, user_id
-from public.prospects
-where status = 'unsubscribed' and unsubscribed_at < $1
-order by unsubscribed_at
-limit 500`,
-    params: (c) => [ago(c.now, 30)],
+    sql: RETENTION_UNSUBSCRIBED_SQL,
+    params: (c) => [ago(c.now, 30), null, null, 500],
   },
   {
     id: 'art14-notice-due',
@@ -134,21 +157,13 @@ where user_id = $1 and type = $2 and occurred_at >= $3 and occurred_at < $4`,
     params: (c) => [c.userId, 'bounce', ago(c.now, 7), c.now.toISOString()],
   },
   {
-    id: 'domain-health-24h',
+    id: 'domain-health',
     purpose:
-      'Deliverability monitor: sent, bounce and complaint counts per sending domain, last 24 h.',
+      'Deliverability collector: sent, bounce and complaint counts per sending domain, 24 h and 7 d.',
     table: 'email_events',
     index: 'email_events_domain_occurred_idx',
     sql: DOMAIN_HEALTH_SQL,
-    params: (c) => [ago(c.now, 1)],
-  },
-  {
-    id: 'domain-health-7d',
-    purpose: 'Deliverability monitor: the same counts over 7 days.',
-    table: 'email_events',
-    index: 'email_events_domain_occurred_idx',
-    sql: DOMAIN_HEALTH_SQL,
-    params: (c) => [ago(c.now, 7)],
+    params: (c) => [ago(c.now, 1), ago(c.now, 7), c.now.toISOString()],
   },
   {
     id: 'prospect-events',

@@ -1,4 +1,5 @@
 import type { TxtLookup } from '../../adapters/dns/txt.ts';
+import { DOMAIN_HEALTH_SQL } from '../../migrations/hot-queries.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   checkDkim,
@@ -73,21 +74,11 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
   };
   let rows: Row[];
   try {
-    const result = await deps.db.query<Row>(
-      `select d.id, d.domain,
-              count(*) filter (where e.type = 'sent' and e.occurred_at >= $1) as sent24,
-              count(*) filter (where e.type = 'bounce' and e.occurred_at >= $1) as bounces24,
-              count(*) filter (where e.type = 'complaint' and e.occurred_at >= $1) as complaints24,
-              count(*) filter (where e.type = 'sent') as sent7,
-              count(*) filter (where e.type = 'bounce') as bounces7,
-              count(*) filter (where e.type = 'complaint') as complaints7
-         from public.sending_domains d
-         left join public.email_events e
-           on e.sending_domain_id = d.id and e.occurred_at >= $2 and e.occurred_at < $3
-        group by d.id, d.domain
-        order by d.id`,
-      [new Date(now.getTime() - 86_400_000), new Date(now.getTime() - 7 * 86_400_000), now],
-    );
+    const result = await deps.db.query<Row>(DOMAIN_HEALTH_SQL, [
+      new Date(now.getTime() - 86_400_000),
+      new Date(now.getTime() - 7 * 86_400_000),
+      now,
+    ]);
     rows = result.rows;
   } catch (error) {
     summary.unread.push(unreadFrom('postgres.email_events', error));

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../adapters/postgres/pool.ts';
+import { RETENTION_UNSUBSCRIBED_SQL } from '../../migrations/hot-queries.ts';
 import { isVigieError } from '../../core/errors.ts';
 import { finish, raiseAndRecord, type RaiseAlert, type TickBase } from '../shared/tick.ts';
 
@@ -76,15 +77,12 @@ export async function run(deps: RetentionPurgeDeps, now: Date): Promise<Retentio
   let after: { at: string; id: string } | undefined;
   let seen = 0;
   while (seen < maxProspects) {
-    const { rows } = await deps.db.query<Candidate>(
-      `select id::text, user_id::text, unsubscribed_at::text
-         from public.prospects
-        where status = 'unsubscribed' and unsubscribed_at < $1
-          and ($2::timestamptz is null or (unsubscribed_at, id) > ($2::timestamptz, $3::uuid))
-        order by unsubscribed_at, id
-        limit $4`,
-      [cutoff, after?.at ?? null, after?.id ?? null, Math.min(batchSize, maxProspects - seen)],
-    );
+    const { rows } = await deps.db.query<Candidate>(RETENTION_UNSUBSCRIBED_SQL, [
+      cutoff,
+      after?.at ?? null,
+      after?.id ?? null,
+      Math.min(batchSize, maxProspects - seen),
+    ]);
     if (rows.length === 0) break;
     summary.batches += 1;
     for (const row of rows) {
