@@ -4,8 +4,7 @@
  * week of schedules in seconds. Runs are sequential and in time order; a failing run is
  * reported and the schedule goes on, like a Lambda invocation that errored.
  */
-import { collectors as catalog } from '../core/catalog/collectors.ts';
-import { nextRunAfter } from '../core/schedule.ts';
+import { collectors as catalog, collectorSchedules } from '../core/catalog/collectors.ts';
 
 export interface ScheduledRun {
   collector: string;
@@ -30,7 +29,7 @@ export function createCollectorScheduler(options: {
   const due = new Map<string, Date>();
   for (const c of catalog) {
     if (options.runners[c.name])
-      due.set(c.name, nextRunAfter(c.schedule, new Date(options.start.getTime() - 1), c.timezone));
+      due.set(c.name, collectorSchedules[c.name].nextAfter(new Date(options.start.getTime() - 1)));
   }
   return {
     next: () => Object.fromEntries(due),
@@ -41,8 +40,7 @@ export function createCollectorScheduler(options: {
         let at: Date | undefined;
         for (const [n, d] of due) if (d <= now && (!at || d < at)) [name, at] = [n, d];
         if (!name || !at) break;
-        const def = catalog.find((c) => c.name === name)!;
-        due.set(name, nextRunAfter(def.schedule, at, def.timezone));
+        due.set(name, collectorSchedules[name as keyof typeof collectorSchedules].nextAfter(at));
         const run: ScheduledRun = { collector: name, at };
         try {
           run.result = await options.runners[name]!(at);

@@ -1,5 +1,6 @@
 import { DB_HEALTH_DEFAULTS } from '../db-health.ts';
 import { CALENDAR_REFRESH_FAILURES, DOMAIN_VERIFY_GRACE_HOURS } from '../onboarding.ts';
+import { parseSchedules } from '../schedule.ts';
 import type { CollectorDefinition } from './types.ts';
 
 /**
@@ -131,3 +132,10 @@ export const collectors = [
 ] as const satisfies readonly CollectorDefinition[];
 
 export type CollectorName = (typeof collectors)[number]['name'];
+
+/**
+ * Every collector's schedule, parsed when the catalog loads: a schedule EventBridge would
+ * refuse (core/schedule.ts) stops every `vigie` command and test at import, naming the
+ * collector, instead of failing a run later.
+ */
+export const collectorSchedules = parseSchedules(collectors);
