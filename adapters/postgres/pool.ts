@@ -13,9 +13,10 @@ export function createPool(
   connectionString: string,
   options: { max?: number; connectionTimeoutMillis?: number } = {},
 ): pg.Pool {
+  const max = options.max ?? 10;
   const pool = new pg.Pool({
     connectionString,
-    max: options.max ?? 10,
+    max,
     idleTimeoutMillis: 10_000,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     application_name: 'vigie',
@@ -26,15 +27,55 @@ export function createPool(
   // away (a restart, Ctrl-C reaching Postgres first) would emit an unhandled 'error' and kill
   // the process. Its pending query still rejects, so callers see the failure.
   pool.on('connect', (client) => client.on('error', () => {}));
+  markSaturation(pool, max);
   return pool;
 }
 
+const SATURATED = Symbol.for('vigie.pool.saturated');
+
 /**
- * True when pg-pool gave up waiting for a free connection (`connectionTimeoutMillis`): the
- * database is saturated, which callers report as "busy, retry shortly", not as a bug.
+ * Saturation read from the pool's state, not from pg-pool's message text: a checkout asked
+ * while every connection is busy (`totalCount` at `max`, none idle) waits in pg-pool's queue,
+ * and the only way such a wait fails short of `pool.end()` is the acquisition timeout
+ * (`connectionTimeoutMillis`). Such failures are marked; a timeout opening a *new* connection
+ * (the server unreachable) is not saturation and is left unmarked. `pool.query` goes through
+ * `pool.connect` too, so both are covered.
+ */
+function markSaturation(pool: pg.Pool, max: number): void {
+  type Done = (release?: unknown) => void;
+  type Callback = (err: Error | undefined, client?: pg.PoolClient, done?: Done) => void;
+  const acquire = pool.connect.bind(pool) as (cb?: Callback) => Promise<pg.PoolClient> | void;
+  const mark = (err: unknown, queued: boolean) => {
+    if (queued && err instanceof Error && !(err instanceof pg.DatabaseError) && !pool.ending) {
+      Object.defineProperty(err, SATURATED, { value: true });
+    }
+  };
+  const connect = (cb?: Callback) => {
+    const queued = pool.totalCount >= max && pool.idleCount === 0;
+    if (typeof cb === 'function') {
+      return acquire((err, client, done) => {
+        if (err) mark(err, queued);
+        cb(err, client, done);
+      });
+    }
+    return (acquire() as Promise<pg.PoolClient>).catch((err: unknown) => {
+      mark(err, queued);
+      throw err;
+    });
+  };
+  (pool as unknown as { connect: typeof connect }).connect = connect;
+}
+
+/**
+ * True when a pool of `createPool` gave up waiting for a free connection: the database is
+ * saturated, which callers report as "busy, retry shortly", not as a bug.
  */
 export function isPoolSaturated(error: unknown): boolean {
-  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { [SATURATED]?: boolean })[SATURATED] === true
+  );
 }
 
 /** Runs `fn` in a transaction: committed if it resolves, rolled back if it throws. */
