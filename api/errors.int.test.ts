@@ -5,8 +5,9 @@ import { parseConfig } from '../core/config.ts';
 import { TEST_ADMIN_URL } from '../testkit/pg.ts';
 import { createApp } from './app.ts';
 
-// A pool of one connection that gives up waiting after 100 ms: saturation on demand.
-const pool = createPool(TEST_ADMIN_URL, { max: 1, connectionTimeoutMillis: 100 });
+// A pool of one connection that gives up waiting after 1 s: saturation on demand. (Not
+// shorter: the same timeout bounds opening the first connection, slow on a loaded machine.)
+const pool = createPool(TEST_ADMIN_URL, { max: 1, connectionTimeoutMillis: 1_000 });
 
 afterAll(async () => {
   await pool.end();

@@ -28,7 +28,7 @@ describe('createPool', () => {
 
 describe('isPoolSaturated', () => {
   it('is true when every connection is busy and the wait for one times out', async () => {
-    const small = createPool(TEST_ADMIN_URL, { max: 1, connectionTimeoutMillis: 200 });
+    const small = createPool(TEST_ADMIN_URL, { max: 1, connectionTimeoutMillis: 1_000 });
     const held = await small.connect();
     try {
       const viaQuery = await small.query('select 1').catch((e: unknown) => e);
