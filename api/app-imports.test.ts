@@ -33,7 +33,7 @@ describe('what the HTTP app loads at import', () => {
     // Proves the probe works: these are what every request needs.
     expect(loaded).toEqual(expect.arrayContaining(['hono', 'pg', 'jose', 'zod']));
     // Sentry/OTel SDKs load only with initTelemetry; @sentry/core on the first tunnelled
-    // envelope; esbuild on the first browser-bundle request; playwright never in the app.
+    // envelope; esbuild never (the browser bundle is pre-built); playwright never in the app.
     for (const heavy of [
       '@sentry/node',
       '@sentry/core',

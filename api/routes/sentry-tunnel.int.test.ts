@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
 import { parseConfig } from '../../core/config.ts';
 import { type SentryStandIn, startSentryStandIn } from '../../sandbox/sentry/server.ts';
+import { buildBrowserBundleForTests } from '../../testkit/browser-bundle.ts';
 import { launchChromium } from '../../testkit/chromium.ts';
 import { type TestDatabase, createTestDatabase } from '../../testkit/pg.ts';
 import { createApp } from '../app.ts';
@@ -50,6 +51,7 @@ function postTunnel(target: Hono, body: string): Promise<Response> {
 }
 
 beforeAll(async () => {
+  await buildBrowserBundleForTests();
   db = await createTestDatabase();
   pool = createPool(db.url, { max: 2 });
   sentry = await startSentryStandIn({ projectId: '42' });

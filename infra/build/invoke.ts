@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BUNDLE_FILE } from './bundles.ts';
+
+export interface Invocation {
+  /** What the handler returned (JSON round-trip), or its error's message and code. */
+  result?: unknown;
+  error?: { message: string; code?: string };
+  /** Milliseconds to import the bundle in a fresh process (Lambda's init phase). */
+  importMs: number;
+  /** Milliseconds of the first invocation. */
+  invokeMs: number;
+  /** Process start to the end of the first invocation, as the child measures it. */
+  coldStartMs: number;
+}
+
+/**
+ * Runs `handler(event, context)` of a built bundle once in a fresh Node process, as Lambda's
+ * runtime does at a cold start: only the bundle folder, no `node_modules`, no TypeScript.
+ * The child prints one JSON line; stdout from the handler itself goes to stderr.
+ */
+const driver = `
+const started = performance.timeOrigin;
+const [file, eventJson] = process.argv.slice(-2);
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+const t0 = performance.now();
+const mod = await import(file);
+const t1 = performance.now();
+const context = {
+  functionName: 'bundle-test', awsRequestId: 'bundle-test-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-3:000000000000:function:bundle-test',
+  getRemainingTimeInMillis: () => 60000, callbackWaitsForEmptyEventLoop: true,
+};
+let out;
+try {
+  const result = await mod.handler(JSON.parse(eventJson), context);
+  out = { result };
+} catch (error) {
+  out = { error: { message: String(error && error.message || error), code: error && error.code } };
+}
+const t2 = performance.now();
+write(JSON.stringify({ ...out, importMs: t1 - t0, invokeMs: t2 - t1, coldStartMs: Date.now() - started }) + '\\n');
+process.exit(0);
+`;
+
+export async function invokeBundle(
+  dir: string,
+  event: unknown,
+  options: { env: Record<string, string>; timeoutMs?: number },
+): Promise<Invocation> {
+  const file = pathToFileURL(join(dir, BUNDLE_FILE)).href;
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', driver, file, JSON.stringify(event)],
+    {
+      cwd: dir,
+      // Lambda's own variables; no NODE_OPTIONS or loaders from the test runner.
+      env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  const line = stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Invocation;
+  } catch {
+    throw new Error(`bundle ${dir} did not answer (exit ${code}); stderr:\n${stderr.slice(-2000)}`);
+  }
+}
+
+/** The event EventBridge Scheduler sends (the schedule's `input` with its placeholders filled). */
+export function scheduledEvent(scheduleArn: string, at: Date): Record<string, string> {
+  return {
+    source: 'aws.scheduler',
+    'detail-type': 'Scheduled Event',
+    scheduleArn,
+    scheduledTime: at.toISOString(),
+    executionId: 'bundle-test-execution',
+    attemptNumber: '1',
+  };
+}
+
+/** An API Gateway HTTP API (payload format 2.0) event. */
+export function apiGatewayEvent(method: string, path: string): Record<string, unknown> {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example.test', 'user-agent': 'bundle-test' },
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'bundle-test-1',
+      stage: '$default',
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
+  };
+}
