@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectors } from '../../core/catalog/collectors.ts';
 import { type RunningStack, startStack } from '../../sandbox/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { testRedisUrl } from '../../testkit/redis.ts';
 import { buildAll, type BuiltBundle } from './build.ts';
 import { browserBundle, lambdaBundles } from './bundles.ts';
 import { apiGatewayEvent, invokeBundle, scheduledEvent, type Invocation } from './invoke.ts';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const [bundles, running] = await Promise.all([
     buildAll({ root: process.cwd(), outDir }),
     startStack({
-      env: { DATABASE_URL: db.url, REDIS_URL: redisDb5(), PORT: '0' },
+      env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(5), PORT: '0' },
       stateDir: path.join(outDir, 'state'),
       seedSize: { customers: 1, prospectsPerCustomer: 5 },
     }),
@@ -101,11 +102,4 @@ function parseEnvFile(text: string): Record<string, string> {
     if (match) env[match[1]!] = match[2]!.replaceAll("'\\''", "'");
   }
   return env;
-}
-
-/** `TEST_REDIS_URL`'s server, db 5 (this suite's keyspace). */
-function redisDb5(): string {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0');
-  url.pathname = '/5';
-  return url.toString();
 }
