@@ -192,10 +192,18 @@ describe('local staging end to end', () => {
       ([, h]) => h.name === 'Collector cost',
     )!;
     expect(JSON.stringify(message.body)).toContain(`Heartbeat ${heartbeatId} got no ping`);
-    const { rows } = await stack.pool.query<{ state: string }>(
-      `select state from alert_outbox where alert_id = 'heartbeat-missed'`,
-    );
-    expect(rows.map((r) => r.state)).toEqual(['sent']);
+    // The dispatcher marks the row sent just after Slack answers: poll for it, do not race it.
+    const states = async () =>
+      (
+        await stack.pool.query<{ state: string }>(
+          `select state from alert_outbox where alert_id = 'heartbeat-missed'`,
+        )
+      ).rows.map((r) => r.state);
+    const deadline = Date.now() + 5_000;
+    while ((await states()).join() !== 'sent' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await states()).toEqual(['sent']);
   });
 
   it('leaves nothing listening after stop()', async () => {
