@@ -107,6 +107,45 @@ describe('erasure-retry collector', () => {
     });
   });
 
+  it('pages erasure-verification-failed through the real outbox, naming the store', async () => {
+    const p = await takeProspect();
+    const { rows } = await stack.pool.query<{ email: string }>(
+      'select email from public.prospects where id = $1',
+      [p.id],
+    );
+    // A meeting not linked to the prospect, its email typed by hand: no store step removes it.
+    await stack.pool.query(
+      `insert into public.meetings (user_id, starts_at, attendee_email) values ($1, $2, $3)`,
+      [p.user_id, minutes(60), rows[0]!.email],
+    );
+    const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    expect(view.status).toBe('pending');
+    // Eleven attempts already spent: the next verification is the twelfth and last.
+    await stack.pool.query(
+      `update public.erasure_steps set attempts = 11, next_attempt_at = $2
+        where request_id = $1`,
+      [view.id, NOW],
+    );
+    const summary = await tick(minutes(90));
+    expect(summary.failed).toBe(1);
+    expect(summary.alertsRaised).toContainEqual({
+      alertId: 'erasure-verification-failed',
+      labels: { erasureRequestId: view.id, remaining: 1, store: 'postgres' },
+    });
+    const outbox = await stack.pool.query(
+      `select 1 from alert_outbox
+        where alert_id = 'erasure-verification-failed' and labels->>'erasureRequestId' = $1`,
+      [view.id],
+    );
+    expect(outbox.rows).toHaveLength(1);
+    // Every later tick pages again (deduplicated in the outbox) instead of crashing.
+    expect((await tick(minutes(95))).alertsRaised.map((a) => a.alertId)).toContain(
+      'erasure-verification-failed',
+    );
+    // Leave no failed request for the other tests' ticks.
+    await stack.pool.query('delete from public.erasure_requests where id = $1', [view.id]);
+  });
+
   it('pages erasure-overdue for a request stuck for a day, naming the step', async () => {
     const p = await takeProspect();
     await stack.runWorkflow(p.user_id, [p.id]);

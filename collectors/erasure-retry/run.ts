@@ -53,6 +53,7 @@ interface OpenRow {
   step: string | null;
   failed_step: string | null;
   hits: number | null;
+  hit_stores: string | null;
 }
 
 export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRetrySummary> {
@@ -104,7 +105,12 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
             (select s.store from public.erasure_steps s
               where s.request_id = r.id and s.status = 'failed' limit 1) as failed_step,
             (select (s.result->>'totalHits')::int from public.erasure_steps s
-              where s.request_id = r.id and s.store = 'verification') as hits
+              where s.request_id = r.id and s.store = 'verification') as hits,
+            -- The stores where the last verification found data (ids of stores, never data).
+            (select string_agg(distinct c->>'store', '_and_' order by c->>'store')
+               from public.erasure_steps s, jsonb_array_elements(s.result->'checks') c
+              where s.request_id = r.id and s.store = 'verification'
+                and (c->>'hits')::int > 0) as hit_stores
        from public.erasure_requests r
       where r.status <> 'completed'
       order by r.due_at`,
@@ -121,7 +127,12 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
         deps,
         summary.alertsRaised,
         'erasure-verification-failed',
-        { erasureRequestId: row.id, remaining: row.hits ?? 0, store: 'see erasure_steps' },
+        {
+          erasureRequestId: row.id,
+          remaining: row.hits ?? 0,
+          // A label is an id: `postgres`, or `postgres_and_upstash` when several stores.
+          store: row.hit_stores ?? 'unknown',
+        },
         now,
       );
       continue;

@@ -1,0 +1,168 @@
+/**
+ * Every alert a collector can raise is valid against the catalog, read from the code itself:
+ * each `raiseAndRecord(deps, raised, '<alert id>', { labels }, now)` call (and any
+ * `{ alertId: '<id>', labels: { … } }` literal) in collectors/ is found by parsing the sources,
+ * and its labels are run through the outbox's own validator (`validateLabels`). A value the
+ * parser can see (a string literal, either side of `??`/`||`, both branches of `? :`) is
+ * checked as written; any other value stands in as an id, so the label names are still checked.
+ * Also: the alert exists, and the collector declares it in core/catalog/collectors.ts.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { findAlert, validateLabels } from '../core/alerting/labels.ts';
+import { collectors } from '../core/catalog/collectors.ts';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+interface RaiseSite {
+  where: string;
+  collector: string;
+  alertId: string | undefined;
+  /** label name → the values it may take (`undefined`: not knowable from the source). */
+  labels: Map<string, Array<string | number | undefined>> | undefined;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** The values an expression can evaluate to, as far as its syntax tells. */
+function values(node: ts.Expression): Array<string | number | undefined> {
+  if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node)) return values(node.expression);
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return [node.text];
+  if (ts.isNumericLiteral(node)) return [Number(node.text)];
+  if (ts.isConditionalExpression(node))
+    return [...values(node.whenTrue), ...values(node.whenFalse)];
+  if (
+    ts.isBinaryExpression(node) &&
+    [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(
+      node.operatorToken.kind,
+    )
+  ) {
+    return [...values(node.left), ...values(node.right)];
+  }
+  return [undefined];
+}
+
+function labelsOf(node: ts.Expression | undefined): RaiseSite['labels'] {
+  if (node === undefined || !ts.isObjectLiteralExpression(node)) return undefined;
+  const out = new Map<string, Array<string | number | undefined>>();
+  for (const prop of node.properties) {
+    if (ts.isPropertyAssignment(prop) && !ts.isComputedPropertyName(prop.name)) {
+      out.set(prop.name.text, values(prop.initializer));
+    } else if (ts.isShorthandPropertyAssignment(prop)) {
+      out.set(prop.name.text, [undefined]);
+    } else {
+      return undefined; // a spread or computed name: not checkable, reported below
+    }
+  }
+  return out;
+}
+
+function raiseSites(): RaiseSite[] {
+  const sites: RaiseSite[] = [];
+  for (const file of sources(root)) {
+    const rel = relative(root, file);
+    const collector = rel.split(sep)[0] as string;
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    const visit = (node: ts.Node): void => {
+      const where = () =>
+        `collectors/${rel}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+      if (
+        ts.isCallExpression(node) &&
+        ts.isIdentifier(node.expression) &&
+        node.expression.text === 'raiseAndRecord'
+      ) {
+        const id = node.arguments[2];
+        sites.push({
+          where: where(),
+          collector,
+          alertId: id && ts.isStringLiteral(id) ? id.text : undefined,
+          labels: labelsOf(node.arguments[3]),
+        });
+      } else if (ts.isObjectLiteralExpression(node)) {
+        const prop = (name: string) =>
+          node.properties.find(
+            (p): p is ts.PropertyAssignment =>
+              ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name,
+          );
+        const id = prop('alertId')?.initializer;
+        if (id !== undefined && ts.isStringLiteral(id)) {
+          sites.push({
+            where: where(),
+            collector,
+            alertId: id.text,
+            labels: labelsOf(prop('labels')?.initializer),
+          });
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return sites;
+}
+
+describe('alerts the collectors raise', () => {
+  const sites = raiseSites();
+  // The forwarding helper itself (`collectors/shared/tick.ts`) passes its parameters through.
+  const calls = sites.filter((s) => !s.where.startsWith('collectors/shared/tick.ts:6'));
+
+  it('finds the raise sites in the sources (the parser is looking at the right thing)', () => {
+    expect(calls.length).toBeGreaterThanOrEqual(10);
+    expect(calls.map((s) => s.alertId)).toContain('collector-degraded');
+  });
+
+  it('name a catalog alert the collector declares, with labels the outbox accepts', () => {
+    const problems: string[] = [];
+    for (const site of calls) {
+      if (site.alertId === undefined) {
+        problems.push(`${site.where}: raise with a string literal alert id, so it can be checked`);
+        continue;
+      }
+      if (site.labels === undefined) {
+        problems.push(
+          `${site.where}: pass the labels as an object literal, so they can be checked`,
+        );
+        continue;
+      }
+      let alert;
+      try {
+        alert = findAlert(site.alertId);
+      } catch (error) {
+        problems.push(`${site.where}: ${(error as Error).message}`);
+        continue;
+      }
+      const declared = collectors.find((c) => c.name === site.collector);
+      // Sites in shared/ raise on behalf of every collector (collector-degraded).
+      const owners = declared ? [declared] : site.collector === 'shared' ? collectors : [];
+      for (const c of owners) {
+        if (!(c.alerts as readonly string[]).includes(site.alertId)) {
+          problems.push(`${site.where}: ${c.name} does not declare ${site.alertId}`);
+        }
+      }
+      // Each value the source shows is tried in turn, the others standing in as ids.
+      const stand = (v: string | number | undefined) => v ?? 'an-id-0';
+      const base = Object.fromEntries(
+        [...site.labels].map(([name, vs]) => [name, stand(vs.find((v) => v === undefined))]),
+      );
+      for (const [name, vs] of site.labels) {
+        for (const v of vs) {
+          try {
+            validateLabels(alert, { ...base, [name]: stand(v) });
+          } catch (error) {
+            problems.push(`${site.where}: ${(error as Error).message}`);
+          }
+        }
+      }
+    }
+    expect([...new Set(problems)]).toEqual([]);
+  });
+});
