@@ -41,10 +41,15 @@ const deps = {
   }),
 };
 const receiptSigner = receiptSignerFrom(config.RECEIPT_SIGNING_KEY);
-const on = await serveApp(createApp({ ...deps, erasure: { receiptSigner } }), { port: 0 });
-const off = await serveApp(createApp({ ...deps, erasure: { receiptSigner, audit: false } }), {
+// The per-user limit is not what the benchmark measures (see bench/privacy-erasure.ts).
+const rateLimit = { action: 'erase', limit: 6_000, windowSeconds: 60 };
+const on = await serveApp(createApp({ ...deps, erasure: { receiptSigner, rateLimit } }), {
   port: 0,
 });
+const off = await serveApp(
+  createApp({ ...deps, erasure: { receiptSigner, rateLimit, audit: false } }),
+  { port: 0 },
+);
 process.stdout.write(`${JSON.stringify({ on: on.url, off: off.url })}\n`);
 process.on('SIGTERM', () => {
   void Promise.all([on.close(), off.close()])

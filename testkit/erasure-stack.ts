@@ -57,6 +57,8 @@ export async function startErasureStack(options: {
   now: Date;
   erasure?: ErasureOptions;
   poolMax?: number;
+  /** More customers, one per entry, each with that many prospects (a large tenant). */
+  largeTenants?: number[];
 }): Promise<ErasureStack> {
   const db = await createTestDatabase('vigie_erase');
   const pool = createPool(db.url, { max: options.poolMax ?? 10 });
@@ -72,6 +74,15 @@ export async function startErasureStack(options: {
     now: options.now,
     redis,
   });
+  for (const prospects of options.largeTenants ?? []) {
+    await seed(pool, {
+      customers: 1,
+      prospectsPerCustomer: prospects,
+      seed: randomInt(1, 2 ** 31),
+      now: options.now,
+      redis,
+    });
+  }
   const n8nKey = randomBytes(16).toString('hex');
   const n8n = await startN8nStandIn({ apiKey: n8nKey });
   // The workflow's first node reports to the ledger (in-process here; POST /hooks/n8n/ledger in prod).
