@@ -81,6 +81,7 @@ export async function startErasureStack(options: {
       seed: randomInt(1, 2 ** 31),
       now: options.now,
       redis,
+      addCustomers: true,
     });
   }
   const n8nKey = randomBytes(16).toString('hex');

@@ -14,6 +14,11 @@ import { withTransaction, type Pool, type PoolClient, type Queryable } from './p
 export interface SeedInput extends SeedOptions {
   /** When given, the app's Redis keys are written too (email queue, enrichment cache, dedup). */
   redis?: Redis;
+  /**
+   * Add customers to an already seeded database (another `seed` number gives other ids), e.g.
+   * one large tenant beside the default ones in the erasure benchmark. Off by default.
+   */
+  addCustomers?: boolean;
 }
 
 export interface SeedResult {
@@ -228,7 +233,7 @@ export async function seed(pool: Pool, input: SeedInput): Promise<SeedResult> {
       'The app schema is missing: run `vigie migrate` before seeding.',
     );
   }
-  if (await isSeeded(pool)) {
+  if (input.addCustomers !== true && (await isSeeded(pool))) {
     throw new VigieError(
       'CONFLICT',
       'The database already has prospects: seed only an empty database (create a fresh one and run `vigie migrate`).',

@@ -14,11 +14,18 @@ import type {
 } from '../../core/privacy/receipt.ts';
 import type { ErasureSubject } from '../../core/privacy/subject-seal.ts';
 import { prospectKeys, redisKeys } from '../../core/redis-keys.ts';
+import { personIdentifiers, personRecords } from '../../core/privacy/person.ts';
 import { suppressionDigests } from '../../core/privacy/suppression.ts';
 
 export interface Target {
   userId: string;
+  /** The prospect the request named. */
   prospectId: string;
+  /**
+   * Every record of the person the erasure covers: `prospectId` and the customer's other
+   * prospects with the same normalised email or LinkedIn URL (docs/privacy-erasure.md).
+   */
+  prospectIds: readonly string[];
 }
 
 /** The step row a store function records its completion in (same statement as its work). */
@@ -29,42 +36,64 @@ export interface StepMark {
 
 /**
  * Postgres. Decisions, per table:
- * - `prospects`: deleted; its `enrichment` (the Claude output) goes with the row;
+ * - `prospects`: deleted, every record of the person (the target's records, and any record of
+ *   the customer that carries one of the person's normalised identifiers by now); its
+ *   `enrichment` (the Claude output) goes with the row;
  * - `campaign_prospects`, `email_events`: deleted (they only describe this person);
  * - `meetings`: kept, because the customer's calendar and meeting counts must stay true, but
  *   unlinked and stripped of attendee data (`prospect_id`, `attendee_email`, `attendee_name`,
  *   `notes` set to null) — without that the FK cascade would delete the slot;
- * - any other table referencing `prospects` follows its FK (cascade), and the verification scan
+ * - any other table referencing `prospects` follows its FK (cascade), and the verification
  *   checks every `prospect_id` column, so a new table that keeps data is caught.
- * Explicit deletes (rather than the cascade alone) give exact counts for the receipt.
+ * Explicit deletes (rather than the cascade alone) give exact counts for the receipt. The ids of
+ * the records deleted are added to the request (`prospect_ids`) and listed in the result.
  */
 export async function erasePostgres(
   pool: Queryable,
   target: Target,
+  subject: ErasureSubject,
   mark: StepMark,
 ): Promise<PostgresErasureResult> {
-  // One statement, so atomic without an explicit transaction, and one round trip. The meetings
-  // are unlinked in the same statement: the FK cascade runs at its end and no longer sees them.
+  const who = personIdentifiers(subject);
+  // One statement, so atomic (all the person's records or none) without an explicit
+  // transaction, and one round trip. The meetings are unlinked in the same statement: the FK
+  // cascade runs at its end and no longer sees them.
   const { rows } = await pool.query<{ result: PostgresErasureResult }>(
-    `with m as (
+    `with ids as (
+       select id from public.prospects
+        where user_id = $2
+          and (id = any($1::uuid[])
+               or public.vigie_normalize_email(email) = any(array(
+                    select public.vigie_normalize_email(x) from unnest($5::text[]) x))
+               or public.vigie_normalize_linkedin_url(linkedin_url) = any(array(
+                    select public.vigie_normalize_linkedin_url(x) from unnest($6::text[]) x)))
+        for update
+     ), m as (
        update public.meetings
           set prospect_id = null, attendee_email = null, attendee_name = null, notes = null
-        where prospect_id = $1 and user_id = $2
+        where prospect_id in (select id from ids) and user_id = $2
         returning 1
      ), e as (
-       delete from public.email_events where prospect_id = $1 and user_id = $2 returning 1
+       delete from public.email_events
+        where prospect_id in (select id from ids) and user_id = $2 returning 1
      ), c as (
-       delete from public.campaign_prospects where prospect_id = $1 and user_id = $2 returning 1
+       delete from public.campaign_prospects
+        where prospect_id in (select id from ids) and user_id = $2 returning 1
      ), p as (
-       delete from public.prospects where id = $1 and user_id = $2
-       returning (enrichment is not null or enriched_at is not null) as enriched
+       delete from public.prospects where id in (select id from ids) and user_id = $2
+       returning id, (enrichment is not null or enriched_at is not null) as enriched
      ), r as (
        select jsonb_build_object(
                 'prospectsDeleted', (select count(*) from p),
+                'prospectIds', coalesce((select jsonb_agg(id::text order by id) from p), '[]'),
                 'campaignMembershipsDeleted', (select count(*) from c),
                 'emailEventsDeleted', (select count(*) from e),
                 'meetingsAnonymized', (select count(*) from m),
                 'enrichmentDeleted', coalesce((select bool_or(enriched) from p), false)) as result
+     ), q as (
+       update public.erasure_requests
+          set prospect_ids = array(select distinct x from unnest(prospect_ids || array(select id from p)) x order by 1)
+        where id = $3 and exists (select 1 from p)
      ), s as (
        update public.erasure_steps
           set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
@@ -72,34 +101,38 @@ export async function erasePostgres(
         where request_id = $3 and store = 'postgres'
      )
      select result from r`,
-    [target.prospectId, target.userId, mark.requestId, mark.now],
+    [target.prospectIds, target.userId, mark.requestId, mark.now, who.emails, who.linkedinUrls],
   );
   return rows[0]?.result as PostgresErasureResult;
 }
 
 /**
- * Upstash: every key the layout names for the prospect, the email jobs found through its job
- * index and their entries in the email queue, unlinked in one MULTI/EXEC (Upstash
- * `/multi-exec`: all or nothing). Two HTTP calls: one read (pipeline), one transaction.
- * The LinkedIn dedup key is shared by URL, so it is removed only while it points at this
- * prospect.
+ * Upstash: every key the layout names for each of the person's records, the email jobs found
+ * through their job indexes and their entries in the email queue, unlinked in one MULTI/EXEC
+ * (Upstash `/multi-exec`: all or nothing). Two HTTP calls: one read (pipeline), one transaction.
+ * A LinkedIn dedup key is shared by URL, so it is removed only while it points at one of the
+ * person's records.
  */
 export async function eraseUpstash(
   redis: Redis,
   target: Target,
   subject: ErasureSubject,
 ): Promise<UpstashErasureResult> {
-  const { direct, jobIndex } = prospectKeys({
-    id: target.prospectId,
-    linkedinUrl: subject.linkedinUrl,
-  });
-  const dedupKey = subject.linkedinUrl ? redisKeys.linkedinDedup(subject.linkedinUrl) : undefined;
-  const read = redis.pipeline().smembers(jobIndex);
-  if (dedupKey !== undefined) read.get(dedupKey);
-  const [members, dedupValue] = (await read.exec()) as [unknown[], unknown];
-  const emailJobIds = [...new Set((members ?? []).map(String))].sort();
+  const ids = target.prospectIds;
+  const dedupKeys = [
+    ...new Set(personIdentifiers(subject).linkedinUrls.map(redisKeys.linkedinDedup)),
+  ];
+  const read = redis.pipeline();
+  for (const id of ids) read.smembers(prospectKeys({ id }).jobIndex);
+  for (const key of dedupKeys) read.get(key);
+  const answers = (await read.exec()) as unknown[];
+  const members = answers.slice(0, ids.length).flatMap((m) => (m as unknown[] | null) ?? []);
+  const emailJobIds = [...new Set(members.map(String))].sort();
+  const owned = new Set(ids);
+  const dedupOwned = dedupKeys.filter((_k, i) => owned.has(String(answers[ids.length + i])));
   const keys = [
-    ...direct.filter((k) => k !== dedupKey || String(dedupValue) === target.prospectId),
+    ...ids.flatMap((id) => prospectKeys({ id }).direct),
+    ...dedupOwned,
     ...emailJobIds.map(redisKeys.emailJob),
   ];
   const tx = redis.multi();
@@ -112,7 +145,7 @@ export async function eraseUpstash(
   const keysRemoved: string[] = [];
   const keysAbsent: string[] = [];
   keys.forEach((key, i) => (Number(results[i]) > 0 ? keysRemoved : keysAbsent).push(key));
-  if (dedupKey !== undefined && !keys.includes(dedupKey)) keysAbsent.push(dedupKey);
+  for (const key of dedupKeys) if (!dedupOwned.includes(key)) keysAbsent.push(key);
   return {
     keysRemoved,
     keysAbsent,
@@ -158,7 +191,7 @@ export async function eraseN8n(
   const { rows } = await pool.query<{ execution_id: string }>(
     `with ids as (
        select distinct execution_id from public.n8n_execution_ledger
-        where prospect_id = $1 and user_id = $2
+        where prospect_id = any($1::uuid[]) and user_id = $2
      ), done as (
        update public.erasure_steps
           set status = 'completed', attempts = attempts + 1, completed_at = $4,
@@ -166,7 +199,7 @@ export async function eraseN8n(
         where request_id = $3 and store = 'n8n' and not exists (select 1 from ids)
      )
      select execution_id from ids order by execution_id`,
-    [target.prospectId, target.userId, mark.requestId, mark.now, JSON.stringify(progress())],
+    [target.prospectIds, target.userId, mark.requestId, mark.now, JSON.stringify(progress())],
   );
   if (rows.length === 0) return progress();
   for (const { execution_id: id } of rows) {
@@ -181,7 +214,8 @@ export async function eraseN8n(
   const done = progress();
   const { rows: marked } = await pool.query<{ result: N8nErasureResult }>(
     `with d as (
-       delete from public.n8n_execution_ledger where prospect_id = $1 and user_id = $2 returning 1
+       delete from public.n8n_execution_ledger
+        where prospect_id = any($1::uuid[]) and user_id = $2 returning 1
      )
      update public.erasure_steps
         set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
@@ -190,7 +224,7 @@ export async function eraseN8n(
       where request_id = $3 and store = 'n8n'
       returning result`,
     [
-      target.prospectId,
+      target.prospectIds,
       target.userId,
       mark.requestId,
       mark.now,
@@ -202,8 +236,9 @@ export async function eraseN8n(
 }
 
 /**
- * The suppression record for an erased person, for the customer who erased it (the
- * `suppression_list` insert of ./suppression.ts, fused with the step's completion).
+ * The suppression records for an erased person, for the customer who erased it: the digests of
+ * every identifier of every record of the person (the `suppression_list` insert of
+ * ./suppression.ts, fused with the step's completion).
  */
 export async function addErasureSuppression(
   pool: Queryable,
@@ -211,8 +246,9 @@ export async function addErasureSuppression(
   subject: ErasureSubject,
   options: { hmacKey: string; mark: StepMark },
 ): Promise<SuppressionResult> {
-  const digests = suppressionDigests(options.hmacKey, subject);
-  const result: SuppressionResult = { kinds: digests.map((d) => d.kind) };
+  const all = personRecords(subject).flatMap((r) => suppressionDigests(options.hmacKey, r));
+  const digests = [...new Map(all.map((d) => [d.digest, d])).values()];
+  const result: SuppressionResult = { kinds: [...new Set(digests.map((d) => d.kind))] };
   await pool.query(
     `with ins as (
        insert into public.suppression_list (user_id, kind, digest, reason, created_at)

@@ -1,12 +1,17 @@
 /**
- * The verification scan after an erasure: re-query every store for the prospect's id, email and
- * LinkedIn URL and count what is still there. Zero hits everywhere completes the request.
+ * The verification after an erasure: re-query every store for the person's ids, emails and
+ * LinkedIn URLs and count what is still there. Zero hits everywhere completes the request.
  *
- * - Postgres: every `public` table with a `prospect_id` column (plus `prospects.id`), and every
- *   text/varchar/jsonb column of the customer's rows (tables with `user_id`) for the email and
- *   the LinkedIn URL. The columns are read from the catalog, so a table added later is scanned
- *   too. Left out on purpose: `audit_log` and `erasure_requests` (the record of the erasure
- *   itself, ids only) and `suppression_list` (keyed digests).
+ * - Postgres, on the request path (`verifyPostgres`, targeted, every probe an index lookup):
+ *   every `public` table with a `prospect_id` column (plus `prospects.id`), read from the
+ *   catalog so a table added later is checked too; and the identifier columns
+ *   (`IDENTIFIER_COLUMNS`) of the customer's rows by normalised value, through the
+ *   `*_norm_idx` expression indexes.
+ * - Postgres, deep (`deepVerifyPostgres`, run after completion by the erasure-retry
+ *   collector's sweep, adapters/privacy/erasure-sweep.ts): every text/varchar/jsonb/array
+ *   column of every row of the customer (tables with `user_id`) for the emails, URLs and ids.
+ *   Left out on purpose: `audit_log` and `erasure_requests` (the record of the erasure itself,
+ *   ids only) and `suppression_list` (keyed digests).
  * - Upstash: the keys the layout names, the email jobs found at erasure time, their queue
  *   entries.
  * - n8n: each execution the ledger named (must be 404), and a search of the newest executions'
@@ -24,6 +29,7 @@ import type {
   VerificationResult,
 } from '../../core/privacy/receipt.ts';
 import type { ErasureSubject } from '../../core/privacy/subject-seal.ts';
+import { personIdentifiers } from '../../core/privacy/person.ts';
 import { normalizeEmail } from '../../core/privacy/suppression.ts';
 import { normalizeLinkedinUrl, prospectKeys, redisKeys } from '../../core/redis-keys.ts';
 import type { Target } from './erasure-stores.ts';
@@ -92,42 +98,113 @@ async function readSchema(pool: Queryable): Promise<Schema> {
 
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/**
+ * The columns where the app keeps a person's identifiers, each with an index on its normalised
+ * value per customer (migrations/20261130100000_index_erasure_identifiers.sql). A test checks
+ * that every column of a customer table named like an email or a LinkedIn URL is listed here.
+ */
+export const IDENTIFIER_COLUMNS = [
+  { table: 'prospects', column: 'email', probe: 'email' },
+  { table: 'prospects', column: 'linkedin_url', probe: 'linkedin-url' },
+  { table: 'meetings', column: 'attendee_email', probe: 'email' },
+] as const;
+
+const NORMALIZE = {
+  email: 'public.vigie_normalize_email',
+  'linkedin-url': 'public.vigie_normalize_linkedin_url',
+} as const;
+
+/**
+ * The request path's Postgres check: index lookups only, so its cost does not grow with the
+ * customer's size. One statement, one round trip.
+ */
 export async function verifyPostgres(
   pool: Pool,
   target: Target,
   subject: ErasureSubject,
 ): Promise<VerificationCheck[]> {
   const schema = await schemaOf(pool);
+  const who = personIdentifiers(subject);
   const parts: string[] = [
-    `select 'prospects' as target, 'prospect-id' as probe, count(*)::int as hits from public.prospects where id = $1`,
+    `select 'prospects' as target, 'prospect-id' as probe, count(*)::int as hits from public.prospects where id = any($1::uuid[])`,
   ];
   for (const table of schema.prospectIdTables) {
     parts.push(
-      `select '${table}', 'prospect-id', count(*)::int from public.${ident(table)} where prospect_id = $1`,
+      `select '${table}', 'prospect-id', count(*)::int from public.${ident(table)} where prospect_id = any($1::uuid[])`,
     );
   }
-  const needles: Array<{ probe: 'email' | 'linkedin-url'; value: string }> = [];
-  if (subject.email) needles.push({ probe: 'email', value: normalizeEmail(subject.email) });
-  if (subject.linkedinUrl) {
-    needles.push({ probe: 'linkedin-url', value: normalizeLinkedinUrl(subject.linkedinUrl) });
+  const params: unknown[] = [target.prospectIds, target.userId, who.emails, who.linkedinUrls];
+  for (const { table, column, probe } of IDENTIFIER_COLUMNS) {
+    const values = probe === 'email' ? who.emails : who.linkedinUrls;
+    if (values.length === 0) continue;
+    const fn = NORMALIZE[probe];
+    const param = probe === 'email' ? '$3' : '$4';
+    parts.push(
+      `select '${table}', '${probe}', count(*)::int from public.${ident(table)}
+        where user_id = $2
+          and ${fn}(${ident(column)}) = any(array(select ${fn}(x) from unnest(${param}::text[]) x))`,
+    );
   }
-  const params: unknown[] = [target.prospectId];
-  if (needles.length > 0) {
-    params.push(target.userId, ...needles.map((n) => n.value));
-    // One pass per table: each row's text columns lowered once, then every needle counted.
-    const counts = needles.map((n, i) => `count(*) filter (where strpos(t, $${i + 3}) > 0)::int`);
-    const probes = needles.map((n, i) => `('${n.probe}', s.h${i})`).join(', ');
-    for (const [table, columns] of schema.textColumns) {
-      const text = columns.map((c) => `${ident(c)}::text`).join(', ');
-      parts.push(
-        `select '${table}', v.probe, v.hits from (
-           select ${counts.map((c, i) => `${c} as h${i}`).join(', ')}
-             from (select lower(concat_ws(' ', ${text})) as t
-                     from public.${ident(table)} where user_id = $2) x
-         ) s cross join lateral (values ${probes}) as v(probe, hits)`,
-      );
-    }
+  return runChecks(pool, parts, params);
+}
+
+/**
+ * The deep check: every text-like column of every row of the customer, for each of the
+ * person's emails, LinkedIn URLs and record ids (lowercased, substring). A full read of the
+ * customer's data, so it runs in the background sweep, never on the request path.
+ */
+export async function deepVerifyPostgres(
+  pool: Queryable,
+  target: Target,
+  subject: ErasureSubject,
+): Promise<VerificationCheck[]> {
+  const schema = await schemaOf(pool);
+  const who = personIdentifiers(subject);
+  const needles: Array<{ probe: 'email' | 'linkedin-url' | 'prospect-id'; value: string }> = [
+    ...who.emails.map((e) => ({ probe: 'email' as const, value: normalizeEmail(e) })),
+    ...who.linkedinUrls.map((u) => ({
+      probe: 'linkedin-url' as const,
+      value: normalizeLinkedinUrl(u),
+    })),
+    ...target.prospectIds.map((id) => ({ probe: 'prospect-id' as const, value: id.toLowerCase() })),
+  ];
+  const params: unknown[] = [target.prospectIds, target.userId, ...needles.map((n) => n.value)];
+  const parts: string[] = [
+    `select 'prospects' as target, 'prospect-id' as probe, count(*)::int as hits from public.prospects where id = any($1::uuid[])`,
+  ];
+  for (const table of schema.prospectIdTables) {
+    parts.push(
+      `select '${table}', 'prospect-id', count(*)::int from public.${ident(table)} where prospect_id = any($1::uuid[])`,
+    );
   }
+  const probes = [...new Set(needles.map((n) => n.probe))];
+  // One pass per table: each row's text columns lowered once, then each probe counted.
+  const counts = probes.map((probe) => {
+    const any = needles
+      .map((n, i) => (n.probe === probe ? `strpos(t, $${i + 3}) > 0` : undefined))
+      .filter((c) => c !== undefined)
+      .join(' or ');
+    return `count(*) filter (where ${any})::int`;
+  });
+  const values = probes.map((probe, i) => `('${probe}', s.h${i})`).join(', ');
+  for (const [table, columns] of schema.textColumns) {
+    const text = columns.map((c) => `${ident(c)}::text`).join(', ');
+    parts.push(
+      `select '${table}', v.probe, v.hits from (
+         select ${counts.map((c, i) => `${c} as h${i}`).join(', ')}
+           from (select lower(concat_ws(' ', ${text})) as t
+                   from public.${ident(table)} where user_id = $2) x
+       ) s cross join lateral (values ${values}) as v(probe, hits)`,
+    );
+  }
+  return runChecks(pool, parts, params);
+}
+
+async function runChecks(
+  pool: Queryable,
+  parts: string[],
+  params: unknown[],
+): Promise<VerificationCheck[]> {
   const { rows } = await pool.query<{ target: string; probe: string; hits: number }>(
     parts.join('\nunion all\n'),
     params,
@@ -146,13 +223,15 @@ export async function verifyUpstash(
   subject: ErasureSubject,
   erased: UpstashErasureResult | undefined,
 ): Promise<VerificationCheck[]> {
-  const { direct } = prospectKeys({ id: target.prospectId });
-  const dedupKey = subject.linkedinUrl ? redisKeys.linkedinDedup(subject.linkedinUrl) : undefined;
+  const direct = target.prospectIds.flatMap((id) => prospectKeys({ id }).direct);
+  const dedupKeys = [
+    ...new Set(personIdentifiers(subject).linkedinUrls.map(redisKeys.linkedinDedup)),
+  ];
   const jobIds = erased?.emailJobIds ?? [];
   const keys = [...direct, ...jobIds.map(redisKeys.emailJob)];
   const p = redis.pipeline();
   for (const key of keys) p.exists(key);
-  if (dedupKey !== undefined) p.get(dedupKey);
+  for (const key of dedupKeys) p.get(key);
   if (jobIds.length > 0) {
     const [first, ...rest] = jobIds as [string, ...string[]];
     p.zmscore(redisKeys.emailQueue, [first, ...rest]);
@@ -167,14 +246,15 @@ export async function verifyUpstash(
     },
   ];
   let next = keys.length;
-  if (dedupKey !== undefined) {
+  if (dedupKeys.length > 0) {
+    const owned = new Set(target.prospectIds);
     checks.push({
       store: 'upstash',
       probe: 'linkedin-url',
       target: 'app:dedup:linkedin:*',
-      hits: String(results[next]) === target.prospectId ? 1 : 0,
+      hits: dedupKeys.filter((_k, i) => owned.has(String(results[next + i]))).length,
     });
-    next += 1;
+    next += dedupKeys.length;
   }
   if (jobIds.length > 0) {
     const scores = (results[next] as unknown[] | null) ?? [];
@@ -220,9 +300,12 @@ export async function verifyN8n(
   for (const id of options.executionIds) {
     if ((await n8n.getExecution(id)) !== undefined) ledgerHits += 1;
   }
-  const needles = [target.prospectId.toLowerCase()];
-  if (subject.email) needles.push(normalizeEmail(subject.email));
-  if (subject.linkedinUrl) needles.push(normalizeLinkedinUrl(subject.linkedinUrl));
+  const who = personIdentifiers(subject);
+  const needles = [
+    ...target.prospectIds.map((id) => id.toLowerCase()),
+    ...who.emails.map(normalizeEmail),
+    ...who.linkedinUrls.map(normalizeLinkedinUrl),
+  ];
   const found: Array<{ id: string; workflowId: string }> = [];
   const since = options.since?.getTime();
   let searched = 0;

@@ -3,6 +3,7 @@ import { verifyReceipt } from '../../core/privacy/receipt.ts';
 import { redisKeys } from '../../core/redis-keys.ts';
 import { type ErasureStack, startErasureStack } from '../../testkit/erasure-stack.ts';
 import { advanceErasure, dueErasureRequests, requestErasure } from './erasure.ts';
+import { sweepErasures } from './erasure-sweep.ts';
 import { filterSuppressed, isSuppressed } from './suppression.ts';
 
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -159,8 +160,16 @@ describe('erasure end to end on seeded data', () => {
     const record = await stack.pool.query(`select * from public.erasure_requests where id = $1`, [
       view.id,
     ]);
-    expect(record.rows[0].subject_sealed).toBeNull();
+    // The sealed identifiers wait for the deep sweep (off the request path), then go.
+    expect(record.rows[0].deep_check_status).toBe('pending');
+    expect(record.rows[0].subject_sealed).not.toBeNull();
     expect(JSON.stringify(record.rows[0])).not.toContain(p.email);
+    const swept = await sweepErasures({ ...stack.deps(minutes(5)) });
+    expect(swept.found).toEqual([]);
+    const after = await stack.pool.query(`select * from public.erasure_requests where id = $1`, [
+      view.id,
+    ]);
+    expect(after.rows[0]).toMatchObject({ deep_check_status: 'clean', subject_sealed: null });
 
     // The receipt says what went where, and verifies.
     const receipt = view.receipt!;

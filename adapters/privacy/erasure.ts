@@ -79,6 +79,8 @@ export interface ErasureDeps {
    * window stated as not fully covered.
    */
   n8nSearchIncomplete?: 'defer' | 'complete';
+  /** Called once the request is durably recorded (new or existing), with its id. */
+  onRecorded?: (requestId: string) => void;
   /** Test seam: runs after each step is recorded; a throw simulates a crash there. */
   afterStep?: (step: ErasureStepName) => void | Promise<void>;
 }
@@ -139,6 +141,7 @@ export async function requestErasure(
   const userId = input.userId.toLowerCase();
   const prospectId = input.prospectId.toLowerCase();
   const created = await createRequest(deps, userId, prospectId);
+  deps.onRecorded?.(created.kind === 'created' ? created.request.id : created.id);
   if (created.kind === 'created') return advanceClaimed(deps, created.request, created.steps);
   if (created.status !== 'pending') return requireView(deps, created.id);
   return advanceErasure(deps, created.id);
@@ -161,18 +164,45 @@ async function createRequest(
 ): Promise<Created> {
   const client = deps.pool;
   {
+    // The prospect, and the customer's other records of the same person (same normalised
+    // email or LinkedIn URL, followed transitively): one erasure covers them all.
     const prospect = await client.query<{
       email: string | null;
       linkedin_url: string | null;
       created_at: Date;
+      others: Array<{ id: string; email: string | null; linkedin_url: string | null }>;
+      first_created_at: Date;
     }>(
-      `select email, linkedin_url, created_at from public.prospects where id = $1 and user_id = $2`,
+      `with recursive person (id, e, u) as (
+         select id, public.vigie_normalize_email(email), public.vigie_normalize_linkedin_url(linkedin_url)
+           from public.prospects where id = $1 and user_id = $2
+         union
+         select q.id, public.vigie_normalize_email(q.email),
+                public.vigie_normalize_linkedin_url(q.linkedin_url)
+           from person p join public.prospects q
+             on q.user_id = $2
+            and ((p.e <> '' and public.vigie_normalize_email(q.email) = p.e)
+                 or (p.u <> '' and public.vigie_normalize_linkedin_url(q.linkedin_url) = p.u))
+       )
+       select x.email, x.linkedin_url, x.created_at,
+              coalesce((select json_agg(json_build_object('id', q.id, 'email', q.email,
+                                                          'linkedin_url', q.linkedin_url)
+                                        order by q.id)
+                          from public.prospects q
+                         where q.id in (select id from person) and q.id <> $1), '[]') as others,
+              (select min(q.created_at) from public.prospects q
+                where q.id in (select id from person)) as first_created_at
+         from public.prospects x where x.id = $1 and x.user_id = $2`,
       [prospectId, userId],
     );
     const row = prospect.rows[0];
     const existing = async (): Promise<Created> => {
+      // The prospect itself, or a record of the same person erased under another request.
       const found = await client.query<{ id: string; status: ErasureStatus }>(
-        `select id, status from public.erasure_requests where user_id = $1 and prospect_id = $2`,
+        `select id, status from public.erasure_requests
+          where user_id = $1 and (prospect_id = $2 or prospect_ids @> array[$2::uuid])
+          order by (prospect_id = $2) desc, requested_at desc
+          limit 1`,
         [userId, prospectId],
       );
       const hit = found.rows[0];
@@ -184,17 +214,26 @@ async function createRequest(
     if (row === undefined) return existing();
     const id = randomUUID();
     const plan = planErasure(deps.now);
+    const prospectIds = [prospectId, ...row.others.map((o) => o.id)];
     const sealed = sealSubject(
       deps.keys.suppressionHmacKey,
-      { email: row.email, linkedinUrl: row.linkedin_url, createdAt: row.created_at.toISOString() },
+      {
+        email: row.email,
+        linkedinUrl: row.linkedin_url,
+        createdAt: row.first_created_at.toISOString(),
+        ...(row.others.length > 0
+          ? { aliases: row.others.map((o) => ({ email: o.email, linkedinUrl: o.linkedin_url })) }
+          : {}),
+      },
       id,
     );
     const stores = plan.steps.map((step) => step.store);
     const inserted = await client.query<{ created: number }>(
       `with r as (
          insert into public.erasure_requests
-           (id, user_id, prospect_id, requested_at, due_at, subject_sealed, locked_until, attempts)
-         select $1, $2, $3, $4, $5, $6, $7, 1
+           (id, user_id, prospect_id, requested_at, due_at, subject_sealed, locked_until, attempts,
+            prospect_ids)
+         select $1, $2, $3, $4, $5, $6, $7, 1, $10::uuid[]
           where exists (select 1 from public.prospects where id = $3 and user_id = $2)
          on conflict (user_id, prospect_id) do nothing
          returning id
@@ -216,6 +255,7 @@ async function createRequest(
         new Date(deps.now.getTime() + ERASURE_LEASE_MS),
         stores,
         deps.audit !== false,
+        prospectIds,
       ],
     );
     if (inserted.rows[0]?.created !== 1) return existing();
@@ -232,6 +272,7 @@ async function createRequest(
         attempts: 1,
         receipt: null,
         subject_sealed: sealed,
+        prospect_ids: prospectIds,
       },
       steps: stores.map((store) => ({
         store,
@@ -257,6 +298,8 @@ interface RequestRow {
   attempts: number;
   receipt: SignedErasureReceipt | null;
   subject_sealed: string | null;
+  /** Every record the erasure covers (empty on rows written before it was recorded). */
+  prospect_ids: string[];
 }
 
 interface StepRow {
@@ -299,7 +342,11 @@ async function advanceClaimed(
   const now = deps.now;
   const requestId = request.id;
   const steps = new Map(stepRows.map((s) => [s.store, s]));
-  const target: Target = { userId: request.user_id, prospectId: request.prospect_id };
+  const target: Target = {
+    userId: request.user_id,
+    prospectId: request.prospect_id,
+    prospectIds: coveredIds(request),
+  };
   const subject: ErasureSubject =
     request.subject_sealed === null
       ? { email: null, linkedinUrl: null }
@@ -314,6 +361,12 @@ async function advanceClaimed(
       // the receipt keeps both; n8n carries its own progress across attempts.
       const rerun = step.result != null && store !== 'n8n';
       if (rerun) result = mergeResults(step.result, result);
+      // Records of the person the Postgres step found since the request was made.
+      if (store === 'postgres') {
+        const found = (result as PostgresErasureResult).prospectIds ?? [];
+        target.prospectIds = [...new Set([...target.prospectIds, ...found])].sort();
+        request.prospect_ids = [...target.prospectIds];
+      }
       // Otherwise the store recorded its completion in the statement that did its work.
       if (store === 'upstash' || rerun) {
         await completeStep(deps.pool, requestId, store, result, now);
@@ -386,6 +439,11 @@ async function advanceClaimed(
   return requireView(deps, requestId);
 }
 
+/** The request's prospect and the other records of the person, sorted, each once. */
+function coveredIds(request: Pick<RequestRow, 'prospect_id' | 'prospect_ids'>): string[] {
+  return [...new Set([request.prospect_id, ...(request.prospect_ids ?? [])])].sort();
+}
+
 /** Numbers add up, lists are united, flags are or-ed: two runs of one step as one result. */
 export function mergeResults(previous: unknown, next: unknown): unknown {
   if (typeof previous !== 'object' || previous === null) return next;
@@ -421,7 +479,7 @@ async function runStore(
 ): Promise<unknown> {
   switch (store) {
     case 'postgres':
-      return erasePostgres(deps.pool, target, mark);
+      return erasePostgres(deps.pool, target, subject, mark);
     case 'upstash':
       return eraseUpstash(deps.redis, target, subject);
     case 'n8n':
@@ -481,6 +539,7 @@ async function complete(
     requestId: request.id,
     userId: request.user_id,
     prospectId: request.prospect_id,
+    prospectIds: coveredIds(request),
     requestedAt: request.requested_at.toISOString(),
     dueAt: request.due_at.toISOString(),
     completedAt: now.toISOString(),
@@ -494,7 +553,8 @@ async function complete(
     residualWindows: residualWindows(now, deps.residual ?? DEFAULT_RESIDUAL_SETTINGS),
   };
   const receipt = signReceipt(body, deps.keys.receiptSigner);
-  // One statement: the step, the receipt, the dropped identifiers and the released lease.
+  // One statement: the step, the receipt and the released lease. The sealed identifiers stay
+  // until the deep sweep has read the customer's text columns for them (erasure-sweep.ts).
   await deps.pool.query(
     `with step as (
        update public.erasure_steps
@@ -503,8 +563,8 @@ async function complete(
         where request_id = $1 and store = 'verification'
      )
      update public.erasure_requests
-        set status = 'completed', completed_at = $3, receipt = $4, subject_sealed = null,
-            locked_until = null
+        set status = 'completed', completed_at = $3, receipt = $4, locked_until = null,
+            deep_check_status = case when subject_sealed is null then 'clean' else 'pending' end
       where id = $1`,
     [request.id, verification, now, receipt],
   );

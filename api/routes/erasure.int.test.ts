@@ -130,7 +130,60 @@ describe('DELETE /prospects/{id}', () => {
     const left = await stack.pool.query(`select 1 from public.prospects where id = $1`, [c.id]);
     expect(left.rowCount).toBe(1);
   });
+
+  it('under overload answers fast: 503 + Retry-After past the cap, 202 + status URL past the deadline', async () => {
+    const capped = createApp({
+      config: stack.config,
+      pool: stack.pool,
+      redis: stack.redis,
+      n8n: stack.n8nClient,
+      erasure: { receiptSigner: stack.signer, concurrency: 1, queue: 0, deadlineMs: 300 },
+    });
+    const a = await prospectOf();
+    const b = await prospectOf(a.user_id);
+    // Every n8n call now takes a second: the verification's search holds the only slot.
+    stack.n8n.faults.latencyMs = 1_000;
+    try {
+      const slow = call('DELETE', `/prospects/${a.id}`, a.user_id, capped);
+      // Let the first request take the slot (its JWT check and rate limit come first).
+      await waitFor(async () => (await erasureOf(a.id)) !== undefined);
+      const refused = await call('DELETE', `/prospects/${b.id}`, a.user_id, capped);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('Retry-After')).toBe('2');
+      expect(refused.body.code).toBe('UNAVAILABLE');
+      expect(await erasureOf(b.id)).toBeUndefined(); // nothing half-done
+
+      const accepted = await slow;
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.status).toBe('pending');
+      const statusUrl = accepted.body.statusUrl as string;
+      expect(accepted.headers.get('Location')).toBe(statusUrl);
+      // The work goes on after the answer, and completes.
+      await waitFor(async () => (await erasureOf(a.id)) === 'completed');
+      expect((await call('GET', statusUrl, a.user_id, capped)).body.status).toBe('completed');
+    } finally {
+      stack.n8n.faults.latencyMs = 0;
+    }
+    // The slot is free again.
+    expect((await call('DELETE', `/prospects/${b.id}`, a.user_id, capped)).status).toBe(200);
+  });
 });
+
+async function erasureOf(prospectId: string): Promise<string | undefined> {
+  const { rows } = await stack.pool.query<{ status: string }>(
+    `select status from public.erasure_requests where prospect_id = $1`,
+    [prospectId],
+  );
+  return rows[0]?.status;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('POST /hooks/n8n/ledger', () => {
   const report = {

@@ -18,6 +18,7 @@ import { VigieError } from '../../core/errors.ts';
 import type { ReceiptSigner } from '../../core/privacy/receipt.ts';
 import { readJson } from '../errors.ts';
 import { type AuthVariables, requireUser } from '../middleware/auth.ts';
+import { createGate } from '../middleware/concurrency.ts';
 import { type RateLimitRule, rateLimit, rateLimits } from '../middleware/rate-limit.ts';
 
 /** The header the app's n8n workflows send with ledger reports (the same secret as the error hook). */
@@ -30,7 +31,22 @@ export interface ErasureOptions {
   receiptSigner?: ReceiptSigner;
   rateLimit?: RateLimitRule;
   n8nSearchLimit?: number;
+  /** Erasures worked on at once by this process (default 16). */
+  concurrency?: number;
+  /** Erasures waiting for a slot, beyond which a DELETE is refused at once (default 64). */
+  queue?: number;
+  /**
+   * The server-side deadline of a DELETE, ms (default 2,000): past it the answer is 202 with
+   * the status URL when the request is recorded (its work goes on, or the retry job finishes
+   * it), else 503 with Retry-After.
+   */
+  deadlineMs?: number;
 }
+
+/** How long an overloaded caller is asked to wait before trying again. */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 2;
+
+const DEFAULT_LIMITS = { concurrency: 16, queue: 64, deadlineMs: 2_000 } as const;
 
 export interface ErasureRouteDeps {
   config: Config;
@@ -61,17 +77,41 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
     return { ...(await base), now: now() };
   };
 
+  const deadlineMs = deps.erasure?.deadlineMs ?? DEFAULT_LIMITS.deadlineMs;
+  const gate = createGate({
+    limit: deps.erasure?.concurrency ?? DEFAULT_LIMITS.concurrency,
+    queue: deps.erasure?.queue ?? DEFAULT_LIMITS.queue,
+  });
+
   app.delete(
     '/prospects/:id',
     requireUser(deps),
     validId('Prospect id'),
     rateLimit({ db: deps.pool, now }, deps.erasure?.rateLimit ?? rateLimits.erase),
     async (c) => {
-      const view = await requestErasure(await erasureDeps(), {
-        userId: c.get('userId'),
-        prospectId: c.req.param('id'),
-      });
-      return respond(c, view);
+      const started = performance.now();
+      const release = await gate.acquire(deadlineMs);
+      if (release === undefined) throw overloaded();
+      let recorded: string | undefined;
+      const work = (async () => {
+        try {
+          return await requestErasure(
+            { ...(await erasureDeps()), onRecorded: (id) => (recorded = id) },
+            { userId: c.get('userId'), prospectId: c.req.param('id') },
+          );
+        } finally {
+          release();
+        }
+      })();
+      const view = await beforeDeadline(work, deadlineMs - (performance.now() - started));
+      if (view !== undefined) return respond(c, view);
+      // Past the deadline. The slot stays held until the work ends, so the cap still bounds
+      // the load; its outcome is in the durable request (or, unrecorded, nowhere: retry).
+      work.catch(() => {});
+      if (recorded === undefined) throw overloaded();
+      const statusUrl = `/erasure-requests/${recorded}`;
+      c.header('Location', statusUrl);
+      return c.json({ status: 'pending', requestId: recorded, statusUrl }, 202);
     },
   );
 
@@ -103,6 +143,27 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
   });
 
   return app;
+}
+
+function overloaded(): VigieError {
+  return new VigieError(
+    'UNAVAILABLE',
+    `Too many erasures in progress: retry in ${OVERLOAD_RETRY_AFTER_SECONDS} seconds.`,
+    { details: { retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS, reason: 'overloaded' } },
+  );
+}
+
+/** The work's result, or undefined once `ms` passed; its failure is thrown. */
+async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function respond(c: Context, view: ErasureRequestView): Response {

@@ -14,7 +14,9 @@ import {
  * advance each pending erasure with a due step (a store was down, a worker
  * crashed mid-request), then page for requests that need a person — failed, stuck for a day,
  * or within 7 days of (or past) their Art. 12 deadline (`erasure-overdue`), and failed ones
- * whose verification kept finding data (`erasure-verification-failed`).
+ * whose verification kept finding data (`erasure-verification-failed`); then the deep check of
+ * completed erasures (every text column of the customer, off the request path), paging what it
+ * finds (`erasure-verification-failed`, store `postgres`).
  */
 export interface ErasureRetryDeps {
   db: Queryable;
@@ -31,6 +33,15 @@ export interface ErasureRetryDeps {
    * directly, complaints, objections recorded without the key).
    */
   syncSuppressions?: () => Promise<{ synced: number; remaining: boolean }>;
+  /**
+   * `sweepErasures` from adapters/privacy/erasure-sweep.ts bound to its deps: the deep check
+   * of completed erasures (every text column of the customer); what it finds is paged.
+   */
+  sweep?: () => Promise<{
+    checked: number;
+    clean: number;
+    found: Array<{ requestId: string; hits: number }>;
+  }>;
 }
 
 export interface ErasureRetrySummary extends TickBase {
@@ -43,6 +54,8 @@ export interface ErasureRetrySummary extends TickBase {
   attention: Array<{ requestId: string; reason: string }>;
   /** The suppression sweep of this run; `error` is a code (the next run retries). */
   suppression?: { synced: number; remaining: boolean } | { errorCode: string };
+  /** The deep check of completed erasures: how many were read, clean, and with data found. */
+  deepCheck?: { checked: number; clean: number; found: number } | { errorCode: string };
 }
 
 interface OpenRow {
@@ -148,6 +161,24 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
       },
       now,
     );
+  }
+  if (deps.sweep) {
+    try {
+      const swept = await deps.sweep();
+      summary.deepCheck = { checked: swept.checked, clean: swept.clean, found: swept.found.length };
+      for (const f of swept.found) {
+        await raiseAndRecord(
+          deps,
+          summary.alertsRaised,
+          'erasure-verification-failed',
+          { erasureRequestId: f.requestId, remaining: f.hits, store: 'postgres' },
+          now,
+        );
+      }
+    } catch (error) {
+      summary.deepCheck = { errorCode: isVigieError(error) ? error.code : 'INTERNAL' };
+      summary.unread.push(unreadFrom('postgres.erasure_deep_check', error));
+    }
   }
   summary.metrics.push(
     { name: 'vigie_erasure_open', value: rows.length, labels: {} },

@@ -1,5 +1,6 @@
 import { raise } from '../../adapters/alerts/outbox.ts';
 import { advanceErasure, dueErasureRequests } from '../../adapters/privacy/erasure.ts';
+import { sweepErasures } from '../../adapters/privacy/erasure-sweep.ts';
 import { syncSuppressions } from '../../adapters/privacy/suppression-sync.ts';
 import { withErasure } from '../shared/erasure-wiring.ts';
 import type { CollectorRunner } from '../shared/wiring.ts';
@@ -15,6 +16,7 @@ export const runner: CollectorRunner = (config, now) =>
         advance: (requestId) => advanceErasure({ ...base, now }, requestId),
         syncSuppressions: () =>
           syncSuppressions(db, { hmacKey: base.keys.suppressionHmacKey, now }),
+        sweep: () => sweepErasures({ pool: db, keys: base.keys, now }),
       },
       now,
     ),

@@ -21,6 +21,8 @@ export const RECEIPT_TYPE = 'vigie.erasure-receipt/1';
 
 export interface PostgresErasureResult {
   prospectsDeleted: number;
+  /** The prospect records deleted: the one requested and the same person's other records. */
+  prospectIds: string[];
   campaignMembershipsDeleted: number;
   emailEventsDeleted: number;
   /** Meetings keep their slot (time, status) but lose the prospect link and attendee data. */
@@ -92,7 +94,13 @@ export interface ErasureReceiptBody {
   type: typeof RECEIPT_TYPE;
   requestId: string;
   userId: string;
+  /** The prospect the request named. */
   prospectId: string;
+  /**
+   * Every record of the person this erasure covers: `prospectId` and the customer's other
+   * prospects with the same normalised email or LinkedIn URL (an erasure is about a person).
+   */
+  prospectIds: string[];
   requestedAt: string;
   dueAt: string;
   completedAt: string;

@@ -15,6 +15,11 @@ export interface ErasureSubject {
   linkedinUrl: string | null;
   /** When the prospect was created (ISO): how far back the n8n verification search must reach. */
   createdAt?: string | null;
+  /**
+   * The identifiers of the same person's other records at the customer (same normalised email
+   * or LinkedIn URL), erased with it: see docs/privacy-erasure.md.
+   */
+  aliases?: Array<{ email: string | null; linkedinUrl: string | null }>;
 }
 
 const INFO = 'vigie/erasure-subject/aes-256-gcm/v1';
@@ -62,5 +67,13 @@ export function openSubject(secret: string, sealed: string, aad: string): Erasur
     email: value.email ?? null,
     linkedinUrl: value.linkedinUrl ?? null,
     ...(typeof value.createdAt === 'string' ? { createdAt: value.createdAt } : {}),
+    ...(Array.isArray(value.aliases)
+      ? {
+          aliases: value.aliases.map((a) => ({
+            email: a?.email ?? null,
+            linkedinUrl: a?.linkedinUrl ?? null,
+          })),
+        }
+      : {}),
   };
 }
