@@ -123,6 +123,16 @@ export async function verifyPostgres(
   target: Target,
   subject: ErasureSubject,
 ): Promise<VerificationCheck[]> {
+  const query = await targetedQuery(pool, target, subject);
+  return runChecks(pool, query.parts, query.params);
+}
+
+/** The request path's statement (exported for the plan test: index lookups only). */
+export async function targetedQuery(
+  pool: Queryable,
+  target: Target,
+  subject: ErasureSubject,
+): Promise<{ parts: string[]; params: unknown[] }> {
   const schema = await schemaOf(pool);
   const who = personIdentifiers(subject);
   const parts: string[] = [
@@ -134,9 +144,8 @@ export async function verifyPostgres(
     );
   }
   const params: unknown[] = [target.prospectIds, target.userId, who.emails, who.linkedinUrls];
+  // Every probe is written even without a value to look for: each parameter must appear.
   for (const { table, column, probe } of IDENTIFIER_COLUMNS) {
-    const values = probe === 'email' ? who.emails : who.linkedinUrls;
-    if (values.length === 0) continue;
     const fn = NORMALIZE[probe];
     const param = probe === 'email' ? '$3' : '$4';
     parts.push(
@@ -145,7 +154,7 @@ export async function verifyPostgres(
           and ${fn}(${ident(column)}) = any(array(select ${fn}(x) from unnest(${param}::text[]) x))`,
     );
   }
-  return runChecks(pool, parts, params);
+  return { parts, params };
 }
 
 /**

@@ -502,3 +502,133 @@ describe('suppression', () => {
 function hmac(): string {
   return stack.config.SUPPRESSION_HMAC_KEY as string;
 }
+
+describe('the same person on file twice', () => {
+  it('erases every record with the same normalised email or LinkedIn URL, all listed on the receipt', async () => {
+    const p = await takeProspect();
+    const bare = p.linkedin_url.replace(/^https?:\/\/(www\.)?/, '').replace(/\/+$/, '');
+    // The same email typed differently; the same profile URL written differently (with another
+    // email); and a record reached only through that second email (one person, three hops).
+    const copies = await stack.pool.query<{ id: string }>(
+      `insert into public.prospects (user_id, full_name, email, linkedin_url, created_at)
+       values ($1, 'Copy One', $2, null, $5),
+              ($1, 'Copy Two', 'second.address@example.test', $3, $5),
+              ($1, 'Copy Three', ' SECOND.address@example.test', $4, $5)
+       returning id`,
+      [
+        p.user_id,
+        `  ${p.email.toUpperCase()} `,
+        `https://www.${bare}/?utm_source=import`,
+        'https://www.linkedin.com/in/another-profile-0',
+        NOW,
+      ],
+    );
+    const ids = copies.rows.map((r) => r.id);
+    for (const id of ids) await stack.redis.set(redisKeys.enrichment(id), '{"summary":"x"}');
+    await stack.redis.set(
+      redisKeys.linkedinDedup('https://www.linkedin.com/in/another-profile-0'),
+      ids[2],
+    );
+    // Another customer's record of the same person is not this customer's to erase.
+    const other = await stack.pool.query<{ id: string }>(
+      `insert into public.prospects (user_id, email)
+       select id, $1 from auth.users where id <> $2 limit 1 returning id`,
+      [p.email, p.user_id],
+    );
+
+    const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+
+    expect(view.status).toBe('completed');
+    const all = [p.id, ...ids].sort();
+    expect(view.receipt?.prospectIds).toEqual(all);
+    expect(view.receipt?.stores.postgres.prospectIds).toEqual(all);
+    expect(view.receipt?.stores.postgres.prospectsDeleted).toBe(4);
+    expect(verifyReceipt(view.receipt, stack.signer.publicKey).ok).toBe(true);
+    expect(
+      await count(`select count(*) n from public.prospects where id = any($1::uuid[])`, [all]),
+    ).toBe(0);
+    expect(
+      await count(`select count(*) n from public.prospects where id = $1`, [other.rows[0]!.id]),
+    ).toBe(1);
+    expect(await stack.redis.exists(...ids.map(redisKeys.enrichment))).toBe(0);
+    expect(
+      await stack.redis.exists(
+        redisKeys.linkedinDedup('https://www.linkedin.com/in/another-profile-0'),
+      ),
+    ).toBe(0);
+    // Every identifier of the person is suppressed for this customer.
+    for (const who of [
+      { email: 'second.address@example.test' },
+      { linkedinUrl: 'linkedin.com/in/another-profile-0' },
+    ]) {
+      expect(
+        await isSuppressed(stack.pool, { userId: p.user_id, ...who }, { hmacKey: hmac() }),
+      ).toBe(true);
+    }
+    // A DELETE of one of the other records answers with the same request.
+    const again = await requestErasure(stack.deps(minutes(1)), {
+      userId: p.user_id,
+      prospectId: ids[1]!,
+    });
+    expect(again.id).toBe(view.id);
+    expect(again.receipt).toEqual(view.receipt);
+  });
+});
+
+describe('deep check (the sweep)', () => {
+  it('finds a copy of the email, URL or id in any text column after completion, pages until it is gone', async () => {
+    const p = await takeProspect();
+    const neighbour = await takeProspect(p.user_id);
+    // Copies no store step removes and the request path does not look for: free text.
+    await stack.pool.query(
+      `insert into public.meetings (user_id, starts_at, notes) values ($1, $2, $3)`,
+      [p.user_id, minutes(90), `call ${p.email} back`],
+    );
+    await stack.pool.query(
+      `update public.prospects set enrichment = jsonb_build_object('seenWith', $2::text)
+        where id = $1`,
+      [neighbour.id, p.linkedin_url.toUpperCase()],
+    );
+    await stack.pool.query(
+      `update public.campaigns set name = $2 where id = (
+         select id from public.campaigns where user_id = $1 limit 1)`,
+      [p.user_id, `follow ${p.id}`],
+    );
+
+    const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    expect(view.status).toBe('completed');
+
+    const first = await sweepErasures(stack.deps(minutes(5)));
+    const finding = first.found.find((f) => f.requestId === view.id);
+    expect(finding).toEqual({
+      requestId: view.id,
+      hits: 3,
+      tables: ['campaigns', 'meetings', 'prospects'],
+    });
+    const row = await stack.pool.query(
+      `select deep_check_status, subject_sealed from public.erasure_requests where id = $1`,
+      [view.id],
+    );
+    expect(row.rows[0].deep_check_status).toBe('found');
+    expect(row.rows[0].subject_sealed).not.toBeNull(); // kept for the next check
+
+    // An operator removes the copies; the next sweep finds none and drops the identifiers.
+    await stack.pool.query(`delete from public.meetings where user_id = $1 and notes like $2`, [
+      p.user_id,
+      `%${p.email}%`,
+    ]);
+    await stack.pool.query(`update public.prospects set enrichment = null where id = $1`, [
+      neighbour.id,
+    ]);
+    await stack.pool.query(`update public.campaigns set name = 'renamed' where name = $1`, [
+      `follow ${p.id}`,
+    ]);
+    const second = await sweepErasures(stack.deps(minutes(10)));
+    expect(second.found.map((f) => f.requestId)).not.toContain(view.id);
+    const after = await stack.pool.query(
+      `select deep_check_status, subject_sealed from public.erasure_requests where id = $1`,
+      [view.id],
+    );
+    expect(after.rows[0]).toEqual({ deep_check_status: 'clean', subject_sealed: null });
+  });
+});
