@@ -5,7 +5,8 @@
  * default seed) plus one customer of 20,000, Upstash through the bridge over the local Redis,
  * the n8n stand-in holding executions. Requests go round-robin over the customers.
  *
- * Phase 1 (audit on, as in production): p50 / p95 / p99, statuses, errors, the largest number
+ * First 200 requests one at a time (the service time, no queueing), then
+ * phase 1 (audit on, as in production): p50 / p95 / p99, statuses, errors, the largest number
  * of requests in flight, the server's peak RSS. Targets: p95 ≤ 50 ms, 0 errors, RSS ≤ 300 MB.
  * Phase 2: the same load alternating, request by request, between two apps on the same
  * database, one with the `erase` audit row and one without (a dependency flag, never an env
@@ -26,6 +27,8 @@ import { startErasureStack } from '../testkit/erasure-stack.ts';
 
 /** Requests per second, sent on schedule. */
 const RATE = 100;
+/** Requests sent one after the other, for the service time. */
+const SERIAL = 200;
 
 interface Sample {
   ms: number;
@@ -102,6 +105,9 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
 
     // Warm-up at the full rate, not measured: JIT, pool connections, JWKS, the catalog cache.
     await openModel(warmSeconds, users, (u) => send(urls.on, u));
+    // Service time without queueing: one request at a time (what one erasure costs).
+    const serial: Sample[] = [];
+    for (let i = 0; i < SERIAL; i++) serial.push(await send(urls.on, users[i % users.length]!));
     rss.reset();
     maxInFlight = 0;
 
@@ -122,6 +128,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
       'phase 1 errors (no answer, or 5xx other than 503) [target 0]': phase1.filter(
         (s) => s.status === 0 || (s.status >= 500 && s.status !== 503),
       ).length,
+      'one at a time (closed model): p50 / p95 (ms)': `${percentile(serial, 50).toFixed(1)} / ${percentile(serial, 95).toFixed(1)} over ${SERIAL}`,
       'DELETE p50 (ms)': percentile(phase1, 50),
       'DELETE p95 (ms) [target ≤ 50]': percentile(phase1, 95),
       'DELETE p99 (ms)': percentile(phase1, 99),

@@ -2,7 +2,8 @@
  * Every alert a collector can raise is valid against the catalog, read from the code itself:
  * each `raiseAndRecord(deps, raised, '<alert id>', { labels }, now)` call (and any
  * `{ alertId: '<id>', labels: { … } }` literal) in collectors/ is found by parsing the sources,
- * and its labels are run through the outbox's own validator (`validateLabels`). A value the
+ * and its labels (an object literal, or a `const` bound to one in an enclosing block) are run
+ * through the outbox's own validator (`validateLabels`). A value the
  * parser can see (a string literal, either side of `??`/`||`, both branches of `? :`) is
  * checked as written; any other value stands in as an id, so the label names are still checked.
  * Also: the alert exists, and the collector declares it in core/catalog/collectors.ts.
@@ -51,7 +52,23 @@ function values(node: ts.Expression): Array<string | number | undefined> {
   return [undefined];
 }
 
-function labelsOf(node: ts.Expression | undefined): RaiseSite['labels'] {
+/** An identifier's `const name = { … }` in an enclosing block, as written before the call. */
+function resolveLocal(node: ts.Expression | undefined): ts.Expression | undefined {
+  if (node === undefined || !ts.isIdentifier(node)) return node;
+  for (let scope: ts.Node | undefined = node.parent; scope; scope = scope.parent) {
+    if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
+    for (const statement of scope.statements) {
+      if (!ts.isVariableStatement(statement) || statement.pos > node.pos) continue;
+      for (const d of statement.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.name.text === node.text) return d.initializer;
+      }
+    }
+  }
+  return node;
+}
+
+function labelsOf(raw: ts.Expression | undefined): RaiseSite['labels'] {
+  const node = resolveLocal(raw);
   if (node === undefined || !ts.isObjectLiteralExpression(node)) return undefined;
   const out = new Map<string, Array<string | number | undefined>>();
   for (const prop of node.properties) {
@@ -71,7 +88,12 @@ function raiseSites(): RaiseSite[] {
   for (const file of sources(root)) {
     const rel = relative(root, file);
     const collector = rel.split(sep)[0] as string;
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    const source = ts.createSourceFile(
+      file,
+      readFileSync(file, 'utf8'),
+      ts.ScriptTarget.Latest,
+      true,
+    );
     const visit = (node: ts.Node): void => {
       const where = () =>
         `collectors/${rel}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;

@@ -48,6 +48,13 @@ export const OVERLOAD_RETRY_AFTER_SECONDS = 2;
 
 const DEFAULT_LIMITS = { concurrency: 16, queue: 64, deadlineMs: 2_000 } as const;
 
+interface AdmissionVariables {
+  /** `performance.now()` by which the DELETE answers. */
+  deadlineAt: number;
+  releaseSlot: () => void;
+  slotHandedOver: boolean;
+}
+
 export interface ErasureRouteDeps {
   config: Config;
   pool: Pool;
@@ -83,15 +90,36 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
     queue: deps.erasure?.queue ?? DEFAULT_LIMITS.queue,
   });
 
+  // The slot is taken first, before authentication and the rate limit (each a read of a
+  // shared resource): under overload nothing piles up inside the process, and the deadline
+  // counts from the request's arrival.
+  const admit: MiddlewareHandler<{ Variables: AuthVariables & AdmissionVariables }> = async (
+    c,
+    next,
+  ) => {
+    const arrived = performance.now();
+    const release = await gate.acquire(deadlineMs);
+    if (release === undefined) throw overloaded();
+    c.set('deadlineAt', arrived + deadlineMs);
+    c.set('releaseSlot', release);
+    try {
+      await next();
+    } finally {
+      // The handler may hand the slot to work that outlives the answer (a 202).
+      if (!c.get('slotHandedOver')) release();
+    }
+  };
+
   app.delete(
     '/prospects/:id',
+    admit,
     requireUser(deps),
     validId('Prospect id'),
     rateLimit({ db: deps.pool, now }, deps.erasure?.rateLimit ?? rateLimits.erase),
     async (c) => {
-      const started = performance.now();
-      const release = await gate.acquire(deadlineMs);
-      if (release === undefined) throw overloaded();
+      const vars = c as unknown as Context<{ Variables: AdmissionVariables }>;
+      const release = vars.get('releaseSlot');
+      vars.set('slotHandedOver', true);
       let recorded: string | undefined;
       const work = (async () => {
         try {
@@ -103,7 +131,7 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
           release();
         }
       })();
-      const view = await beforeDeadline(work, deadlineMs - (performance.now() - started));
+      const view = await beforeDeadline(work, vars.get('deadlineAt') - performance.now());
       if (view !== undefined) return respond(c, view);
       // Past the deadline. The slot stays held until the work ends, so the cap still bounds
       // the load; its outcome is in the durable request (or, unrecorded, nowhere: retry).
