@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from '../adapters/postgres/pool.ts';
+import { deepVerifyPostgres, verifyPostgres } from '../adapters/privacy/erasure-verify.ts';
 import { startErasureStack } from '../testkit/erasure-stack.ts';
 
 /** Requests per second, sent on schedule. */
@@ -65,6 +66,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
     for (const [userId, ids] of sample) {
       for (let i = 0; i < 10; i++) await stack.runWorkflow(userId, ids.slice(i * 2, i * 2 + 2));
     }
+    const statements = await verificationCost(stack.pool, queues, largest);
     const tokens = new Map<string, string>();
     for (const userId of queues.keys()) tokens.set(userId, await stack.token(userId));
 
@@ -81,6 +83,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
     );
     const urls = JSON.parse(await firstLine(child)) as { on: string; off: string };
     rss = watchRss(child.pid as number);
+    const idleRss = rss.peakMb();
 
     const users = [...queues.keys()];
     let inFlight = 0;
@@ -128,6 +131,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
       'phase 1 errors (no answer, or 5xx other than 503) [target 0]': phase1.filter(
         (s) => s.status === 0 || (s.status >= 500 && s.status !== 503),
       ).length,
+      ...statements,
       'one at a time (closed model): p50 / p95 (ms)': `${percentile(serial, 50).toFixed(1)} / ${percentile(serial, 95).toFixed(1)} over ${SERIAL}`,
       'DELETE p50 (ms)': percentile(phase1, 50),
       'DELETE p95 (ms) [target ≤ 50]': percentile(phase1, 95),
@@ -135,6 +139,7 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
       'DELETE max (ms)': percentile(phase1, 100),
       'DELETE p95, the 20,000-prospect customer (ms)': percentile(big, 95),
       'requests in flight, most at once': phase1InFlight,
+      'server RSS when ready, before any request (MB)': idleRss,
       'server peak RSS, phase 1 (MB) [target ≤ 300]': phase1Rss,
     };
     if (phase2) {
@@ -171,6 +176,50 @@ export async function benchErasure(): Promise<Record<string, number | string>> {
     }
     await stack.close();
   }
+}
+
+/**
+ * The Postgres verification alone, 20 runs each on one prospect of a 2,000-prospect customer
+ * and of the 20,000 one (nothing erased: it counts what is there): the request path's targeted
+ * statement against the deep scan (every text column of the customer, what the request path
+ * ran before).
+ */
+async function verificationCost(
+  pool: Pool,
+  queues: Map<string, string[]>,
+  largest: string | undefined,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const small = [...queues.keys()].find((u) => u !== largest);
+  for (const [label, userId] of [
+    ['2,000', small],
+    ['20,000', largest],
+  ] as const) {
+    if (userId === undefined) continue;
+    const id = queues.get(userId)?.at(-1) as string;
+    const { rows } = await pool.query<{ email: string | null; linkedin_url: string | null }>(
+      'select email, linkedin_url from public.prospects where id = $1',
+      [id],
+    );
+    const target = { userId, prospectId: id, prospectIds: [id] };
+    const subject = { email: rows[0]?.email ?? null, linkedinUrl: rows[0]?.linkedin_url ?? null };
+    const time = async (fn: () => Promise<unknown>) => {
+      const ms: Sample[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        await fn();
+        ms.push({ ms: performance.now() - started, status: 200, user: userId });
+      }
+      return `${percentile(ms, 50).toFixed(2)} / ${percentile(ms, 95).toFixed(2)}`;
+    };
+    out[
+      `Postgres verification, ${label}-prospect customer, targeted (request path) p50 / p95 (ms)`
+    ] = await time(() => verifyPostgres(pool, target, subject));
+    out[
+      `Postgres verification, ${label}-prospect customer, deep scan (sweep; the old request path) p50 / p95 (ms)`
+    ] = await time(() => deepVerifyPostgres(pool, target, subject));
+  }
+  return out;
 }
 
 /** Samples a process's resident set (Linux `/proc`) every 100 ms; the peak in MB. */
