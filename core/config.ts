@@ -89,6 +89,15 @@ export const configSchema = z.object({
     .optional(),
   SENTRY_AUTH_TOKEN: secret.optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  /**
+   * Prometheus HTTP API (the part before `/api/v1`) that the weekly summary and `vigie
+   * dashboards` query: the local Prometheus on staging, Grafana Cloud's Prometheus endpoint in
+   * prod (`https://prometheus-….grafana.net/api/prom`, basic auth: instance id and a token with
+   * metrics:read).
+   */
+  PROMETHEUS_QUERY_URL: url.optional(),
+  PROMETHEUS_QUERY_USER: z.string().min(1).optional(),
+  PROMETHEUS_QUERY_TOKEN: secret.optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   /** Alert links: runbooks as `<base>/<slug>.md`, and the dashboard an alert message links to. */
   ALERT_RUNBOOK_BASE_URL: url.optional(),

@@ -3,12 +3,15 @@
  * Listens on 127.0.0.1 only, persists nothing (`--save "" --appendonly no`), and is stopped
  * with the launcher (stop() waits for the process to exit; a parent exit kills it too).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VigieError } from '../core/errors.ts';
+import { collectTail, freePort, stopChild } from './child-process.ts';
+import { findOrInstall } from './debian-package.ts';
+
+export { findOnPath } from './debian-package.ts';
 
 export interface RedisServerOptions {
   /** Working directory of the server (a git-ignored folder under `.vigie/`). */
@@ -37,7 +40,13 @@ const HOW_TO_INSTALL =
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
-  const binary = findOnPath('redis-server', env) ?? installRedisServer(env, log);
+  const binary = findOrInstall({
+    binary: 'redis-server',
+    debianPackage: 'redis-server',
+    howToInstall: HOW_TO_INSTALL,
+    env,
+    log,
+  });
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const child = spawn(
@@ -87,56 +96,6 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   };
 }
 
-/** The absolute path of an executable on PATH, or undefined. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Debian's package, when we are root, apt-get exists and the user has not said no. */
-function installRedisServer(env: NodeJS.ProcessEnv, log: (line: string) => void): string {
-  const aptGet = findOnPath('apt-get', env);
-  const permitted = env.VIGIE_AUTO_INSTALL !== '0' && process.getuid?.() === 0;
-  if (aptGet === undefined || !permitted) throw new VigieError('UNAVAILABLE', HOW_TO_INSTALL);
-  log(
-    'redis-server not found: installing Debian package redis-server (VIGIE_AUTO_INSTALL=0 to refuse)',
-  );
-  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', 'redis-server']]) {
-    const result = spawnSync(aptGet, args, { stdio: 'inherit', env: aptEnv });
-    if (result.status !== 0) {
-      throw new VigieError(
-        'UNAVAILABLE',
-        `\`apt-get ${args.join(' ')}\` failed (exit ${String(result.status)}). ${HOW_TO_INSTALL}`,
-      );
-    }
-  }
-  const installed =
-    findOnPath('redis-server', env) ?? findOnPath('redis-server', { PATH: '/usr/bin:/usr/sbin' });
-  if (installed === undefined) throw new VigieError('UNAVAILABLE', HOW_TO_INSTALL);
-  return installed;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForPing(
   child: ChildProcess,
   port: number,
@@ -182,24 +141,4 @@ function answers(port: number, pid: number | undefined): Promise<boolean> {
       if (complete) done(reply.includes(`\r\nprocess_id:${String(pid)}\r\n`));
     });
   });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** The last lines the server printed, for the error message when it fails to start. */
-function collectTail(child: ChildProcess): () => string {
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-2_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return () => tail;
 }

@@ -13,6 +13,7 @@ import { parseConfig, type Config } from '../core/config.ts';
 import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry/init.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { startRedisServer } from './redis-server.ts';
+import { startLocalPrometheus } from './staging/prometheus.ts';
 import { createStagingClock } from './staging/clock.ts';
 import { isSet, type LaunchContext, type ServiceEntry } from './staging/context.ts';
 import {
@@ -43,12 +44,16 @@ export interface StackOptions {
   seedSize?: { customers: number; prospectsPerCustomer: number };
   log?: (line: string) => void;
   now?: () => Date;
+  /** How often metrics are pushed to OTLP (default 10 s); Prometheus scrapes every 2 s. */
+  metricExportIntervalMs?: number;
+  /** Start a local Prometheus scraping the OTLP stand-in (default true; needs `prometheus`). */
+  prometheus?: boolean;
 }
 
 export interface RunningStack {
   /** Every setting, stand-ins included: what the app and the collectors run with. */
   config: Config;
-  urls: { app: string; upstash: string; postgres: string; redis: string };
+  urls: { app: string; upstash: string; postgres: string; redis: string; prometheus?: string };
   /** Which dependencies were started here rather than given by env. */
   embedded: { postgres: boolean; redis: boolean };
   /** Every service of the staging, for the ready table (app first). */
@@ -147,6 +152,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // The app listens after its stand-ins: the n8n ledger hook reads its URL when a run happens.
     const live: { appUrl?: string } = {};
     const observability = await step('observability stand-ins', () => startObservability(ctx));
+    const prometheus = await step('prometheus', () =>
+      startLocalPrometheus(ctx, observability.standIns.otlp, options.prometheus !== false),
+    );
     const providers = await step('provider stand-ins', () =>
       startProviders(ctx, { appUrl: () => live.appUrl, hookSecret: localSecrets.N8N_HOOK_SECRET }),
     );
@@ -171,6 +179,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       ...localSecrets,
       ...observability.settings,
+      ...prometheus.settings,
       ...providers.settings,
     };
     const appConfig = parseConfig({ ...options.env, ...created });
@@ -185,7 +194,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         sentryDsn: appConfig.SENTRY_DSN,
         otlpEndpoint: appConfig.OTEL_EXPORTER_OTLP_ENDPOINT,
         environment: appConfig.VIGIE_STAGE,
-        metricExportIntervalMs: 10_000,
+        metricExportIntervalMs: options.metricExportIntervalMs ?? 10_000,
       });
     if (!existing) stops.push(() => telemetry.shutdown());
 
@@ -226,7 +235,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const config = parseConfig({ ...options.env, ...created });
 
-    stops.push(startAlertDispatcher({ pool, config, clock }).stop);
+    stops.push(startAlertDispatcher({ pool, config, clock, meter: telemetry.meter }).stop);
     const scheduler = createStagingScheduler({
       config,
       clock,
@@ -256,6 +265,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         upstash: bridge.url,
         postgres: redact(postgres.url),
         redis: redisServer.url,
+        ...(prometheus.url ? { prometheus: prometheus.url } : {}),
       },
       embedded: { postgres: postgres.embedded, redis: redisServer.embedded },
       services: [
@@ -267,6 +277,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         { name: 'Redis', url: redisServer.url, from: redisServer.embedded ? 'stand-in' : 'env' },
         { name: 'Upstash REST bridge', url: bridge.url, from: 'stand-in' },
         ...observability.services,
+        ...prometheus.services,
         ...providers.services,
       ],
       standIns: { ...observability.standIns, ...providers.standIns, upstash: bridge },

@@ -3,6 +3,7 @@ import { parseConfig } from '../../core/config.ts';
 import { heartbeatSettings } from '../../core/heartbeat-settings.ts';
 import { initTelemetry } from '../../telemetry/init.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
+import { recordRun } from './record-metrics.ts';
 import type { TickBase } from './tick.ts';
 import type { CollectorRunner } from './wiring.ts';
 
@@ -30,9 +31,7 @@ export function collectorHandler(
       `collector.${name}`,
       async () => {
         const summary = await runner(config, new Date());
-        for (const point of summary.metrics) {
-          telemetry.meter.createGauge(point.name).record(point.value, point.labels);
-        }
+        recordRun(telemetry.meter, name, summary);
         return summary;
       },
       { telemetry, heartbeatUrl: config[heartbeatSettings[name]] },

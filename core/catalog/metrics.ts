@@ -1,67 +1,75 @@
+import { type OtlpMetricType, storedMetricName, storedSeriesNames } from '../prometheus-names.ts';
 import type { MetricDefinition } from './types.ts';
 
-/** Every metric name something in Vigie emits. Dashboards may only query these. */
+/**
+ * Every metric something in Vigie emits, by the name it is emitted under (OTLP) and with its
+ * unit in UCUM as the instrument declares it: `1` for ratios, `s` for seconds, `{thing}` for
+ * counts (an annotation, which adds no suffix). Dashboards may only query these, under their
+ * stored name (`storedName` below; rules in docs/otlp-prometheus-names.md).
+ */
 export const metrics = [
   // Scheduled monitors (collectors/): one gauge per reading, labelled by ids only.
   {
     name: 'vigie_n8n_failure_rate',
     kind: 'gauge',
-    unit: 'ratio',
+    unit: '1',
     description:
       'n8n failed (error + crashed) over finished executions in the window; label workflow_id or all.',
   },
   {
     name: 'vigie_n8n_executions_finished',
     kind: 'gauge',
-    unit: 'executions',
+    unit: '{execution}',
     description:
       'Finished n8n executions counted in the failure-rate window; label workflow_id or all.',
   },
   {
     name: 'vigie_cost_month_to_date_usd',
     kind: 'gauge',
-    unit: 'USD',
+    unit: '{USD}',
     description: 'Month-to-date spend per service (label service).',
   },
   {
     name: 'vigie_cost_projected_usd',
     kind: 'gauge',
-    unit: 'USD',
+    unit: '{USD}',
     description: 'Linear projection of the month-end spend per service (label service).',
   },
   {
     name: 'vigie_deliverability_bounce_rate',
     kind: 'gauge',
-    unit: 'ratio',
+    unit: '1',
     description:
       'Bounces over sent per sending domain (labels sending_domain_id, window 24h or 7d).',
   },
   {
     name: 'vigie_deliverability_complaint_rate',
     kind: 'gauge',
-    unit: 'ratio',
+    unit: '1',
     description:
       'Complaints over sent per sending domain (labels sending_domain_id, window 24h or 7d).',
   },
   {
     name: 'vigie_deliverability_score',
     kind: 'gauge',
-    unit: 'level',
+    unit: '{level}',
     description: 'Domain health: 0 green, 1 amber, 2 red (label sending_domain_id).',
   },
   {
     name: 'vigie_weekly_summary_sent',
-    kind: 'counter',
-    unit: 'emails',
+    // Recorded as a gauge (1 per run) like every collector point, so stored without `_total`.
+    kind: 'gauge',
+    unit: '{email}',
     description: 'Weekly summary emails handed to SMTP.',
   },
   // Telemetry (telemetry/attributes.ts), exported over OTLP.
   {
     name: 'vigie.n8n.workflow_errors',
     kind: 'counter',
-    unit: 'errors',
+    unit: '{error}',
     description:
       'n8n Error Trigger reports received by POST /hooks/n8n/error (labels n8n.workflow_id, n8n.execution_mode).',
+    driver: 'fault',
   },
   {
     name: 'http.server.request.duration',
@@ -73,117 +81,191 @@ export const metrics = [
   {
     name: 'vigie.invocations',
     kind: 'counter',
-    unit: 'invocations',
+    unit: '{invocation}',
     description:
       'Scheduled handler invocations wrapped by withTelemetry (labels vigie.handler, outcome).',
   },
   {
     name: 'vigie_retention_purge_erased',
     kind: 'gauge',
-    unit: 'prospects',
+    unit: '{prospect}',
     description: 'Prospects erased by the last retention purge run.',
   },
   {
     name: 'vigie_retention_purge_failed',
     kind: 'gauge',
-    unit: 'prospects',
+    unit: '{prospect}',
     description: 'Prospects the last retention purge run failed to erase.',
   },
   {
     name: 'vigie_erasure_open',
     kind: 'gauge',
-    unit: 'requests',
+    unit: '{request}',
     description:
       'Erasure requests not completed (pending or failed) after the last erasure-retry run.',
   },
   {
     name: 'vigie_erasure_completed',
     kind: 'gauge',
-    unit: 'requests',
+    unit: '{request}',
     description: 'Erasure requests the last erasure-retry run completed.',
   },
   {
     name: 'vigie_alert_dispatch_sent',
     kind: 'gauge',
-    unit: 'messages',
+    unit: '{message}',
     description: 'Slack messages and alert emails delivered by the last alert-dispatch run.',
   },
   {
     name: 'vigie_alert_dispatch_failed',
     kind: 'gauge',
-    unit: 'attempts',
+    unit: '{attempt}',
     description:
       'Failed deliveries (429, 5xx/network retried, dead-lettered, email failed) in the last alert-dispatch run.',
   },
   {
     name: 'vigie_onboarding_domains_unverified',
     kind: 'gauge',
-    unit: 'domains',
+    unit: '{domain}',
     description:
       'Sending domains not verified yet (label state: all, or stuck past the grace period).',
   },
   {
     name: 'vigie_onboarding_calendar_failing',
     kind: 'gauge',
-    unit: 'connections',
+    unit: '{connection}',
     description:
       'Failing calendar connections by problem (token_revoked, token_expired, missing_scopes, refresh_failing, awaiting_reconnect).',
   },
   {
     name: 'vigie_db_connections_in_use',
     kind: 'gauge',
-    unit: 'connections',
+    unit: '{connection}',
     description: 'Client connections in use (label scope: server or database).',
   },
   {
     name: 'vigie_db_sessions_blocked',
     kind: 'gauge',
-    unit: 'sessions',
+    unit: '{session}',
     description: 'Sessions waiting on a lock held by another session.',
   },
   {
     name: 'vigie_db_long_transactions',
     kind: 'gauge',
-    unit: 'transactions',
+    unit: '{transaction}',
     description: 'Transactions open longer than the long-transaction threshold.',
   },
   {
     name: 'vigie_db_slow_statements',
     kind: 'gauge',
-    unit: 'statements',
+    unit: '{statement}',
     description: 'Statements whose mean time since the last run passed their baseline threshold.',
   },
   {
     name: 'vigie_db_cache_hit_ratio',
     kind: 'gauge',
-    unit: 'ratio',
+    unit: '1',
     description: 'Buffer cache-hit ratio (label kind: table or index).',
   },
   {
     name: 'vigie_db_unused_indexes',
     kind: 'gauge',
-    unit: 'indexes',
+    unit: '{index}',
     description: 'Non-unique indexes of 1 MB or more with no scans since statistics were reset.',
   },
   // Enrichment gateway (api/routes/enrichments.ts), OTLP counters.
   {
     name: 'vigie.enrichment.calls',
     kind: 'counter',
-    unit: 'calls',
+    unit: '{call}',
     description:
       'Enrichment gateway calls by outcome (ok, cached, budget, spend-cap, retry, failed) and provider status.',
   },
   {
     name: 'vigie.enrichment.tokens',
     kind: 'counter',
-    unit: 'tokens',
+    unit: '{token}',
     description:
       'Claude tokens used by the gateway (label kind: input, output, cache_read, cache_write).',
   },
   {
     name: 'vigie.enrichment.cost_usd',
     kind: 'counter',
-    unit: 'USD',
+    unit: '{USD}',
     description: 'Claude cost of the gateway calls at the dated price list.',
   },
+  // Collector runs, recorded next to the points of every run (collectors/shared/handler.ts and
+  // the staging scheduler), so the Overview can show how long ago each collector succeeded.
+  {
+    name: 'vigie.collector.last_success_timestamp',
+    kind: 'gauge',
+    unit: 's',
+    description:
+      'Unix time (real seconds) of the last successful run of a collector (label vigie.collector).',
+  },
+  {
+    name: 'vigie.alerts.raised',
+    kind: 'counter',
+    unit: '{alert}',
+    description:
+      'Alerts a collector run raised (labels vigie.alert_id, vigie.severity); ids only, never text.',
+  },
+  // Load runs (load/): the figures a run publishes while it runs, so it can be watched live.
+  // The load scenarios emit them through OpenTelemetry under these names.
+  {
+    name: 'vigie.load.request.duration',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Response time of load-run requests (labels vigie.load.scenario, outcome).',
+    driver: 'load-run',
+  },
+  {
+    name: 'vigie.load.requests',
+    kind: 'counter',
+    unit: '{request}',
+    description:
+      'Load-run requests by outcome: ok, error (HTTP ≥ 500 or network) (labels vigie.load.scenario, outcome).',
+    driver: 'load-run',
+  },
+  {
+    name: 'vigie.load.vusers',
+    kind: 'gauge',
+    unit: '{vuser}',
+    description: 'Virtual users active in the load run (label vigie.load.scenario).',
+    driver: 'load-run',
+  },
 ] as const satisfies readonly MetricDefinition[];
+
+export type MetricName = (typeof metrics)[number]['name'];
+
+const OTLP_TYPE: Record<MetricDefinition['kind'], OtlpMetricType> = {
+  counter: 'monotonic-counter',
+  gauge: 'gauge',
+  histogram: 'histogram',
+};
+
+/** The name Grafana Cloud (and the local Prometheus) stores a catalog metric under. */
+export function storedName(metric: Pick<MetricDefinition, 'name' | 'unit' | 'kind'>): string {
+  return storedMetricName({ name: metric.name, unit: metric.unit, type: OTLP_TYPE[metric.kind] });
+}
+
+/** Every series name a metric is stored under (a histogram's `_bucket`, `_sum`, `_count`). */
+export function storedSeries(metric: Pick<MetricDefinition, 'name' | 'unit' | 'kind'>): string[] {
+  return storedSeriesNames({ name: metric.name, unit: metric.unit, type: OTLP_TYPE[metric.kind] });
+}
+
+/** Each catalog metric with its emitted and stored names side by side. */
+export const metricNames: readonly { emitted: MetricName; stored: string; series: string[] }[] =
+  metrics.map((m) => ({ emitted: m.name, stored: storedName(m), series: storedSeries(m) }));
+
+/** The catalog entry of an emitted name, or undefined. */
+export function metricByName(name: string): MetricDefinition | undefined {
+  return metrics.find((m) => m.name === name);
+}
+
+/** What an OpenTelemetry instrument for a catalog metric declares, so the stored name holds. */
+export function instrumentOptions(name: string): { unit: string; description: string } {
+  const metric = metricByName(name);
+  if (!metric) throw new Error(`metric ${name} is not in core/catalog/metrics.ts`);
+  return { unit: metric.unit, description: metric.description };
+}

@@ -41,8 +41,16 @@ export interface CollectorDefinition {
 }
 
 export interface MetricDefinition {
+  /** As emitted over OTLP (dots or underscores). */
   name: string;
+  /** `counter` is monotonic (stored with `_total`); `gauge` includes every collector point. */
   kind: 'counter' | 'gauge' | 'histogram';
+  /** UCUM, as the instrument declares it: decides the stored name's unit suffix. */
   unit: string;
   description: string;
+  /**
+   * What makes it appear, when ordinary traffic and collector runs do not: `fault` (only a
+   * failure produces it; the dashboard proof drives a stand-in fault) or `load-run`.
+   */
+  driver?: 'fault' | 'load-run';
 }

@@ -4,11 +4,13 @@
  * routed to the alert router, and the collector scheduler (the local EventBridge Scheduler).
  * Each runs on the staging clock (`VIGIE_TIME_SCALE`), driven by real-time timers.
  */
+import type { Meter } from '@opentelemetry/api';
 import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { raise, resolve } from '../../adapters/alerts/outbox.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import { collectorWirings, loadRunner } from '../../collectors/registry.ts';
+import { recordRun } from '../../collectors/shared/record-metrics.ts';
 import type { TickBase } from '../../collectors/shared/tick.ts';
 import type { Config } from '../../core/config.ts';
 import { heartbeatSettings as heartbeatSetting } from '../../core/heartbeat-settings.ts';
@@ -29,6 +31,8 @@ export function startAlertDispatcher(options: {
   pool: Pool;
   config: Config;
   clock: StagingClock;
+  /** When given, each staging minute's deliveries are recorded as the collector's gauges. */
+  meter?: Meter;
 }): { stop(): Promise<void> } {
   const { config, clock } = options;
   if (config.SLACK_WEBHOOK_URL === undefined) return { stop: async () => {} };
@@ -53,17 +57,38 @@ export function startAlertDispatcher(options: {
   // after a good tick at most once per staging minute, `/fail` when a tick throws.
   const heartbeatUrl = config[heartbeatSetting['alert-dispatch']];
   let lastPing = -Infinity;
+  let lastRecord = -Infinity;
+  const window = { sent: 0, failed: 0 };
   const loop = every(
     1_000,
     async () => {
       let outcome: 'success' | 'failure' = 'success';
       try {
-        await dispatcher.tick();
+        const t = await dispatcher.tick();
+        window.sent += t.sent + t.emailed;
+        window.failed += t.rateLimited + t.retried + t.deadLettered + t.emailFailed;
       } catch {
         // Retried on the next beat; the outbox keeps the work.
         outcome = 'failure';
       }
       const t = clock.now().getTime();
+      // A staging minute stands for one run of the collector: its gauges, as its Lambda records them.
+      if (options.meter && outcome === 'success' && t - lastRecord >= 60_000) {
+        lastRecord = t;
+        recordRun(options.meter, 'alert-dispatch', {
+          collector: 'alert-dispatch',
+          at: new Date(t).toISOString(),
+          status: 'ok',
+          unread: [],
+          alertsRaised: [],
+          metrics: [
+            { name: 'vigie_alert_dispatch_sent', value: window.sent, labels: {} },
+            { name: 'vigie_alert_dispatch_failed', value: window.failed, labels: {} },
+          ],
+        });
+        window.sent = 0;
+        window.failed = 0;
+      }
       if (heartbeatUrl && (outcome === 'failure' || t - lastPing >= 60_000)) {
         lastPing = t;
         await pingHeartbeat(heartbeatUrl, outcome);
@@ -161,9 +186,7 @@ export function createStagingScheduler(options: {
       async (at: Date) => {
         // Loaded on the first run: staging starts without importing every collector's adapters.
         const summary = await (await loadRunner(name))(config, at);
-        for (const point of summary.metrics) {
-          telemetry.meter.createGauge(point.name).record(point.value, point.labels);
-        }
+        recordRun(telemetry.meter, name, summary);
         return summary;
       },
       { telemetry, heartbeatUrl: options.heartbeatUrls[name] },
