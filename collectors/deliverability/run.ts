@@ -131,6 +131,15 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
       value: scoreLevel(health.score),
       labels,
     });
+    // SPF, DKIM, DMARC as 1 pass, 0 fail, -1 unknown (the lookup itself failed).
+    for (const check of ['spf', 'dkim', 'dmarc'] as const) {
+      const state = dns[check];
+      summary.metrics.push({
+        name: 'vigie_deliverability_dns_auth',
+        value: state === 'pass' ? 1 : state === 'fail' ? 0 : -1,
+        labels: { ...labels, check },
+      });
+    }
 
     if (health.score === 'red') {
       const worst = health.failing[0];

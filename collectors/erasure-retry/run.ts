@@ -183,6 +183,12 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
   summary.metrics.push(
     { name: 'vigie_erasure_open', value: rows.length, labels: {} },
     { name: 'vigie_erasure_completed', value: summary.completed, labels: {} },
+    // Past the Art. 12 deadline (one month, or the extended three) and still not completed.
+    {
+      name: 'vigie_erasure_overdue',
+      value: rows.filter((row) => row.due_at.getTime() <= now.getTime()).length,
+      labels: {},
+    },
   );
   return finish(deps, summary, now);
 }

@@ -47,6 +47,7 @@ export const collectors = [
       'vigie_deliverability_bounce_rate',
       'vigie_deliverability_complaint_rate',
       'vigie_deliverability_score',
+      'vigie_deliverability_dns_auth',
     ],
   },
   {
@@ -74,7 +75,7 @@ export const collectors = [
     schedule: 'cron(0/5 * * * ? *)',
     timezone: 'Europe/Paris',
     alerts: ['erasure-overdue', 'erasure-verification-failed', 'collector-degraded'],
-    metrics: ['vigie_erasure_open', 'vigie_erasure_completed'],
+    metrics: ['vigie_erasure_open', 'vigie_erasure_completed', 'vigie_erasure_overdue'],
   },
   {
     name: 'alert-dispatch',

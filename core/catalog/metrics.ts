@@ -56,6 +56,13 @@ export const metrics = [
     description: 'Domain health: 0 green, 1 amber, 2 red (label sending_domain_id).',
   },
   {
+    name: 'vigie_deliverability_dns_auth',
+    kind: 'gauge',
+    unit: '{state}',
+    description:
+      'SPF, DKIM and DMARC per sending domain: 1 pass, 0 fail, -1 unknown (labels sending_domain_id, check).',
+  },
+  {
     name: 'vigie_weekly_summary_sent',
     // Recorded as a gauge (1 per run) like every collector point, so stored without `_total`.
     kind: 'gauge',
@@ -103,6 +110,13 @@ export const metrics = [
     unit: '{request}',
     description:
       'Erasure requests not completed (pending or failed) after the last erasure-retry run.',
+  },
+  {
+    name: 'vigie_erasure_overdue',
+    kind: 'gauge',
+    unit: '{request}',
+    description:
+      'Erasure requests past their Art. 12 due date and not completed, after the last erasure-retry run.',
   },
   {
     name: 'vigie_erasure_completed',

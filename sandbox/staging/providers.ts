@@ -76,7 +76,7 @@ export async function startProviders(
   if (fromEnv(ctx, 'N8N_BASE_URL', ['N8N_API_KEY'])) {
     envService('n8n', ctx.env.N8N_BASE_URL);
   } else {
-    const n8n = await startN8nStandIn({ apiKey: key() });
+    const n8n = await startN8nStandIn({ apiKey: key(), now: ctx.clock.now });
     ctx.defer(n8n.close);
     // The workflow's first node reports to the app's ledger hook, as the real workflow's HTTP
     // Request node does, with the shared secret. The app's URL is read when a run happens: the

@@ -1,0 +1,64 @@
+import { FAILURE_RATE_THRESHOLD } from '../core/n8n-failure-rate.ts';
+import { inStage, label, stored } from '../core/promql.ts';
+import { buildDashboard, type DashboardExport, idVariable } from './build.ts';
+import { timeSeries } from './panels.ts';
+
+const RATE = stored('vigie_n8n_failure_rate');
+const WORKFLOW = 'workflow_id';
+const ERR_WORKFLOW = label('n8n.workflow_id');
+
+export function n8n(): DashboardExport {
+  const selected = `${WORKFLOW}=~"$${WORKFLOW}"`;
+  return buildDashboard({
+    uid: 'vigie-n8n',
+    title: 'Vigie — n8n workflows',
+    description:
+      'Failure rate per workflow against the alert threshold, executions, error reports.',
+    tags: ['n8n'],
+    variables: [idVariable(WORKFLOW, 'Workflow id', RATE)],
+    panels: [
+      {
+        panel: timeSeries({
+          title: 'Failure rate per workflow (and "all")',
+          description: `Failed (error + crashed) over finished executions in the collector's window; the alert fires above ${FAILURE_RATE_THRESHOLD * 100} %.`,
+          unit: 'percentunit',
+          min: 0,
+          thresholds: [{ value: FAILURE_RATE_THRESHOLD, color: 'red' }],
+          queries: [
+            {
+              expr: `max by (${WORKFLOW}) (${inStage(`${RATE}{${selected}}`)})`,
+              legend: `{{${WORKFLOW}}}`,
+            },
+          ],
+        }),
+        width: 24,
+      },
+      {
+        panel: timeSeries({
+          title: 'Executions finished in the window',
+          description: 'The sample the failure rate is computed over (judged from 20 executions).',
+          unit: 'short',
+          queries: [
+            {
+              expr: `max by (${WORKFLOW}) (${inStage(`${stored('vigie_n8n_executions_finished')}{${selected}}`)})`,
+              legend: `{{${WORKFLOW}}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Error Trigger reports per hour',
+          description: "n8n's error workflow reports received by POST /hooks/n8n/error.",
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (${ERR_WORKFLOW}) (${inStage(`increase(${stored('vigie.n8n.workflow_errors')}[1h])`)})`,
+              legend: `{{${ERR_WORKFLOW}}}`,
+            },
+          ],
+        }),
+      },
+    ],
+  });
+}

@@ -1,0 +1,129 @@
+import { heartbeats } from '../core/catalog/monitors.ts';
+import { apiErrorRatio, inStage, label, stored } from '../core/promql.ts';
+import { buildDashboard, type DashboardExport } from './build.ts';
+import { note, statPanel, timeSeries } from './panels.ts';
+import { statusPage } from './status-page.ts';
+
+const HTTP = stored('http.server.request.duration');
+const ROUTE = label('http.route');
+const COLLECTOR = label('vigie.collector');
+// The longest a collector may stay silent before Better Stack pages (heartbeat period + grace).
+const LONGEST_SILENCE = Math.max(...heartbeats.map((h) => h.periodSeconds + h.graceSeconds));
+
+export function overview(): DashboardExport {
+  return buildDashboard({
+    uid: 'vigie-overview',
+    title: 'Vigie — Overview',
+    description: 'Is the app up and serving, are the collectors running, do alerts get out?',
+    tags: ['overview'],
+    panels: [
+      {
+        panel: timeSeries({
+          title: 'API requests per second by route',
+          description: 'Every HTTP app request, by matched route.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (${ROUTE}) (${inStage(`rate(${HTTP}_count[$__rate_interval])`)})`,
+              legend: `{{${ROUTE}}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'API error rate by route (5xx / all)',
+          description: 'Responses with status ≥ 500 over all responses (4xx are the caller’s).',
+          unit: 'percentunit',
+          min: 0,
+          queries: [
+            { expr: apiErrorRatio('$__rate_interval', '$stage', [ROUTE]), legend: `{{${ROUTE}}}` },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'API p95 latency by route',
+          description: '95th percentile of request duration, from the histogram buckets.',
+          unit: 's',
+          queries: [
+            {
+              expr: `histogram_quantile(0.95, sum by (${ROUTE}, le) (${inStage(`rate(${HTTP}_bucket[$__rate_interval])`)}))`,
+              legend: `{{${ROUTE}}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Alerts raised per hour by severity',
+          description: 'Alerts the collectors raised (ids only).',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (${label('vigie.severity')}) (${inStage(`increase(${stored('vigie.alerts.raised')}[1h])`)})`,
+              legend: `{{${label('vigie.severity')}}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Alert deliveries (last dispatch run)',
+          description: 'Slack messages and emails delivered, and failed attempts.',
+          unit: 'short',
+          thresholds: [{ value: 1, color: 'red' }],
+          queries: [
+            { expr: `sum(${inStage(stored('vigie_alert_dispatch_sent'))})`, legend: 'delivered' },
+            { expr: `sum(${inStage(stored('vigie_alert_dispatch_failed'))})`, legend: 'failed' },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Collector heartbeat age',
+          description:
+            'Seconds since each collector last succeeded; the line is the longest heartbeat period plus grace.',
+          unit: 's',
+          thresholds: [{ value: LONGEST_SILENCE, color: 'red' }],
+          queries: [
+            {
+              expr: `time() - max by (${COLLECTOR}) (${inStage(stored('vigie.collector.last_success_timestamp'))})`,
+              legend: `{{${COLLECTOR}}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Scheduled handler runs per hour by outcome',
+          description: 'Collector invocations, success or failure.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (${label('vigie.handler')}, outcome) (${inStage(`increase(${stored('vigie.invocations')}[1h])`)})`,
+              legend: `{{${label('vigie.handler')}}} {{outcome}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: statPanel({
+          title: 'Weekly summary sent',
+          description: 'The last weekly-summary run handed its email to SMTP (1).',
+          unit: 'short',
+          queries: [{ expr: `max(${inStage(stored('vigie_weekly_summary_sent'))})` }],
+        }),
+        width: 6,
+      },
+      {
+        panel: note(
+          'Uptime and incidents',
+          `Uptime per monitor and open incidents live in Better Stack: status page “${statusPage.name}” ` +
+            `(${statusPage.groups.map((g) => g.name).join(', ')}).`,
+        ),
+        width: 6,
+      },
+    ],
+  });
+}

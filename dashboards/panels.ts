@@ -1,0 +1,119 @@
+/**
+ * Small wrappers over the Grafana Foundation SDK's typed panel builders, so each dashboard file
+ * reads as a list of panels: title, unit, queries and (where an alert watches the same figure)
+ * the alert's threshold from core/.
+ */
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as text from '@grafana/grafana-foundation-sdk/text';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+
+export interface Query {
+  expr: string;
+  /** Grafana legend template, e.g. `{{http_route}}`. */
+  legend?: string;
+}
+
+/** A threshold step: from `value` up, `color`. The base step (green) is added. */
+export interface Step {
+  value: number;
+  color: 'yellow' | 'orange' | 'red';
+}
+
+export interface PanelOptions {
+  title: string;
+  description: string;
+  unit: string;
+  queries: Query[];
+  thresholds?: Step[];
+  min?: number;
+  max?: number;
+}
+
+/** Every panel queries the dashboard's Prometheus data source variable. */
+export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+
+function targets(queries: Query[]): prometheus.DataqueryBuilder[] {
+  return queries.map((q, i) =>
+    new prometheus.DataqueryBuilder()
+      .expr(q.expr)
+      .refId(String.fromCharCode(65 + i))
+      .legendFormat(q.legend ?? '__auto')
+      .range(),
+  );
+}
+
+function thresholds(steps: Step[] = []): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps([
+      { value: null as unknown as number, color: 'green' },
+      ...steps.map((s) => ({ value: s.value, color: s.color })),
+    ]);
+}
+
+export function timeSeries(options: PanelOptions): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .thresholds(thresholds(options.thresholds))
+    .thresholdsStyle(
+      new common.GraphThresholdsStyleConfigBuilder().mode(
+        options.thresholds?.length
+          ? common.GraphThresholdsStyleMode.Dashed
+          : common.GraphThresholdsStyleMode.Off,
+      ),
+    );
+  for (const t of targets(options.queries)) panel.withTarget(t);
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.max !== undefined) panel.max(options.max);
+  return panel;
+}
+
+export function statPanel(
+  options: PanelOptions & { mappings?: dashboard.ValueMapping[] },
+): stat.PanelBuilder {
+  const panel = new stat.PanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .thresholds(thresholds(options.thresholds))
+    .colorMode(common.BigValueColorMode.Background)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
+  for (const t of targets(options.queries)) panel.withTarget(t);
+  if (options.mappings) panel.mappings(options.mappings);
+  return panel;
+}
+
+export function note(title: string, markdown: string): text.PanelBuilder {
+  return new text.PanelBuilder().title(title).mode(text.TextMode.Markdown).content(markdown);
+}
+
+/** Green / amber / red for a 0, 1, 2 level (the deliverability score). */
+export const LEVEL_MAPPINGS: dashboard.ValueMapping[] = [
+  {
+    type: dashboard.MappingType.ValueToText,
+    options: {
+      '0': { text: 'Green', color: 'green', index: 0 },
+      '1': { text: 'Amber', color: 'orange', index: 1 },
+      '2': { text: 'Red', color: 'red', index: 2 },
+    },
+  },
+];
+
+/** Pass / fail / unknown for SPF, DKIM, DMARC (1, 0, -1). */
+export const AUTH_MAPPINGS: dashboard.ValueMapping[] = [
+  {
+    type: dashboard.MappingType.ValueToText,
+    options: {
+      '1': { text: 'pass', color: 'green', index: 0 },
+      '0': { text: 'fail', color: 'red', index: 1 },
+      '-1': { text: 'unknown', color: 'orange', index: 2 },
+    },
+  },
+];
