@@ -28,9 +28,13 @@ export function quote(value: string): string {
  * Keeps the series of one stage (a regex, `$stage` in dashboards): resource attributes live on
  * `target_info`, joined on `job` and `instance` as the OpenTelemetry → Prometheus compatibility
  * specification prescribes. `vector` must be an instant-vector expression (e.g. `rate(...)`).
+ * `lookback` (a range like `1d`) finds `target_info` anywhere in that window rather than in the
+ * last five minutes: needed when evaluating at the end of a past day.
  */
-export function inStage(vector: string, stage = '$stage'): string {
-  return `${vector} * on (job, instance) group_left () group by (job, instance) (target_info{${STAGE_LABEL}=~${quote(stage)}})`;
+export function inStage(vector: string, stage = '$stage', lookback?: string): string {
+  const info = `target_info{${STAGE_LABEL}=~${quote(stage)}}`;
+  const target = lookback ? `last_over_time(${info}[${lookback}])` : info;
+  return `${vector} * on (job, instance) group_left () group by (job, instance) (${target})`;
 }
 
 const HTTP_COUNT = `${stored('http.server.request.duration')}_count`;
@@ -42,17 +46,22 @@ const STATUS = label('http.response.status_code');
  * Overview's error-rate panel and the weekly summary's error rate.
  */
 export function apiRequests(window: string, stage = '$stage', by: string[] = []): string {
-  return `sum${byClause(by)} (${inStage(`increase(${HTTP_COUNT}[${window}])`, stage)})`;
+  return `sum${byClause(by)} (${inStage(`increase(${HTTP_COUNT}[${window}])`, stage, lookbackOf(window))})`;
 }
 
 export function apiErrors(window: string, stage = '$stage', by: string[] = []): string {
-  return `sum${byClause(by)} (${inStage(`increase(${HTTP_COUNT}{${STATUS}=~"5.."}[${window}])`, stage)})`;
+  return `sum${byClause(by)} (${inStage(`increase(${HTTP_COUNT}{${STATUS}=~"5.."}[${window}])`, stage, lookbackOf(window))})`;
 }
 
 /** Errors over requests; 0 (not "no data") when there were requests and no error. */
 export function apiErrorRatio(window: string, stage = '$stage', by: string[] = []): string {
   const requests = apiRequests(window, stage, by);
   return `(${apiErrors(window, stage, by)} or ${requests} * 0) / ${requests}`;
+}
+
+/** Dashboards' short rate windows join on the current `target_info`; day windows look back. */
+function lookbackOf(window: string): string | undefined {
+  return window.startsWith('$') ? undefined : window;
 }
 
 function byClause(by: string[]): string {

@@ -29,7 +29,12 @@ const PUBLIC_JOB_NAMES: Record<string, string> = {
   'alert-dispatch': 'Alerting',
 };
 
-export const statusPage = {
+export const statusPage: {
+  name: string;
+  subdomain: string;
+  timezone: string;
+  groups: MonitorGroup[];
+} = {
   name: 'Vigie status',
   subdomain: 'vigie-status',
   timezone: 'Europe/Paris',
@@ -55,7 +60,7 @@ export const statusPage = {
         publicName: PUBLIC_JOB_NAMES[h.collector] ?? h.collector,
       })),
     },
-  ] satisfies MonitorGroup[],
+  ],
 };
 
 /** Every catalog monitor and heartbeat, so a test can check none is forgotten. */

@@ -288,7 +288,7 @@ describe('weekly-summary collector', () => {
     expect(text).toContain(
       'Errors per day (Sentry, UTC days): 6 this week, 0.9 per day, busiest 2026-11-25 with 3',
     );
-    expect(text).toContain('Not an error rate: the request count is in the OTLP metrics backend');
+    expect(text).toContain('API error rate: not measured (set PROMETHEUS_QUERY_URL).');
     expect(mail.html).not.toBeNull();
     const html = mail.html ?? '';
     // The HTML part carries the same numbers as the text part, plus the charts.

@@ -4,6 +4,7 @@ import type { Queryable } from '../../adapters/postgres/pool.ts';
 import type { DailyErrorCounts } from '../../adapters/sentry/stats.ts';
 import { computeFailureRate } from '../../core/n8n-failure-rate.ts';
 import { zonedDate, zonedMidnight } from '../../core/zoned-time.ts';
+import type { DayTraffic } from '../../adapters/prometheus/query.ts';
 import { type CostDeps, readCosts } from '../cost/run.ts';
 import { readExecutions } from '../n8n-failure-rate/run.ts';
 import { finish, round, type RaiseAlert, type TickBase, unreadFrom } from '../shared/tick.ts';
@@ -16,9 +17,10 @@ import { barChartSvg, escapeXml } from './charts.ts';
  * the alert outbox. Sent as HTML + text with inline SVG charts. A source that cannot be read is
  * shown as such.
  *
- * Errors are a count per day, not a rate: the request volume is the `http.server.request.duration`
- * histogram, which goes out over OTLP to a metrics backend this collector has no query API for
- * (OTLP is push-only), so the email says "errors per day" and why, rather than invent a rate.
+ * The API error rate (responses ≥ 500 over all responses, per Paris day and for the week) comes
+ * from the Prometheus that stores the OTLP metrics (`PROMETHEUS_QUERY_URL`: the local one on
+ * staging, Grafana Cloud's in prod), with the same PromQL as the Overview dashboard; Sentry's
+ * error count stays next to it (errors Sentry saw, which include more than HTTP 5xx).
  */
 export interface WeeklySummaryDeps {
   db: Queryable;
@@ -38,6 +40,8 @@ export interface WeeklySummaryDeps {
   cost?: Omit<CostDeps, 'db' | 'raise' | 'timeZone' | 'postReport'>;
   /** Sentry's error counts per UTC day (adapters/sentry/stats.ts); unset: "not measured". */
   errors?: (start: Date, end: Date) => Promise<DailyErrorCounts>;
+  /** API requests and 5xx per day from Prometheus (adapters/prometheus/query.ts); unset: "not measured". */
+  apiTraffic?: (days: readonly { start: Date; end: Date }[]) => Promise<DayTraffic[]>;
 }
 
 export interface WeeklySummary extends TickBase {
@@ -56,6 +60,11 @@ export interface WeeklySummary extends TickBase {
     averagePerDay: number;
     busiestDay: { day: string; errors: number } | null;
     dropped: Record<string, number>;
+  } | null;
+  /** API error rate: 5xx over all responses, per Paris day (Monday first) and for the week. */
+  errorRate: {
+    perDay: Array<{ day: string; requests: number; errors: number; rate: number | null }>;
+    week: { requests: number; errors: number; rate: number | null };
   } | null;
   users: { total: number; newThisWeek: number; newPreviousWeek: number; perDay: number[] } | null;
   n8n: { failed: number; finished: number; ratePercent: number | null } | null;
@@ -99,6 +108,7 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
     week: { from: week.days[0] ?? '', to: week.days[6] ?? '' },
     uptime: null,
     errors: null,
+    errorRate: null,
     users: null,
     n8n: null,
     cost: null,
@@ -146,6 +156,25 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
       };
     } catch (error) {
       summary.unread.push(unreadFrom('sentry.stats', error));
+    }
+  }
+
+  if (deps.apiTraffic) {
+    try {
+      const bounds = week.days.map((d, i) => ({
+        start: parisMidnight(d, deps.timeZone),
+        end: parisMidnight(week.days[i + 1] ?? nextDay(d), deps.timeZone),
+      }));
+      const traffic = await deps.apiTraffic(bounds);
+      const perDay = week.days.map((day, i) => {
+        const t = rounded(traffic[i] ?? { requests: 0, errors: 0 });
+        return { day, ...t, rate: ratio(t) };
+      });
+      const requests = perDay.reduce((a, d) => a + d.requests, 0);
+      const errors = perDay.reduce((a, d) => a + d.errors, 0);
+      summary.errorRate = { perDay, week: { requests, errors, rate: ratio({ requests, errors }) } };
+    } catch (error) {
+      summary.unread.push(unreadFrom('prometheus.api_traffic', error));
     }
   }
 
@@ -243,6 +272,25 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
   return finish(deps, summary, now);
 }
 
+/** Errors over requests; null for a day without requests (no traffic is not 0 % errors). */
+function ratio(t: { requests: number; errors: number }): number | null {
+  return t.requests > 0 ? t.errors / t.requests : null;
+}
+
+/** Prometheus `increase` extrapolates to the window's edges: report whole requests. */
+function rounded(t: { requests: number; errors: number }): { requests: number; errors: number } {
+  return { requests: Math.round(t.requests), errors: Math.round(t.errors) };
+}
+
+function parisMidnight(day: string, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return zonedMidnight(y, m, d, timeZone);
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
+}
+
 const pct = (v: number) => `${v.toFixed(3).replace(/\.?0+$/, '')}%`;
 
 export function renderEmail(
@@ -300,14 +348,39 @@ export function renderEmail(
       line(
         `Errors Sentry did not keep: ${dropped.map(([outcome, n]) => `${n} ${outcome}`).join(', ')}`,
       );
-    line(
-      'Not an error rate: the request count is in the OTLP metrics backend, which this report cannot query.',
-    );
     h.push(
       barChartSvg({
         title: 'Errors per day',
         labels: days.map((d) => d.slice(5)),
         values: e.perDay,
+      }),
+    );
+  }
+  section('API error rate');
+  if (s.errorRate === null)
+    line(
+      s.unread.some((u) => u.source === 'prometheus.api_traffic')
+        ? 'API error rate: not read (see below).'
+        : 'API error rate: not measured (set PROMETHEUS_QUERY_URL).',
+    );
+  else {
+    const w = s.errorRate.week;
+    line(
+      w.rate === null
+        ? 'API error rate (5xx over all responses): no requests this week'
+        : `API error rate (5xx over all responses): ${pct(w.rate * 100)} this week (${w.errors} of ${w.requests} requests)`,
+    );
+    line(
+      `Per day: ${s.errorRate.perDay
+        .map((d) => `${d.day.slice(5)} ${d.rate === null ? 'no traffic' : pct(d.rate * 100)}`)
+        .join(', ')}`,
+    );
+    h.push(
+      barChartSvg({
+        title: 'API error rate per day',
+        labels: days.map((d) => d.slice(5)),
+        values: s.errorRate.perDay.map((d) => (d.rate ?? 0) * 100),
+        unit: '%',
       }),
     );
   }

@@ -1,3 +1,4 @@
+import { dailyApiTraffic } from '../../adapters/prometheus/query.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import { createBetterStackClient } from '../../adapters/betterstack/client.ts';
@@ -46,6 +47,7 @@ export const runner: CollectorRunner = async (config, now) => {
             : {}),
           cost: costSources(c),
           ...sentryErrors(c),
+          ...prometheusTraffic(c),
         },
         now,
       ),
@@ -56,6 +58,14 @@ export const runner: CollectorRunner = async (config, now) => {
 };
 
 /** The weekly summary's error counts from Sentry's org stats, when a Sentry auth token is set. */
+/** The API error rate from Prometheus, when PROMETHEUS_QUERY_URL is set. */
+function prometheusTraffic(c: Config): Pick<WeeklySummaryDeps, 'apiTraffic'> {
+  const baseUrl = c.PROMETHEUS_QUERY_URL;
+  if (!baseUrl) return {};
+  const api = { baseUrl, user: c.PROMETHEUS_QUERY_USER, token: c.PROMETHEUS_QUERY_TOKEN };
+  return { apiTraffic: (days) => dailyApiTraffic(api, days, c.VIGIE_STAGE) };
+}
+
 function sentryErrors(c: Config): Pick<WeeklySummaryDeps, 'errors'> {
   const authToken = c.SENTRY_AUTH_TOKEN;
   if (!authToken) return {};

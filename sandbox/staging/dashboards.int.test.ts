@@ -1,0 +1,304 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dailyApiTraffic, instantQuery } from '../../adapters/prometheus/query.ts';
+import { createDevToken } from '../../cli/commands/dev.ts';
+import { collectorRunners } from '../../collectors/registry.ts';
+import { recordRun } from '../../collectors/shared/record-metrics.ts';
+import type { TickBase } from '../../collectors/shared/tick.ts';
+import type { WeeklySummary } from '../../collectors/weekly-summary/run.ts';
+import { metrics } from '../../core/catalog/metrics.ts';
+import { instrumentOptions } from '../../core/catalog/metrics.ts';
+import { dashboards } from '../../dashboards/index.ts';
+import { expand, panelQueries } from '../../dashboards/queries.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { type RunningStack, startStack } from '../stack.ts';
+
+/**
+ * The dashboards' proof: local staging (real Postgres, Redis, Prometheus 2.42 scraping the OTLP
+ * stand-in) runs ten minutes of staging time per second, so the frequent collectors run on their
+ * schedule, while the test sends API traffic; the daily and weekly collectors are run once as
+ * their schedule would, recorded as their handler records them. Then every panel query of every
+ * dashboard must return data from that Prometheus. Queries on metrics only a failure produces
+ * are listed in FAULT_DRIVEN and driven with the stand-ins' fault knobs.
+ */
+const STAGE = 'staging';
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/6';
+const HOOK_SECRET = 'dashboards-proof-hook-secret';
+
+/** Metrics that appear only when something fails, and the fault that makes them appear here. */
+const FAULT_DRIVEN: Record<string, string> = {
+  'vigie.n8n.workflow_errors':
+    "n8n failureRate knob: failed executions, reported to /hooks/n8n/error as n8n's error workflow does",
+  'vigie.alerts.raised':
+    'n8n failureRate knob: the n8n-failure-rate collector raises n8n-failure-rate-high',
+};
+
+let db: TestDatabase;
+let stateDir: string;
+let stack: RunningStack;
+let prometheus: string;
+
+/**
+ * Panel queries that cannot show data yet, and why. The erasure-retry collector fails before it
+ * can raise `erasure-verification-failed` (its `store` label is not an id: the label bug the
+ * erasure area owns), so nothing produces that alert in this build.
+ */
+const KNOWN_EMPTY: Record<string, string> = {
+  'Vigie — Privacy / Erasure verification failures per day (A)':
+    'erasure-retry rejects its own erasure-verification-failed labels (store: "see erasure_steps")',
+};
+
+/** Requests and 5xx responses the app counted (its exported histogram counts). */
+function appCounts(): { requests: number; errors: number } {
+  const counted = { requests: 0, errors: 0 };
+  for (const line of stack.standIns.otlp!.exposition().split('\n')) {
+    const m = /^http_server_request_duration_seconds_count\{(.*)\} (\S+)$/.exec(line);
+    if (!m) continue;
+    counted.requests += Number(m[2]);
+    if (/http_response_status_code="5\d\d"/.test(m[1] ?? '')) counted.errors += Number(m[2]);
+  }
+  return counted;
+}
+const counts: {
+  baseline?: { requests: number; errors: number };
+  final?: { requests: number; errors: number };
+} = {};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  stateDir = await mkdtemp(path.join(tmpdir(), 'vigie-dash-'));
+  stack = await startStack({
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL: REDIS,
+      PORT: '0',
+      PATH: process.env.PATH,
+      VIGIE_STAGE: STAGE,
+      VIGIE_TIME_SCALE: '600',
+      N8N_HOOK_SECRET: HOOK_SECRET,
+      RECEIPT_SIGNING_KEY: 'dashboards-proof-receipt-signing-key-0123456789',
+    },
+    stateDir,
+    seedSize: { customers: 2, prospectsPerCustomer: 20 },
+    metricExportIntervalMs: 1_000,
+  });
+  if (!stack.urls.prometheus) {
+    throw new Error('local Prometheus did not start: install Debian package prometheus');
+  }
+  prometheus = stack.urls.prometheus;
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await db?.drop();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+async function get(url: string, init?: RequestInit): Promise<number> {
+  const response = await fetch(url, init);
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** API traffic of every kind the dashboards show, with some server errors. */
+async function apiTraffic(): Promise<void> {
+  const app = stack.urls.app;
+  for (let i = 0; i < 20; i += 1) await get(`${app}/healthz`);
+  const user = stack.demoUserId as string;
+  const token = await createDevToken({ stateDir, userId: user });
+  const auth = { headers: { authorization: `Bearer ${token}` } };
+  for (let i = 0; i < 3; i += 1) await get(`${app}/users/me/data`, auth);
+  const { rows } = await stack.pool.query<{ id: string }>(
+    'select id from public.prospects where user_id = $1 order by id limit 2',
+    [user],
+  );
+  for (const row of rows) await get(`${app}/prospects/${row.id}`, { ...auth, method: 'DELETE' });
+  // n8n down: /readyz answers 503 (server errors for the error-rate panel and the summary).
+  // One first, then a pause: a series' first scraped value is Prometheus's baseline, so the
+  // measured errors are the ones after it.
+  const n8n = stack.standIns.n8n!;
+  n8n.faults.outage = true;
+  await get(`${app}/readyz`);
+  await stack.telemetry.flush();
+  await new Promise((r) => setTimeout(r, 5_000));
+  counts.baseline = appCounts();
+  for (let i = 0; i < 10; i += 1) await get(`${app}/readyz`);
+  n8n.faults.outage = false;
+  for (let i = 0; i < 20; i += 1) await get(`${app}/healthz`);
+}
+
+/** Executions, half failing (fault knob), each failure reported by "n8n's error workflow". */
+async function n8nTraffic(): Promise<void> {
+  const n8n = stack.standIns.n8n!;
+  n8n.faults.failureRate = 0.5;
+  const user = stack.demoUserId as string;
+  const { rows } = await stack.pool.query<{ id: string }>(
+    'select id from public.prospects where user_id = $1 order by id desc limit 1',
+    [user],
+  );
+  const body = JSON.stringify({ userId: user, prospects: [{ id: rows[0]!.id }] });
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, async () => {
+      const response = await fetch(`${n8n.url}/webhook/scrape-and-enrich`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as { executionId: string } };
+    }),
+  );
+  n8n.faults.failureRate = 0;
+  for (const failed of answers.filter((a) => a.status === 500)) {
+    const status = await get(`${stack.urls.app}/hooks/n8n/error`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vigie-hook-secret': HOOK_SECRET },
+      body: JSON.stringify({
+        execution: {
+          id: failed.body.executionId,
+          mode: 'webhook',
+          error: { message: 'Enrichment failed' },
+          lastNodeExecuted: 'Claude',
+        },
+        workflow: { id: 'wf-scrape-and-enrich', name: 'Scrape and enrich' },
+      }),
+    });
+    expect(status).toBe(202);
+  }
+}
+
+/**
+ * An erasure whose verification found the prospect still in a store, left in Postgres as the
+ * erasure flow leaves it (no stand-in knob makes a store keep data its delete answered for).
+ */
+async function failedVerification(): Promise<void> {
+  const { rows } = await stack.pool.query<{ id: string; user_id: string }>(
+    'select id, user_id from public.prospects order by id desc limit 1',
+  );
+  const prospect = rows[0]!;
+  await stack.pool.query(
+    `with r as (
+       insert into public.erasure_requests (user_id, prospect_id, requested_at, due_at, status)
+       values ($1, $2, now() - interval '1 hour', now() + interval '1 month', 'failed')
+       returning id)
+     insert into public.erasure_steps (request_id, store, status, attempts, next_attempt_at, result, last_error)
+     select id, 'verification', 'failed', 1, now() + interval '1 year', '{"totalHits": 1}', 'VerificationFailed'
+       from r`,
+    [prospect.user_id, prospect.id],
+  );
+}
+
+/**
+ * A short load run publishing the figures the load scenarios publish (catalog entries marked
+ * `load-run`), through the stack's OpenTelemetry meter, while requests hit the app.
+ */
+async function loadRun(): Promise<void> {
+  const meter = stack.telemetry.meter;
+  const duration = meter.createHistogram('vigie.load.request.duration', {
+    ...instrumentOptions('vigie.load.request.duration'),
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
+  });
+  const requests = meter.createCounter(
+    'vigie.load.requests',
+    instrumentOptions('vigie.load.requests'),
+  );
+  const vusers = meter.createGauge('vigie.load.vusers', instrumentOptions('vigie.load.vusers'));
+  const scenario = { 'vigie.load.scenario': 'smoke' };
+  vusers.record(2, scenario);
+  for (let i = 0; i < 20; i += 1) {
+    const started = performance.now();
+    const status = await get(`${stack.urls.app}/healthz`);
+    const outcome = status >= 500 ? 'error' : 'ok';
+    duration.record((performance.now() - started) / 1000, { ...scenario, outcome });
+    requests.add(1, { ...scenario, outcome });
+  }
+}
+
+/** The next Monday 08:00 Europe/Paris (07:00 UTC in winter): its summary covers this week. */
+function nextMondayMorning(now: Date): Date {
+  const day = now.getUTCDay();
+  const daysAhead = (8 - day) % 7 || 7;
+  const monday = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysAhead, 7),
+  );
+  return monday;
+}
+
+describe('dashboards against local staging', () => {
+  it('every panel query returns data from the Prometheus fed by Vigie', async () => {
+    await apiTraffic();
+    await n8nTraffic();
+    await loadRun();
+    await failedVerification();
+    // Daily and weekly collectors: one run each, as their schedule would, recorded as their handler does.
+    for (const [name, at] of [
+      ['cost', new Date()],
+      ['retention-purge', new Date()],
+      ['weekly-summary', nextMondayMorning(new Date())],
+    ] as const) {
+      const summary = (await collectorRunners[name]!(stack.config, at)) as TickBase;
+      recordRun(stack.telemetry.meter, name, summary);
+    }
+
+    const queries = panelQueries(dashboards).map((q) => ({
+      ...q,
+      promql: expand(q.expr, { stage: STAGE }),
+    }));
+    const deadline = Date.now() + 100_000;
+    let empty: typeof queries = queries;
+    const knownOnly = () =>
+      empty.every((q) => `${q.dashboard} / ${q.panel} (${q.refId})` in KNOWN_EMPTY);
+    while (!knownOnly() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const still: typeof queries = [];
+      for (const q of empty) {
+        const result = await instantQuery({ baseUrl: prometheus }, q.promql);
+        if (result.length === 0) still.push(q);
+      }
+      empty = still;
+    }
+    const names = empty.map((q) => `${q.dashboard} / ${q.panel} (${q.refId})`);
+    expect(names).toEqual(Object.keys(KNOWN_EMPTY));
+  }, 200_000);
+
+  it('lists its fault-driven metrics by catalog name, and the catalog agrees', () => {
+    const faultOnly = metrics
+      .filter((m) => 'driver' in m && m.driver === 'fault')
+      .map((m) => m.name);
+    for (const name of faultOnly) expect(Object.keys(FAULT_DRIVEN)).toContain(name);
+  });
+
+  it("the weekly summary's error rate matches the traffic the app counted", async () => {
+    const now = nextMondayMorning(new Date());
+    const summary = (await collectorRunners['weekly-summary']!(stack.config, now)) as WeeklySummary;
+    expect(summary.errorRate).not.toBeNull();
+    const rate = summary.errorRate!;
+    // What the app itself counted: its exported histogram counts. Prometheus's `increase`
+    // starts at each series' first scrape (the baseline taken after it) and extrapolates to the
+    // window's edges, so the figure lies between the traffic since the baseline and all of it.
+    const final = appCounts();
+    const baseline = counts.baseline!;
+    const since = {
+      requests: final.requests - baseline.requests,
+      errors: final.errors - baseline.errors,
+    };
+    expect(since.errors).toBeGreaterThanOrEqual(10);
+    expect(rate.week.errors).toBeGreaterThanOrEqual(since.errors);
+    expect(rate.week.errors).toBeLessThanOrEqual(Math.ceil(final.errors * 1.1));
+    expect(rate.week.requests).toBeGreaterThanOrEqual(Math.floor(since.requests * 0.95));
+    expect(rate.week.requests).toBeLessThanOrEqual(Math.ceil(final.requests * 1.1));
+    expect(rate.week.rate).toBeCloseTo(rate.week.errors / rate.week.requests, 6);
+    expect(rate.week.rate!).toBeGreaterThan(0);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+    expect(rate.perDay.filter((d) => d.requests > 0).map((d) => d.day)).toEqual([today]);
+    expect(rate.perDay.find((d) => d.day === today)?.rate).toBe(rate.week.rate);
+    // The same figure straight from Prometheus, as the Overview's query computes it.
+    const direct = await dailyApiTraffic(
+      { baseUrl: prometheus },
+      [{ start: new Date(Date.now() - 86_400_000), end: new Date() }],
+      STAGE,
+    );
+    expect(Math.round(direct[0]!.errors)).toBeGreaterThanOrEqual(since.errors);
+  }, 60_000);
+});
