@@ -23,31 +23,49 @@ export function cost(budgets: Budgets): DashboardExport {
     title: 'Vigie — Cost',
     description: 'Month-to-date and projected month-end spend per provider against its budget.',
     tags: ['cost'],
-    panels: SERVICES.map(({ service, title, budget }) => {
-      const usd = budgets[budget];
-      const selector = `{service="${service}"}`;
-      return {
+    panels: [
+      ...SERVICES.map(({ service, title, budget }) => {
+        const usd = budgets[budget];
+        const selector = `{service="${service}"}`;
+        return {
+          panel: timeSeries({
+            title: `${title}: spend vs budget ($${usd})`,
+            description: `Orange from ${PROJECTED_WARNING_RATIO * 100} % of the budget (the projection alert), red at ${ACTUAL_CRITICAL_RATIO * 100} % (the over-budget alert).`,
+            unit: 'currencyUSD',
+            min: 0,
+            thresholds: [
+              { value: usd * PROJECTED_WARNING_RATIO, color: 'orange' },
+              { value: usd * ACTUAL_CRITICAL_RATIO, color: 'red' },
+            ],
+            queries: [
+              {
+                expr: `max(${inStage(`${stored('vigie_cost_month_to_date_usd')}${selector}`)})`,
+                legend: 'month to date',
+              },
+              {
+                expr: `max(${inStage(`${stored('vigie_cost_projected_usd')}${selector}`)})`,
+                legend: 'projected month end',
+              },
+            ],
+          }),
+        };
+      }),
+      {
         panel: timeSeries({
-          title: `${title}: spend vs budget ($${usd})`,
-          description: `Orange from ${PROJECTED_WARNING_RATIO * 100} % of the budget (the projection alert), red at ${ACTUAL_CRITICAL_RATIO * 100} % (the over-budget alert).`,
+          title: 'Claude spend through the enrichment gateway, per day',
+          description:
+            'What the gateway priced its calls at (dated price list), as it happens; the Anthropic panel is the billed figure.',
           unit: 'currencyUSD',
           min: 0,
-          thresholds: [
-            { value: usd * PROJECTED_WARNING_RATIO, color: 'orange' },
-            { value: usd * ACTUAL_CRITICAL_RATIO, color: 'red' },
-          ],
           queries: [
             {
-              expr: `max(${inStage(`${stored('vigie_cost_month_to_date_usd')}${selector}`)})`,
-              legend: 'month to date',
-            },
-            {
-              expr: `max(${inStage(`${stored('vigie_cost_projected_usd')}${selector}`)})`,
-              legend: 'projected month end',
+              expr: `sum(${inStage(`increase(${stored('vigie.enrichment.cost_usd')}[1d])`)})`,
+              legend: 'gateway spend (24 h)',
             },
           ],
         }),
-      };
-    }),
+        width: 24,
+      },
+    ],
   });
 }

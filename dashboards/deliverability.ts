@@ -77,6 +77,21 @@ export function deliverability(): DashboardExport {
       ratePanel('complaint', '24h'),
       ratePanel('complaint', '7d'),
       {
+        panel: timeSeries({
+          title: 'Sending domains not verified (onboarding)',
+          description:
+            'All unverified domains, and those stuck past the verification grace period.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `max by (state) (${inStage(stored('vigie_onboarding_domains_unverified'))})`,
+              legend: '{{state}}',
+            },
+          ],
+        }),
+        width: 24,
+      },
+      {
         panel: statPanel({
           title: 'SPF, DKIM, DMARC',
           description:

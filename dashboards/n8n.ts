@@ -59,6 +59,33 @@ export function n8n(): DashboardExport {
           ],
         }),
       },
+      {
+        panel: timeSeries({
+          title: 'Enrichment calls per hour by outcome',
+          description:
+            'Calls to Claude through the enrichment gateway: ok, cached, budget, spend-cap, retry, failed.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (outcome) (${inStage(`increase(${stored('vigie.enrichment.calls')}[1h])`)})`,
+              legend: '{{outcome}}',
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Claude tokens per hour by kind',
+          description: 'Input, output, cache reads and cache writes used by the gateway.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (kind) (${inStage(`increase(${stored('vigie.enrichment.tokens')}[1h])`)})`,
+              legend: '{{kind}}',
+            },
+          ],
+        }),
+      },
     ],
   });
 }

@@ -1,4 +1,5 @@
 import { heartbeats } from '../core/catalog/monitors.ts';
+import { DB_HEALTH_DEFAULTS } from '../core/db-health.ts';
 import { apiErrorRatio, inStage, label, stored } from '../core/promql.ts';
 import { buildDashboard, type DashboardExport } from './build.ts';
 import { note, statPanel, timeSeries } from './panels.ts';
@@ -103,6 +104,73 @@ export function overview(): DashboardExport {
             {
               expr: `sum by (${label('vigie.handler')}, outcome) (${inStage(`increase(${stored('vigie.invocations')}[1h])`)})`,
               legend: `{{${label('vigie.handler')}}} {{outcome}}`,
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Database: connections, blocked sessions, long transactions',
+          description: `From the db-health collector (supabase inspect db checks); a blocked session or a transaction open over ${DB_HEALTH_DEFAULTS.longTransactionSeconds} s is worth a look.`,
+          unit: 'short',
+          queries: [
+            {
+              expr: `max by (scope) (${inStage(stored('vigie_db_connections_in_use'))})`,
+              legend: 'connections ({{scope}})',
+            },
+            {
+              expr: `sum(${inStage(stored('vigie_db_sessions_blocked'))})`,
+              legend: 'blocked sessions',
+            },
+            {
+              expr: `sum(${inStage(stored('vigie_db_long_transactions'))})`,
+              legend: 'long transactions',
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Database: cache hit ratio',
+          description: `Buffer cache hits per table and index reads; the db-cache-hit-low alert is below ${DB_HEALTH_DEFAULTS.cacheHitMin * 100} %.`,
+          unit: 'percentunit',
+          base: 'red',
+          thresholds: [{ value: DB_HEALTH_DEFAULTS.cacheHitMin, color: 'green' }],
+          queries: [
+            {
+              expr: `min by (kind) (${inStage(stored('vigie_db_cache_hit_ratio'))})`,
+              legend: '{{kind}}',
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Database: slow statements and unused indexes',
+          description: `Statements slower than ${DB_HEALTH_DEFAULTS.slowFactor}× their baseline, and unused indexes of 1 MB or more.`,
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum(${inStage(stored('vigie_db_slow_statements'))})`,
+              legend: 'slow statements',
+            },
+            {
+              expr: `sum(${inStage(stored('vigie_db_unused_indexes'))})`,
+              legend: 'unused indexes',
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Calendar connections failing by problem',
+          description:
+            'From the onboarding collector: revoked, expired, missing scopes, refresh failing.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (problem) (${inStage(stored('vigie_onboarding_calendar_failing'))})`,
+              legend: '{{problem}}',
             },
           ],
         }),

@@ -19,7 +19,7 @@ export interface Query {
 /** A threshold step: from `value` up, `color`. The base step (green) is added. */
 export interface Step {
   value: number;
-  color: 'yellow' | 'orange' | 'red';
+  color: 'yellow' | 'orange' | 'red' | 'green';
 }
 
 export interface PanelOptions {
@@ -28,6 +28,8 @@ export interface PanelOptions {
   unit: string;
   queries: Query[];
   thresholds?: Step[];
+  /** Colour below the first step (green unless low values are the bad ones). */
+  base?: 'green' | 'red';
   min?: number;
   max?: number;
 }
@@ -45,11 +47,11 @@ function targets(queries: Query[]): prometheus.DataqueryBuilder[] {
   );
 }
 
-function thresholds(steps: Step[] = []): dashboard.ThresholdsConfigBuilder {
+function thresholds(steps: Step[] = [], base = 'green'): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
     .steps([
-      { value: null as unknown as number, color: 'green' },
+      { value: null as unknown as number, color: base },
       ...steps.map((s) => ({ value: s.value, color: s.color })),
     ]);
 }
@@ -60,7 +62,7 @@ export function timeSeries(options: PanelOptions): timeseries.PanelBuilder {
     .description(options.description)
     .datasource(DATASOURCE)
     .unit(options.unit)
-    .thresholds(thresholds(options.thresholds))
+    .thresholds(thresholds(options.thresholds, options.base))
     .thresholdsStyle(
       new common.GraphThresholdsStyleConfigBuilder().mode(
         options.thresholds?.length
@@ -82,7 +84,7 @@ export function statPanel(
     .description(options.description)
     .datasource(DATASOURCE)
     .unit(options.unit)
-    .thresholds(thresholds(options.thresholds))
+    .thresholds(thresholds(options.thresholds, options.base))
     .colorMode(common.BigValueColorMode.Background)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
   for (const t of targets(options.queries)) panel.withTarget(t);

@@ -27,6 +27,8 @@ const PUBLIC_JOB_NAMES: Record<string, string> = {
   'retention-purge': 'Data retention',
   'erasure-retry': 'Erasure requests',
   'alert-dispatch': 'Alerting',
+  onboarding: 'Onboarding checks',
+  'db-health': 'Database health checks',
 };
 
 export const statusPage: {
