@@ -41,7 +41,7 @@ export function findOrInstall(options: {
     `${binary} not found: installing Debian package ${debianPackage} (VIGIE_AUTO_INSTALL=0 to refuse)`,
   );
   const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', debianPackage]]) {
+  for (const args of [['update'], ['install', '-y', debianPackage]]) {
     const result = spawnSync(aptGet, args, { stdio: 'inherit', env: aptEnv });
     if (result.status !== 0) {
       throw new VigieError(

@@ -13,6 +13,7 @@ import { instrumentOptions } from '../../core/catalog/metrics.ts';
 import { dashboards } from '../../dashboards/index.ts';
 import { expand, panelQueries } from '../../dashboards/queries.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
+import { testRedisUrl } from '../../testkit/redis.ts';
 import { type RunningStack, startStack } from '../stack.ts';
 
 /**
@@ -24,7 +25,7 @@ import { type RunningStack, startStack } from '../stack.ts';
  * are listed in FAULT_DRIVEN and driven with the stand-ins' fault knobs.
  */
 const STAGE = 'staging';
-const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/6';
+const REDIS = testRedisUrl(6);
 const HOOK_SECRET = 'dashboards-proof-hook-secret';
 
 /** Metrics that appear only when something fails, and the fault that makes them appear here. */
@@ -142,6 +143,11 @@ async function apiTraffic(): Promise<void> {
   });
   expect(enriched).toBe(200);
   for (const row of rows) await get(`${app}/prospects/${row.id}`, { ...auth, method: 'DELETE' });
+}
+
+/** Server errors for the error-rate panel and the weekly summary, after every other series exists. */
+async function serverErrors(): Promise<void> {
+  const app = stack.urls.app;
   // n8n down: /readyz answers 503 (server errors for the error-rate panel and the summary).
   // One first, then a pause: a series' first scraped value is Prometheus's baseline, so the
   // measured errors are the ones after it.
@@ -149,7 +155,12 @@ async function apiTraffic(): Promise<void> {
   n8n.faults.outage = true;
   await get(`${app}/readyz`);
   await stack.telemetry.flush();
-  await new Promise((r) => setTimeout(r, 5_000));
+  // Wait until Prometheus holds the 503 series: its first sample is the baseline.
+  const first = 'http_server_request_duration_seconds_count{http_response_status_code="503"}';
+  for (let i = 0; i < 60; i += 1) {
+    if ((await instantQuery({ baseUrl: prometheus }, first)).length > 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   counts.baseline = appCounts();
   for (let i = 0; i < 10; i += 1) await get(`${app}/readyz`);
   n8n.faults.outage = false;
@@ -257,6 +268,7 @@ describe('dashboards against local staging', () => {
     await apiTraffic();
     await n8nTraffic();
     await loadRun();
+    await serverErrors();
     await failedVerification();
     await expectEmptyWithoutStatements();
     // Daily and weekly collectors: one run each, as their schedule would, recorded as their handler does.
