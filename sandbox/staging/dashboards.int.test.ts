@@ -41,15 +41,8 @@ let stateDir: string;
 let stack: RunningStack;
 let prometheus: string;
 
-/**
- * Panel queries that cannot show data yet, and why. The erasure-retry collector fails before it
- * can raise `erasure-verification-failed` (its `store` label is not an id: the label bug the
- * erasure area owns), so nothing produces that alert in this build.
- */
-const KNOWN_EMPTY: Record<string, string> = {
-  'Vigie — Privacy / Erasure verification failures per day (A)':
-    'erasure-retry rejects its own erasure-verification-failed labels (store: "see erasure_steps")',
-};
+/** Panel queries that cannot show data in this environment, and why (filled in below). */
+const KNOWN_EMPTY: Record<string, string> = {};
 
 /**
  * The slow-statement count needs pg_stat_statements preloaded (as on Supabase, in embedded
