@@ -1,13 +1,15 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { sumCentsAmounts } from '../../core/cost.ts';
 import { z } from 'zod';
 import { expectShape, ProviderReadError, readJson } from '../http/read-json.ts';
 
 /**
  * Anthropic Admin API cost and usage reports (`GET /v1/organizations/cost_report` and
- * `/usage_report/messages`, providers.md §1.5):
+ * `/usage_report/messages`, docs/providers/anthropic.md):
  * admin key in `x-api-key`, `anthropic-version: 2023-06-01`, daily buckets, paged with
- * `has_more`/`next_page`, `amount` a decimal string in cents. Plain `fetch`: the SDK does not
- * cover the Admin API reports.
+ * `has_more`/`next_page`, `amount` a decimal string in cents. Through `readJson` with zod
+ * shapes: `@anthropic-ai/sdk` does not cover these two Admin API reports. The spend-cap probe
+ * is a real message, so it goes through the SDK.
  */
 export interface AnthropicAdminOptions {
   baseUrl: string;
@@ -15,8 +17,20 @@ export interface AnthropicAdminOptions {
   timeoutMs?: number;
 }
 
+/** The documented `token_type` values; anything else means the report changed shape. */
+const tokenType = z.enum([
+  'uncached_input_tokens',
+  'output_tokens',
+  'cache_read_input_tokens',
+  'cache_creation.ephemeral_5m_input_tokens',
+  'cache_creation.ephemeral_1h_input_tokens',
+]);
 const costPage = z.object({
-  data: z.array(z.object({ results: z.array(z.object({ amount: z.string() })) })),
+  data: z.array(
+    z.object({
+      results: z.array(z.object({ amount: z.string(), token_type: tokenType.nullish() })),
+    }),
+  ),
   has_more: z.boolean(),
   next_page: z.string().nullish(),
 });
@@ -45,7 +59,12 @@ export async function anthropicCostUsd(
       { headers: { 'x-api-key': options.adminKey, 'anthropic-version': '2023-06-01' } },
       { source, timeoutMs: options.timeoutMs },
     );
-    const parsed = expectShape(source, body, costPage, 'data buckets with string amounts');
+    const parsed = expectShape(
+      source,
+      body,
+      costPage,
+      'data buckets with string amounts and documented token types',
+    );
     for (const bucket of parsed.data) {
       days += 1;
       for (const r of bucket.results) amounts.push(r.amount);
@@ -77,28 +96,29 @@ export interface ModelTokens {
   model: string;
   /** `uncached_input_tokens`. */
   inputTokens: number;
-  /** `cache_creation_5m_input_tokens` + `cache_creation_1h_input_tokens`. */
+  /** `cache_creation.ephemeral_5m_input_tokens` + `cache_creation.ephemeral_1h_input_tokens`. */
   cacheWriteTokens: number;
   cacheReadTokens: number;
   outputTokens: number;
 }
 
-const tokenCount = z.number().optional();
+const tokenCount = z.number().int().nonnegative();
+/**
+ * One usage row as documented: cache writes nested under `cache_creation` by cache lifetime.
+ * Required, not optional: a missing count would silently read as zero tokens.
+ */
+const usageRow = z.object({
+  model: z.string().nullable(),
+  uncached_input_tokens: tokenCount,
+  cache_creation: z.object({
+    ephemeral_5m_input_tokens: tokenCount,
+    ephemeral_1h_input_tokens: tokenCount,
+  }),
+  cache_read_input_tokens: tokenCount,
+  output_tokens: tokenCount,
+});
 const usagePage = z.object({
-  data: z.array(
-    z.object({
-      results: z.array(
-        z.object({
-          model: z.string(),
-          uncached_input_tokens: tokenCount,
-          cache_creation_5m_input_tokens: tokenCount,
-          cache_creation_1h_input_tokens: tokenCount,
-          cache_read_input_tokens: tokenCount,
-          output_tokens: tokenCount,
-        }),
-      ),
-    }),
-  ),
+  data: z.array(z.object({ results: z.array(usageRow) })),
   has_more: z.boolean(),
   next_page: z.string().nullish(),
 });
@@ -130,10 +150,15 @@ export async function anthropicUsageByModel(
       { headers: { 'x-api-key': options.adminKey, 'anthropic-version': '2023-06-01' } },
       { source, timeoutMs: options.timeoutMs },
     );
-    const parsed = expectShape(source, body, usagePage, 'data buckets of token counts by model');
+    const parsed = expectShape(
+      source,
+      body,
+      usagePage,
+      'data buckets of token counts by model (cache writes under cache_creation)',
+    );
     for (const bucket of parsed.data) {
       for (const r of bucket.results) {
-        const model = r.model;
+        const model = r.model ?? 'all models';
         const t = byModel.get(model) ?? {
           model,
           inputTokens: 0,
@@ -141,11 +166,11 @@ export async function anthropicUsageByModel(
           cacheReadTokens: 0,
           outputTokens: 0,
         };
-        t.inputTokens += r.uncached_input_tokens ?? 0;
+        t.inputTokens += r.uncached_input_tokens;
         t.cacheWriteTokens +=
-          (r.cache_creation_5m_input_tokens ?? 0) + (r.cache_creation_1h_input_tokens ?? 0);
-        t.cacheReadTokens += r.cache_read_input_tokens ?? 0;
-        t.outputTokens += r.output_tokens ?? 0;
+          r.cache_creation.ephemeral_5m_input_tokens + r.cache_creation.ephemeral_1h_input_tokens;
+        t.cacheReadTokens += r.cache_read_input_tokens;
+        t.outputTokens += r.output_tokens;
         byModel.set(model, t);
       }
     }
@@ -157,9 +182,11 @@ export async function anthropicUsageByModel(
 }
 
 /**
- * Is the organisation stopped by its monthly spend cap? A 1-token message answers 429
- * `enforced_spend_limit_reached` (no `retry-after`) until the 1st of next month (providers.md
- * §1.3): that is an alert, never a retry, so this makes exactly one attempt.
+ * Is the organisation stopped by its monthly spend cap? A 1-token message through
+ * `@anthropic-ai/sdk` answers 429 `enforced_spend_limit_reached` (no `retry-after`) until the
+ * 1st of next month (docs/providers/anthropic.md): that is an alert, never a retry, so the SDK's
+ * retries are off and this makes exactly one attempt. Other failures become the same
+ * `ProviderReadError` reasons as every provider read.
  */
 export async function anthropicSpendCapReached(options: {
   baseUrl: string;
@@ -168,35 +195,43 @@ export async function anthropicSpendCapReached(options: {
   timeoutMs?: number;
 }): Promise<boolean> {
   const source = 'anthropic messages';
-  const response = await fetch(`${options.baseUrl.replace(/\/+$/, '')}/v1/messages`, {
-    method: 'POST',
-    headers: {
-      'x-api-key': options.apiKey,
-      'anthropic-version': '2023-06-01',
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
+  const client = new Anthropic({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl.replace(/\/+$/, ''),
+    maxRetries: 0,
+    timeout: options.timeoutMs ?? 10_000,
+  });
+  try {
+    await client.messages.create({
       model: options.model ?? 'claude-haiku-4-5',
       max_tokens: 1,
       messages: [{ role: 'user', content: 'ping' }],
-    }),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-  }).catch((error: unknown) => {
-    throw new ProviderReadError(source, 'unreachable', `${source} is unreachable`, {
-      cause: error,
     });
-  });
-  const body: unknown = await response.json().catch(() => undefined);
-  if (response.ok) return false;
-  const code = spendCapError.safeParse(body).data?.error.details.error_code;
-  if (response.status === 429 && code === 'enforced_spend_limit_reached') return true;
-  if (response.status === 429) return false; // an ordinary rate limit is not the spend cap
-  throw new ProviderReadError(
-    source,
-    response.status >= 500 ? 'server-error' : 'refused',
-    `${source} answered HTTP ${response.status}`,
-    {
-      status: response.status,
-    },
-  );
+    return false;
+  } catch (error) {
+    if (error instanceof Anthropic.APIConnectionTimeoutError) {
+      throw new ProviderReadError(source, 'timeout', `${source} did not answer in time`, {
+        cause: error,
+      });
+    }
+    if (error instanceof Anthropic.APIConnectionError) {
+      throw new ProviderReadError(source, 'unreachable', `${source} is unreachable`, {
+        cause: error,
+      });
+    }
+    if (!(error instanceof Anthropic.APIError) || error.status === undefined) {
+      throw new ProviderReadError(source, 'malformed', `${source} failed unexpectedly`, {
+        cause: error,
+      });
+    }
+    const code = spendCapError.safeParse(error.error).data?.error.details.error_code;
+    if (error.status === 429 && code === 'enforced_spend_limit_reached') return true;
+    if (error.status === 429) return false; // an ordinary rate limit is not the spend cap
+    throw new ProviderReadError(
+      source,
+      error.status >= 500 ? 'server-error' : 'refused',
+      `${source} answered HTTP ${error.status}`,
+      { status: error.status, cause: error },
+    );
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * The traffic ledger of the Anthropic stand-in: every message it served (or a drill seeded),
- * priced per MTok as in /work/shared/reference/providers.md §1.6, so the admin usage and cost
- * reports are computed from traffic rather than made up.
+ * priced per MTok (docs/providers/anthropic.md), so the admin usage and cost reports are
+ * computed from traffic rather than made up.
  */
 
 export interface LedgerEntry {
@@ -10,10 +10,14 @@ export interface LedgerEntry {
   uncachedInputTokens: number;
   cacheReadInputTokens: number;
   cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
   outputTokens: number;
 }
 
-/** USD per million tokens: input, output, cache read, 5-minute cache write. */
+/**
+ * USD per million tokens: input, output, cache read, 5-minute cache write (1.25 × input); a
+ * 1-hour cache write costs 2 × input.
+ */
 export const PRICES: Record<
   string,
   { input: number; output: number; cacheRead: number; cacheWrite5m: number }
@@ -26,15 +30,26 @@ export const PRICES: Record<
 
 const FALLBACK = PRICES['claude-sonnet-5-5']!;
 
+/** The cost report's documented `token_type` values. */
+export const TOKEN_TYPES = [
+  'uncached_input_tokens',
+  'output_tokens',
+  'cache_read_input_tokens',
+  'cache_creation.ephemeral_5m_input_tokens',
+  'cache_creation.ephemeral_1h_input_tokens',
+] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
 /** Cost of one entry in cents, split by token type (the cost report's `token_type`). */
-export function entryCostCents(e: LedgerEntry): Record<string, number> {
+export function entryCostCents(e: LedgerEntry): Record<TokenType, number> {
   const p = PRICES[e.model] ?? FALLBACK;
   const cents = (tokens: number, usdPerMTok: number) => (tokens * usdPerMTok * 100) / 1_000_000;
   return {
     uncached_input_tokens: cents(e.uncachedInputTokens, p.input),
     output_tokens: cents(e.outputTokens, p.output),
     cache_read_input_tokens: cents(e.cacheReadInputTokens, p.cacheRead),
-    cache_creation_5m_input_tokens: cents(e.cacheCreation5mInputTokens, p.cacheWrite5m),
+    'cache_creation.ephemeral_5m_input_tokens': cents(e.cacheCreation5mInputTokens, p.cacheWrite5m),
+    'cache_creation.ephemeral_1h_input_tokens': cents(e.cacheCreation1hInputTokens, 2 * p.input),
   };
 }
 
@@ -46,6 +61,7 @@ export class Ledger {
       uncachedInputTokens: 0,
       cacheReadInputTokens: 0,
       cacheCreation5mInputTokens: 0,
+      cacheCreation1hInputTokens: 0,
       outputTokens: 0,
       ...entry,
     });

@@ -274,6 +274,7 @@ export function messagesRoutes(o: MessagesOptions): Hono {
       outputTokens,
       cacheReadInputTokens: cacheRead,
       cacheCreation5mInputTokens: cacheWrite5m,
+      cacheCreation1hInputTokens: cacheWrite1h,
     });
     rateLimitHeaders(c, doneMs);
     const text = answerText(outputTokens);

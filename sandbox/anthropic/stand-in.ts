@@ -8,7 +8,10 @@
  *   only, `limit` 1–31 default 7, `group_by[]` of `workspace_id`/`description`, `page`);
  *   `amount` is a decimal string in cents (claude-docs 651-cost-api.md);
  * - `GET /v1/organizations/usage_report/messages` (`bucket_width` 1m/1h/1d with their limits,
- *   `group_by[]=model`, `page`); both page with `has_more` + `next_page`;
+ *   `group_by[]=model`, `page`), each row shaped as documented: cache writes nested under
+ *   `cache_creation` (`ephemeral_5m_input_tokens`, `ephemeral_1h_input_tokens`); the cost
+ *   report's `token_type` takes the documented values (`cache_creation.ephemeral_5m_input_tokens`
+ *   …, `TOKEN_TYPES` in ledger.ts); both page with `has_more` + `next_page`;
  * - admin endpoints need an admin key (`sk-ant-admin…`).
  * Fault knobs: `faults` on the admin endpoints, `messagesFaults` on messages, both answered in
  * Anthropic's error shape; `spendCap.reached` on messages.
@@ -59,6 +62,20 @@ export interface AnthropicStandIn {
   /** Simulated generation time per message (ms), mutable. */
   generation: { ms: number };
   close(): Promise<void>;
+}
+
+/** One row of `usage_report/messages`, as the API reference documents it. */
+interface UsageRow {
+  uncached_input_tokens: number;
+  cache_creation: { ephemeral_1h_input_tokens: number; ephemeral_5m_input_tokens: number };
+  cache_read_input_tokens: number;
+  output_tokens: number;
+  server_tool_use: { web_search_requests: number };
+  api_key_id: string | null;
+  workspace_id: string | null;
+  model: string | null;
+  service_tier: string | null;
+  context_window: string | null;
 }
 
 const BUCKET_MS = { '1d': 86_400_000, '1h': 3_600_000, '1m': 60_000 } as const;
@@ -219,23 +236,26 @@ export async function startAnthropicStandIn(
     if ('error' in b) return c.json(errorBody('invalid_request_error', b.error ?? 'invalid'), 400);
     const byModel = c.req.queries('group_by[]')?.includes('model') ?? false;
     const data = b.list.map(({ start, end }) => {
-      const groups = new Map<string, Record<string, number | string | null | object>>();
+      const groups = new Map<string, UsageRow>();
       for (const e of ledger.between(start, end)) {
         const key = byModel ? e.model : 'all';
-        const g = groups.get(key) ?? {
-          model: byModel ? e.model : null,
+        const g: UsageRow = groups.get(key) ?? {
           uncached_input_tokens: 0,
+          cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
           cache_read_input_tokens: 0,
-          cache_creation_5m_input_tokens: 0,
-          cache_creation_1h_input_tokens: 0,
           output_tokens: 0,
           server_tool_use: { web_search_requests: 0 },
+          api_key_id: null,
+          workspace_id: null,
+          model: byModel ? e.model : null,
+          service_tier: null,
+          context_window: null,
         };
-        g.uncached_input_tokens = Number(g.uncached_input_tokens) + e.uncachedInputTokens;
-        g.cache_read_input_tokens = Number(g.cache_read_input_tokens) + e.cacheReadInputTokens;
-        g.cache_creation_5m_input_tokens =
-          Number(g.cache_creation_5m_input_tokens) + e.cacheCreation5mInputTokens;
-        g.output_tokens = Number(g.output_tokens) + e.outputTokens;
+        g.uncached_input_tokens += e.uncachedInputTokens;
+        g.cache_read_input_tokens += e.cacheReadInputTokens;
+        g.cache_creation.ephemeral_5m_input_tokens += e.cacheCreation5mInputTokens;
+        g.cache_creation.ephemeral_1h_input_tokens += e.cacheCreation1hInputTokens;
+        g.output_tokens += e.outputTokens;
         groups.set(key, g);
       }
       return {
