@@ -1,10 +1,11 @@
 import { type ErrorCode, VigieError } from '../../core/errors.ts';
 
 /**
- * A small typed client for n8n's public API v1 executions endpoints (docs.n8n.io "n8n public
- * REST API"; spec `packages/cli/src/public-api/v1/handlers/executions/spec/` — see
- * /work/shared/reference/privacy.md §4). n8n ships no official JS client for it, so this is
- * plain `fetch` per the spec. Auth is the `X-N8N-API-KEY` header.
+ * A small typed client for n8n's public API v1 executions endpoints, written to the OpenAPI
+ * document n8n ships in its npm package (a fragment with its version is kept at
+ * `sandbox/n8n/openapi/executions.openapi.json`; facts in docs/providers/n8n.md). n8n ships no
+ * official JS client for it, so this is plain `fetch` per the document. Auth is the
+ * `X-N8N-API-KEY` header.
  */
 export type N8nExecutionStatus =
   'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting';
@@ -13,7 +14,8 @@ export interface N8nExecution {
   id: string;
   finished: boolean;
   mode: string;
-  startedAt: string;
+  /** Null while the execution is queued (`new`). */
+  startedAt: string | null;
   stoppedAt: string | null;
   workflowId: string;
   status: N8nExecutionStatus;
@@ -23,16 +25,39 @@ export interface N8nExecution {
   customData?: Record<string, string>;
   /** Present only when asked for with `includeData`. */
   data?: unknown;
+  /** True when n8n withheld `data` for exceeding its display size (`data` is then empty). */
+  dataTooLargeToDisplay?: boolean;
 }
 
-export interface ListExecutionsParams {
+/** How to ask for execution data: everything n8n would otherwise withhold. */
+export interface DataParams {
+  includeData?: boolean;
+  /** Return data even above `EXECUTIONS_DATA_MAX_DISPLAY_SIZE`. */
+  ignoreDataSizeLimit?: boolean;
+  /** false: unredacted data (the key needs the `execution:reveal` scope); true: redacted. */
+  redactExecutionData?: boolean;
+}
+
+/**
+ * Whether an execution's data can be read: n8n returns executions without their data when it
+ * is too large (`dataTooLargeToDisplay`) or redacted (`data.redactionInfo.isRedacted`).
+ */
+export function executionDataWithheld(
+  execution: N8nExecution,
+): 'too-large' | 'redacted' | undefined {
+  if (execution.dataTooLargeToDisplay === true) return 'too-large';
+  const info = (execution.data as { redactionInfo?: { isRedacted?: unknown } | null } | undefined)
+    ?.redactionInfo;
+  return info?.isRedacted === true ? 'redacted' : undefined;
+}
+
+export interface ListExecutionsParams extends DataParams {
   status?: N8nExecutionStatus;
   workflowId?: string;
   /** 1–250, n8n's default is 100. */
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
-  includeData?: boolean;
 }
 
 export interface ExecutionPage {
@@ -115,7 +140,7 @@ export interface N8nClient {
   /** Every page, following `nextCursor`. */
   iterateExecutions(params?: Omit<ListExecutionsParams, 'cursor'>): AsyncGenerator<N8nExecution>;
   /** `undefined` when n8n answers 404. */
-  getExecution(id: string, options?: { includeData?: boolean }): Promise<N8nExecution | undefined>;
+  getExecution(id: string, options?: DataParams): Promise<N8nExecution | undefined>;
   deleteExecution(id: string): Promise<DeleteResult>;
   /** n8n's own `GET /healthz` (no API key): resolves when the instance answers 200. */
   healthz(options?: { timeoutMs?: number }): Promise<void>;
@@ -222,7 +247,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     if (params.workflowId !== undefined) query.set('workflowId', params.workflowId);
     if (params.limit !== undefined) query.set('limit', String(params.limit));
     if (params.cursor !== undefined) query.set('cursor', params.cursor);
-    if (params.includeData !== undefined) query.set('includeData', String(params.includeData));
+    setDataParams(query, params);
     const { status, body, headers } = await call('GET', '/executions', query);
     if (status !== 200) fail('GET', '/executions', status, body, headers);
     const page = body as Partial<ExecutionPage> | undefined;
@@ -267,7 +292,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     async getExecution(id, opts = {}) {
       const path = `/executions/${encodeURIComponent(id)}`;
       const query = new URLSearchParams();
-      if (opts.includeData !== undefined) query.set('includeData', String(opts.includeData));
+      setDataParams(query, opts);
       const { status, body, headers } = await call('GET', path, query);
       if (status === 404) return undefined;
       if (status !== 200) fail('GET', path, status, body, headers);
@@ -278,9 +303,17 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
       const { status, body, headers } = await call('DELETE', path);
       if (status === 404) return { deleted: false, reason: 'not_found' };
       if (status !== 200) fail('DELETE', path, status, body, headers);
-      return { deleted: true, execution: body as N8nExecution };
+      // The document's DELETE answers the id as a number, every other endpoint as a string.
+      const execution = body as Omit<N8nExecution, 'id'> & { id: string | number };
+      return { deleted: true, execution: { ...execution, id: String(execution.id) } };
     },
   };
+}
+
+function setDataParams(query: URLSearchParams, params: DataParams): void {
+  for (const name of ['includeData', 'ignoreDataSizeLimit', 'redactExecutionData'] as const) {
+    if (params[name] !== undefined) query.set(name, String(params[name]));
+  }
 }
 
 /** `Retry-After` as whole seconds ≥ 1: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */

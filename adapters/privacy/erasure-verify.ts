@@ -17,10 +17,13 @@
  * - n8n: each execution the ledger named (must be 404), and a search of the newest executions'
  *   data (`includeData=true`) for the id, email and URL, paged back to the prospect's creation
  *   within a bound; the receipt states how far it got (`verification.n8n`). An execution found
- *   there was missing from the ledger, so it is added to it for the n8n step to delete.
+ *   there was missing from the ledger, so it is added to it for the n8n step to delete. The
+ *   search asks for the data n8n would withhold (`ignoreDataSizeLimit`, unredacted); an
+ *   execution that still comes back without readable data cannot be verified: it counts as a
+ *   hit ("cannot verify"), never as clean.
  */
 import type { Redis } from '@upstash/redis';
-import type { N8nClient } from '../n8n/client.ts';
+import { executionDataWithheld, type N8nClient } from '../n8n/client.ts';
 import type { Pool, Queryable } from '../postgres/pool.ts';
 import type {
   N8nVerificationScope,
@@ -316,6 +319,8 @@ export async function verifyN8n(
     ...who.linkedinUrls.map(normalizeLinkedinUrl),
   ];
   const found: Array<{ id: string; workflowId: string }> = [];
+  /** Executions n8n returned without readable data even when asked for it. */
+  const unreadable: string[] = [];
   const since = options.since?.getTime();
   let searched = 0;
   let oldest: string | null = null;
@@ -324,18 +329,25 @@ export async function verifyN8n(
   while (searched < options.maxExecutions) {
     const page = await n8n.listExecutions({
       includeData: true,
+      ignoreDataSizeLimit: true,
+      redactExecutionData: false,
       limit: Math.min(N8N_MAX_PAGE, options.maxExecutions - searched),
       ...(cursor === undefined ? {} : { cursor }),
     });
     for (const execution of page.data) {
       searched += 1;
-      oldest = execution.startedAt;
-      const text = JSON.stringify(execution.data ?? null).toLowerCase();
-      if (needles.some((n) => text.includes(n))) {
-        found.push({ id: execution.id, workflowId: execution.workflowId });
+      if (execution.startedAt !== null) oldest = execution.startedAt;
+      if (executionDataWithheld(execution) !== undefined) {
+        unreadable.push(execution.id);
+      } else {
+        const text = JSON.stringify(execution.data ?? null).toLowerCase();
+        if (needles.some((n) => text.includes(n))) {
+          found.push({ id: execution.id, workflowId: execution.workflowId });
+        }
       }
       // n8n lists newest first (by id): one started before the prospect existed ends the window.
-      if (since !== undefined && Date.parse(execution.startedAt) < since) complete = true;
+      const started = execution.startedAt === null ? NaN : Date.parse(execution.startedAt);
+      if (since !== undefined && started < since) complete = true;
     }
     if (complete || page.nextCursor === null || page.data.length === 0) {
       complete = true;
@@ -371,6 +383,13 @@ export async function verifyN8n(
         probe: 'prospect-id',
         target: `GET /executions?includeData=true: newest ${searched}${complete ? ", back to the prospect's creation" : ', window not fully covered'}`,
         hits: found.length,
+      },
+      {
+        // Too large or redacted even when asked for: cannot verify, so never counted clean.
+        store: 'n8n',
+        probe: 'execution',
+        target: `executions returned without readable data (too large or redacted): ${unreadable.length}`,
+        hits: unreadable.length,
       },
     ],
     scope: {

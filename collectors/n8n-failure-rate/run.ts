@@ -82,6 +82,7 @@ export async function readExecutions(
     pages += 1;
     let reachedOlder = false;
     for (const e of page.data as N8nExecution[]) {
+      if (e.startedAt === null) continue; // still queued
       const started = Date.parse(e.startedAt);
       if (Number.isNaN(started)) continue;
       if (started < from.getTime()) {

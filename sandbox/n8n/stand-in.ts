@@ -1,16 +1,18 @@
 /**
  * n8n stand-in: the public API v1 executions endpoints and one webhook-triggered workflow.
  *
- * Follows n8n's public API docs (docs.n8n.io "n8n public REST API" / API reference,
- * Executions) and its handler `packages/cli/src/public-api/v1/handlers/executions/
- * executions.handler.ts` (see /work/shared/reference/privacy.md §4):
+ * The executions API is held to the OpenAPI document n8n ships in its npm package
+ * (`openapi/executions.openapi.json`, with its version; shapes in `executions.ts`):
  * - auth by `X-N8N-API-KEY`: missing → 401 `{message: "'X-N8N-API-KEY' header required"}`,
  *   wrong → 401 `{message: 'Unauthorized'}`;
- * - `GET /api/v1/executions`: `status`, `workflowId`, `limit` (default 100, max 250),
- *   `cursor` (base64 JSON `{lastId, limit}`, the previous `nextCursor`), `includeData`;
- *   newest first; running executions are left out;
- * - `GET /api/v1/executions/{id}?includeData=`; `DELETE /api/v1/executions/{id}` returns the
- *   deleted execution, 400 `{message: 'Cannot delete a running execution'}`, 404
+ * - `GET /api/v1/executions`: `status`, `workflowId`, `projectId`, `startedAfter`,
+ *   `startedBefore` (date-time), `limit` (default 100, max 250), `cursor` (base64 JSON
+ *   `{lastId, limit}`, the previous `nextCursor`), `includeData`, `ignoreDataSizeLimit`,
+ *   `redactExecutionData` (each `true`|`false`, anything else 400); newest first; running
+ *   executions are left out;
+ * - `GET /api/v1/executions/{id}` (same data parameters); `DELETE /api/v1/executions/{id}`
+ *   returns the deleted execution with a numeric id, 400 `{message: 'Cannot delete a running
+ *   execution'}`; an id that is not a positive integer → 400; unknown → 404
  *   `{message: 'Not Found'}`.
  * The workflow `POST /webhook/scrape-and-enrich` keeps the prospects in its execution data, as
  * n8n does with `EXECUTIONS_DATA_SAVE_ON_SUCCESS=all`, and its first node reports
@@ -23,9 +25,12 @@ import {
   EXECUTION_STATUSES,
   type ExecutionStatus,
   ExecutionStore,
+  deletedView,
+  listView,
   type NewExecution,
+  singleView,
   type StoredExecution,
-  publicView,
+  type ViewOptions,
 } from './executions.ts';
 
 export const SCRAPE_AND_ENRICH_WORKFLOW_ID = 'wf-scrape-and-enrich';
@@ -62,12 +67,23 @@ export interface N8nStandInOptions {
   /** Where the workflow's first node POSTs `LedgerReport` JSON. */
   ledgerUrl?: string;
   now?: () => Date;
+  /** The API key holds the `execution:reveal` scope (default true). */
+  revealScope?: boolean;
+}
+
+/** Instance settings of the executions API, mutable by tests and drills. */
+export interface N8nDisplaySettings {
+  /** `EXECUTIONS_DATA_MAX_DISPLAY_SIZE` in bytes: larger data is withheld unless asked for. */
+  maxDisplaySizeBytes: number;
+  /** Whether the API key may reveal redacted data (`redactExecutionData=false`). */
+  revealScope: boolean;
 }
 
 export interface N8nStandIn {
   url: string;
   apiKey: string;
   faults: N8nFaults;
+  display: N8nDisplaySettings;
   /** Every stored execution (with data), newest first — test inspection, not API. */
   executions(): StoredExecution[];
   addExecution(input: NewExecution): StoredExecution;
@@ -109,6 +125,10 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     retryAfterSeconds: 1,
   };
 
+  const display: N8nDisplaySettings = {
+    maxDisplaySizeBytes: 8 * 1024 * 1024,
+    revealScope: options.revealScope ?? true,
+  };
   const app = new Hono();
   app.use('*', async (c, next) => {
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
@@ -129,9 +149,36 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     return next();
   });
 
+  /** The data parameters shared by the list and the single execution, validated. */
+  function viewOptions(c: Context): ViewOptions | Response {
+    const query = c.req.query();
+    const flags: Record<string, boolean | undefined> = {};
+    for (const name of ['includeData', 'ignoreDataSizeLimit', 'redactExecutionData']) {
+      const value = query[name];
+      if (value !== undefined && value !== 'true' && value !== 'false') {
+        return badRequest(
+          c,
+          `request/query/${name} must be equal to one of the allowed values: true, false`,
+        );
+      }
+      flags[name] = value === undefined ? undefined : value === 'true';
+    }
+    if (flags.redactExecutionData === false && !display.revealScope) {
+      return c.json({ message: 'Forbidden' }, 403);
+    }
+    return {
+      includeData: flags.includeData ?? false,
+      ignoreDataSizeLimit: flags.ignoreDataSizeLimit ?? false,
+      redact: flags.redactExecutionData,
+      maxDisplaySizeBytes: display.maxDisplaySizeBytes,
+      canReveal: display.revealScope,
+    };
+  }
+
   api.get('/executions', (c) => {
     const query = c.req.query();
-    const includeData = query.includeData === 'true';
+    const view = viewOptions(c);
+    if (view instanceof Response) return view;
     if (
       query.status !== undefined &&
       !EXECUTION_STATUSES.includes(query.status as ExecutionStatus)
@@ -140,6 +187,18 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
         c,
         `request/query/status must be equal to one of the allowed values: ${EXECUTION_STATUSES.join(', ')}`,
       );
+    }
+    const bounds: Record<'startedAfter' | 'startedBefore', number | undefined> = {
+      startedAfter: undefined,
+      startedBefore: undefined,
+    };
+    for (const name of ['startedAfter', 'startedBefore'] as const) {
+      const value = query[name];
+      if (value === undefined) continue;
+      const at = RFC3339.test(value) ? Date.parse(value) : NaN;
+      if (Number.isNaN(at))
+        return badRequest(c, `request/query/${name} must match format "date-time"`);
+      bounds[name] = at;
     }
     let limit = 100;
     let lastId: number | undefined;
@@ -155,11 +214,15 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
       if (decoded === undefined) return badRequest(c, 'An invalid cursor was provided');
       ({ lastId, limit } = decoded);
     }
+    const started = (e: StoredExecution) => (e.status === 'new' ? NaN : Date.parse(e.startedAt));
     const matching = store
       .all()
       .filter((e) => e.status !== 'running')
       .filter((e) => query.status === undefined || e.status === query.status)
       .filter((e) => query.workflowId === undefined || e.workflowId === query.workflowId)
+      .filter((e) => query.projectId === undefined || e.projectId === query.projectId)
+      .filter((e) => bounds.startedAfter === undefined || started(e) >= bounds.startedAfter)
+      .filter((e) => bounds.startedBefore === undefined || started(e) <= bounds.startedBefore)
       .filter((e) => lastId === undefined || Number(e.id) < lastId);
     const page = matching.slice(0, limit);
     const last = page.at(-1);
@@ -167,23 +230,36 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
       matching.length > page.length && last !== undefined
         ? Buffer.from(JSON.stringify({ lastId: last.id, limit })).toString('base64')
         : null;
-    return c.json({ data: page.map((e) => publicView(e, includeData)), nextCursor });
+    return c.json({ data: page.map((e) => listView(e, view)), nextCursor });
   });
 
+  /** The path id: a positive integer, as the document's `executionId` parameter says. */
+  function executionId(c: Context): string | Response {
+    const id = c.req.param('id') ?? '';
+    if (!/^[1-9]\d*$/.test(id)) return badRequest(c, 'request/params/executionId must be integer');
+    return id;
+  }
+
   api.get('/executions/:id', (c) => {
-    const execution = store.get(c.req.param('id'));
+    const id = executionId(c);
+    if (id instanceof Response) return id;
+    const view = viewOptions(c);
+    if (view instanceof Response) return view;
+    const execution = store.get(id);
     if (execution === undefined) return c.json({ message: 'Not Found' }, 404);
-    return c.json(publicView(execution, c.req.query('includeData') === 'true'));
+    return c.json(singleView(execution, view));
   });
 
   api.delete('/executions/:id', (c) => {
-    const execution = store.get(c.req.param('id'));
+    const id = executionId(c);
+    if (id instanceof Response) return id;
+    const execution = store.get(id);
     if (execution === undefined) return c.json({ message: 'Not Found' }, 404);
     if (execution.status === 'running') {
       return c.json({ message: 'Cannot delete a running execution' }, 400);
     }
     store.delete(execution.id);
-    return c.json(publicView(execution, false));
+    return c.json(deletedView(execution));
   });
   // n8n's own liveness endpoint (no API key), what uptime monitors and `/readyz` call.
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -265,6 +341,7 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     url: `http://127.0.0.1:${port}`,
     apiKey: options.apiKey,
     faults,
+    display,
     executions: () => store.all(),
     addExecution: (input) => store.add(input, now()),
     onExecution: (callback) => {
@@ -280,6 +357,9 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
       }),
   };
 }
+
+/** RFC 3339 date-time, as OpenAPI's `format: date-time`. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 function badRequest(c: Context, message: string): Response {
   return c.json({ message }, 400);
