@@ -36,7 +36,7 @@ const run = (c: N8nClient) =>
   verifyN8n(
     pool,
     c,
-    { userId: USER, prospectId: PROSPECT },
+    { userId: USER, prospectId: PROSPECT, prospectIds: [PROSPECT] },
     { email: 'ada@example.test', linkedinUrl: null },
     { executionIds: [], maxExecutions: 50, now: NOW },
   );
