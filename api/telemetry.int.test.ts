@@ -65,11 +65,11 @@ describe('HTTP app telemetry', () => {
   it('continues an inbound W3C traceparent', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await app.request('/healthz', {
-      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'req-tp' },
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'req-tp1' },
     });
     expect(res.status).toBe(200);
     await telemetry.flush();
-    const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === 'req-tp');
+    const span = await otlp.waitForSpan((s) => s.attributes['vigie.request_id'] === 'req-tp1');
     expect(span.traceId).toBe(traceId);
     expect(span.parentSpanId).toBe('00f067aa0ba902b7');
   });

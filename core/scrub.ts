@@ -5,9 +5,14 @@
  * dispatcher into Slack text. It lives in `core/` because the browser bundle (web/) may only
  * import `core/`.
  *
- * Two rules: free text is rewritten pattern by pattern (emails, phone numbers, LinkedIn URLs);
- * values under keys that name personal data, message bodies or credentials are replaced whole.
+ * Allow-list, not deny-list (issue #8 §2): free text keeps only words known to be safe
+ * (`scrub-vocabulary.ts`, numbers and ids) after emails, phone numbers and LinkedIn URLs are
+ * rewritten; every other word, a name above all, becomes `[redacted]`. Keys must be known
+ * words too (else the entry is dropped), and keys that name personal data, message bodies or
+ * credentials have their value replaced whole. Sentry events are rebuilt field by field from
+ * an allow-list in `scrub-event.ts`.
  */
+import { VOCABULARY } from './scrub-vocabulary.ts';
 
 export const FILTERED = '[Filtered]';
 
@@ -85,9 +90,57 @@ export function rewritePatterns(s: string): string {
     .replace(PHONE, '[phone]');
 }
 
-/** Rewrites emails, LinkedIn URLs and phone numbers in free text, cut to `MAX_TEXT_CHARS` first. */
+export const REDACTED = '[redacted]';
+
+/** Runs of letters and digits: one bounded class, so the scan is linear. */
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+const DIGIT = /\p{N}/u;
+/** camelCase and PascalCase humps: `getUserById` → get, User, By, Id; `HTTPError` → HTTP, Error. */
+const HUMP = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+
+/**
+ * Whether a word may leave the process: one letter, anything with a digit (ids, hex, versions,
+ * counts — a name has none), or every camelCase part a known word.
+ */
+export function isKnownWord(token: string): boolean {
+  if (token.length === 1 || DIGIT.test(token)) return true;
+  if (inVocabulary(token)) return true;
+  if (token.length > 64) return false;
+  const parts = token.split(HUMP);
+  return parts.length > 1 && parts.every(inVocabulary);
+}
+
+/** A vocabulary word, or its plural (`details`, `retries`). */
+function inVocabulary(word: string): boolean {
+  const w = word.toLowerCase();
+  if (VOCABULARY.has(w)) return true;
+  if (w.length < 4 || !w.endsWith('s')) return false;
+  return (
+    VOCABULARY.has(w.slice(0, -1)) ||
+    (w.endsWith('es') && VOCABULARY.has(w.slice(0, -2))) ||
+    (w.endsWith('ies') && VOCABULARY.has(`${w.slice(0, -3)}y`))
+  );
+}
+
+/**
+ * Free text made safe to send: cut to `MAX_TEXT_CHARS`, emails / LinkedIn URLs / phone numbers
+ * rewritten, then every word that is not known (`isKnownWord`) replaced by `[redacted]`.
+ * Idempotent: its own placeholders are known words.
+ */
 export function scrubText(s: string): string {
-  return rewritePatterns(boundText(s));
+  return rewritePatterns(boundText(s)).replace(WORD, (token) =>
+    isKnownWord(token) ? token : REDACTED,
+  );
+}
+
+/** Whether `s` goes out unchanged, i.e. holds nothing `scrubText` would rewrite. */
+export function isKnownText(s: string): boolean {
+  return s.length <= MAX_TEXT_CHARS && scrubText(s) === s;
+}
+
+/** `s` when it is known text (an identifier, a route, an enum value), else `[Filtered]`. */
+export function keepIfKnown(s: string): string {
+  return isKnownText(s) ? s : FILTERED;
 }
 
 /**
@@ -163,11 +216,20 @@ export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEYS.has(normaliseKey(key));
 }
 
-const MAX_DEPTH = 12;
+const MAX_DEPTH = 8;
+/** Entries kept per object or array: more is never what an error report needs. */
+const MAX_ENTRIES = 100;
+const MAX_KEY_CHARS = 128;
+
+/** A key may leave the process when it is short and made of known words (`user_id`, `x-request-id`). */
+export function isKnownKey(key: string): boolean {
+  return key.length <= MAX_KEY_CHARS && isKnownText(key);
+}
 
 /**
  * Deep-scrubs any value: strings through `scrubText`, sensitive keys replaced by `[Filtered]`,
- * cycles and very deep structures cut. Returns a new value; the input is not modified.
+ * entries under unknown keys dropped, cycles, very deep and very wide structures cut. Returns
+ * a new value; the input is not modified.
  */
 export function scrubValue(v: unknown): unknown {
   return walk(v, 0, new WeakSet());
@@ -175,170 +237,55 @@ export function scrubValue(v: unknown): unknown {
 
 function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (typeof v === 'string') return scrubText(v);
-  if (v === null || typeof v !== 'object') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean' || v === null) return v;
+  if (typeof v !== 'object') return undefined;
   if (depth >= MAX_DEPTH) return '[Truncated]';
   if (seen.has(v)) return '[Circular]';
   seen.add(v);
-  if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1, seen));
-  if (v instanceof Date) return v;
-  if (v instanceof Error) return { name: v.name, message: scrubText(v.message) };
+  if (Array.isArray(v)) return v.slice(0, MAX_ENTRIES).map((item) => walk(item, depth + 1, seen));
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Error) return { name: keepIfKnown(v.name), message: scrubText(v.message) };
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(v)) {
+  let kept = 0;
+  for (const key in v) {
+    if (!Object.hasOwn(v, key) || !isKnownKey(key)) continue;
+    if (++kept > MAX_ENTRIES) break;
+    const value = (v as Record<string, unknown>)[key];
     out[key] = isSensitiveKey(key) && value != null ? FILTERED : walk(value, depth + 1, seen);
   }
   return out;
 }
 
-/** Scrubs a flat attribute map (OTel span/event attributes, Sentry tags). */
-export function scrubAttributes<T>(attributes: Record<string, T>): Record<string, T | string> {
-  const out: Record<string, T | string> = {};
-  for (const [key, value] of Object.entries(attributes)) {
-    if (isSensitiveKey(key)) out[key] = FILTERED;
-    else if (typeof value === 'string') out[key] = scrubText(value);
-    else if (Array.isArray(value)) {
-      out[key] = value.map((item: unknown) =>
-        typeof item === 'string' ? scrubText(item) : item,
-      ) as T;
-    } else out[key] = value;
-  }
-  return out;
-}
+/**
+ * Attributes whose values our code sets from known-safe sources and that `scrubText` would
+ * mangle: a route template is code (`/prospects/:id`), never a path a client sent.
+ */
+const ROUTE_TEMPLATE = /^\/[\w/:{}.*-]{0,200}$/;
 
 /**
- * The structural subset of a Sentry event (error or transaction) that can carry personal data.
- * Declared here, not imported, so that `core/` stays free of SDKs; `scrubEvent` accepts any
- * object and rewrites these fields when present.
+ * Scrubs a flat attribute map (OTel span/event attributes, Sentry tags): unknown keys dropped,
+ * sensitive keys `[Filtered]`, strings through `scrubText` (`http.route` kept when it is a
+ * route template), nested objects dropped.
  */
-interface ScrubbableEvent {
-  message?: unknown;
-  logentry?: { message?: unknown; params?: unknown[] };
-  transaction?: unknown;
-  exception?: { values?: ScrubbableException[] };
-  breadcrumbs?: ScrubbableBreadcrumb[];
-  extra?: Record<string, unknown>;
-  contexts?: Record<string, unknown>;
-  tags?: Record<string, unknown>;
-  user?: Record<string, unknown>;
-  request?: Record<string, unknown>;
-  spans?: { description?: unknown; data?: Record<string, unknown> }[];
-}
-interface ScrubbableException {
-  value?: unknown;
-  stacktrace?: { frames?: ScrubbableFrame[] };
-}
-interface ScrubbableFrame {
-  vars?: Record<string, unknown>;
-  context_line?: unknown;
-  pre_context?: string[];
-  post_context?: string[];
-  abs_path?: unknown;
-  filename?: unknown;
-}
-interface ScrubbableBreadcrumb {
-  message?: unknown;
-  data?: Record<string, unknown>;
-}
-
-/** Contexts the SDK fills about the machine, not the user: their `name` fields are kept. */
-const SYSTEM_CONTEXTS = new Set([
-  'os',
-  'runtime',
-  'device',
-  'app',
-  'browser',
-  'culture',
-  'cloud_resource',
-  'trace',
-  'otel',
-  'response',
-]);
-
-/** Headers kept on a Sentry request (everything else, cookies and auth included, is dropped). */
-const KEPT_HEADERS = new Set(['user-agent', 'content-type', 'x-request-id', 'accept']);
-
-/** Scrubs a Sentry error or transaction event in place and returns it (for `beforeSend`). */
-export function scrubEvent<E extends object>(input: E): E {
-  const event = input as ScrubbableEvent;
-  if (typeof event.message === 'string') event.message = scrubText(event.message);
-  if (event.logentry) {
-    if (typeof event.logentry.message === 'string') {
-      event.logentry.message = scrubText(event.logentry.message);
-    }
-    if (event.logentry.params)
-      event.logentry.params = scrubValue(event.logentry.params) as unknown[];
-  }
-  if (typeof event.transaction === 'string') event.transaction = scrubText(event.transaction);
-  for (const exception of event.exception?.values ?? []) {
-    if (typeof exception.value === 'string') exception.value = scrubText(exception.value);
-    for (const frame of exception.stacktrace?.frames ?? []) scrubFrame(frame);
-  }
-  if (event.breadcrumbs) event.breadcrumbs = event.breadcrumbs.map(scrubBreadcrumb);
-  if (event.extra) event.extra = scrubValue(event.extra) as Record<string, unknown>;
-  if (event.tags) event.tags = scrubAttributes(event.tags);
-  if (event.contexts) {
-    const contexts: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(event.contexts)) {
-      contexts[key] = SYSTEM_CONTEXTS.has(key) ? scrubStringsOnly(value) : scrubValue(value);
-    }
-    event.contexts = contexts;
-  }
-  if (event.user) {
-    // Ids only: a user id is how an operator finds the account; nothing else leaves.
-    const id = event.user.id;
-    event.user = id === undefined ? {} : { id };
-  }
-  if (event.request) event.request = scrubRequest(event.request);
-  if (event.spans) {
-    for (const span of event.spans) {
-      if (typeof span.description === 'string') span.description = scrubText(span.description);
-      if (span.data) span.data = scrubAttributes(span.data);
+export function scrubAttributes<T>(attributes: Record<string, T>): Record<string, T | string> {
+  const out: Record<string, T | string> = {};
+  let kept = 0;
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key) || !isKnownKey(key)) continue;
+    if (++kept > MAX_ENTRIES) break;
+    const value: unknown = attributes[key];
+    if (isSensitiveKey(key)) out[key] = FILTERED;
+    else if (key === 'http.route' && typeof value === 'string' && ROUTE_TEMPLATE.test(value)) {
+      out[key] = value;
+    } else if (typeof value === 'string') out[key] = scrubText(value);
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value as T;
+    else if (Array.isArray(value)) {
+      out[key] = value
+        .slice(0, MAX_ENTRIES)
+        .filter((item: unknown) => ['string', 'number', 'boolean'].includes(typeof item))
+        .map((item: unknown) => (typeof item === 'string' ? scrubText(item) : item)) as T;
     }
   }
-  return input;
-}
-
-/** For `beforeBreadcrumb` (and event breadcrumbs): message rewritten, data deep-scrubbed. */
-export function scrubBreadcrumb<B extends object>(breadcrumb: B): B {
-  const out: ScrubbableBreadcrumb = { ...breadcrumb };
-  if (typeof out.message === 'string') out.message = scrubText(out.message);
-  if (out.data) out.data = scrubValue(out.data) as Record<string, unknown>;
-  return out as B;
-}
-
-function scrubFrame(frame: ScrubbableFrame): void {
-  // Local variables can hold anything the code was handling: never send them.
-  if (frame.vars) frame.vars = {};
-  if (typeof frame.context_line === 'string') frame.context_line = scrubText(frame.context_line);
-  if (frame.pre_context) frame.pre_context = frame.pre_context.map(scrubText);
-  if (frame.post_context) frame.post_context = frame.post_context.map(scrubText);
-  if (typeof frame.abs_path === 'string') frame.abs_path = scrubText(frame.abs_path);
-  if (typeof frame.filename === 'string') frame.filename = scrubText(frame.filename);
-}
-
-function scrubRequest(request: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (typeof request.method === 'string') out.method = request.method;
-  if (typeof request.url === 'string') out.url = scrubText(request.url);
-  if (typeof request.query_string === 'string') out.query_string = scrubText(request.query_string);
-  const headers = request.headers;
-  if (headers !== null && typeof headers === 'object') {
-    const kept: Record<string, string> = {};
-    for (const [key, value] of Object.entries(headers)) {
-      if (KEPT_HEADERS.has(key.toLowerCase()) && typeof value === 'string') {
-        kept[key] = scrubText(value);
-      }
-    }
-    out.headers = kept;
-  }
-  // `data` (the body), `cookies` and `env` are dropped on purpose.
   return out;
-}
-
-function scrubStringsOnly(v: unknown, depth = 0): unknown {
-  if (typeof v === 'string') return scrubText(v);
-  if (v === null || typeof v !== 'object' || depth > MAX_DEPTH) return v;
-  if (Array.isArray(v)) return v.map((item) => scrubStringsOnly(item, depth + 1));
-  return Object.fromEntries(
-    Object.entries(v).map(([key, value]) => [key, scrubStringsOnly(value, depth + 1)]),
-  );
 }

@@ -138,20 +138,15 @@ describe('Sentry hooks', () => {
       expect(text).not.toContain(leak);
     }
     expect(out.user).toEqual({ id: 'u_1' });
-    expect(out.request).toEqual({
-      method: 'POST',
-      url: 'https://app.example/api?email=[email]',
-      headers: { 'user-agent': 'UA' },
-    });
+    // The query string and every header go: the allow-list keeps method and path.
+    expect(out.request).toEqual({ method: 'POST', url: 'https://app.example/api' });
     expect(out.extra).toEqual({
       full_name: FILTERED,
       prospectId: 'p_1',
       details: { text: FILTERED },
     });
-    expect(out.contexts).toEqual({
-      os: { name: 'Linux' },
-      prospect: { name: FILTERED, id: 'p_1' },
-    });
+    // Contexts we have no rule for (here a custom `prospect`) are not copied at all.
+    expect(out.contexts).toEqual({ os: { name: 'Linux' } });
     expect(out.exception?.values?.[0]?.value).toBe('No prospect [email] at [linkedin-url]');
     expect(out.tags).toEqual({ 'vigie.request_id': 'r1', email: FILTERED });
   });

@@ -2,7 +2,8 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Breadcrumb, ErrorEvent, StreamedSpanJSON, TransactionEvent } from '@sentry/core';
-import { scrubAttributes, scrubBreadcrumb, scrubEvent, scrubText } from '../core/scrub.ts';
+import { scrubBreadcrumb, scrubEvent } from '../core/scrub-event.ts';
+import { scrubAttributes, scrubText } from '../core/scrub.ts';
 
 /**
  * The scrubber wired into both pipes. The rules themselves are pure and live in `core/scrub.ts`
@@ -11,13 +12,13 @@ import { scrubAttributes, scrubBreadcrumb, scrubEvent, scrubText } from '../core
  */
 export {
   FILTERED,
+  REDACTED,
   isSensitiveKey,
   scrubAttributes,
-  scrubBreadcrumb,
-  scrubEvent,
   scrubText,
   scrubValue,
 } from '../core/scrub.ts';
+export { scrubBreadcrumb, scrubEvent } from '../core/scrub-event.ts';
 
 /** Sentry `beforeSend`. */
 export function sentryBeforeSend(event: ErrorEvent): ErrorEvent {
@@ -45,10 +46,18 @@ export function sentryBeforeBreadcrumb(breadcrumb: Breadcrumb): Breadcrumb {
 
 /** A copy of `span` whose name, attributes, events and status message are scrubbed. */
 export function scrubSpan(span: ReadableSpan): ReadableSpan {
+  const attributes = scrubAttributes(span.attributes) as Attributes;
+  // `METHOD /route/:template` is built from code (telemetry/hono.ts), not from the request.
+  const route = attributes['http.route'];
+  const method = attributes['http.request.method'];
+  const name =
+    route !== undefined && span.name === `${String(method)} ${String(route)}`
+      ? span.name
+      : scrubText(span.name);
   // Object.create keeps the SDK span's methods (spanContext()) and overrides the data fields.
   return Object.create(span, {
-    name: { value: scrubText(span.name), enumerable: true },
-    attributes: { value: scrubAttributes(span.attributes) as Attributes, enumerable: true },
+    name: { value: name, enumerable: true },
+    attributes: { value: attributes, enumerable: true },
     events: {
       value: span.events.map((event) => ({
         ...event,

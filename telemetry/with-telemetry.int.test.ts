@@ -46,9 +46,9 @@ describe('withTelemetry', () => {
     const handler = withTelemetry('collector-ok', async (event: { n: number }) => event.n * 2, {
       heartbeatUrl,
     });
-    await expect(handler({ n: 21 }, { awsRequestId: 'inv-ok' })).resolves.toBe(42);
+    await expect(handler({ n: 21 }, { awsRequestId: 'inv1-ok' })).resolves.toBe(42);
     // No explicit flush here: the wrapper flushed before returning.
-    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv-ok');
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv1-ok');
     expect(span?.name).toBe('collector-ok');
     expect(span?.status.code).not.toBe(2);
     expect(span?.attributes['vigie.heartbeat.outcome']).toBe('sent');
@@ -63,9 +63,9 @@ describe('withTelemetry', () => {
       },
       { heartbeatUrl },
     );
-    await expect(handler({}, { awsRequestId: 'inv-fail' })).rejects.toThrow(VigieError);
+    await expect(handler({}, { awsRequestId: 'inv2-fail' })).rejects.toThrow(VigieError);
 
-    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv-fail');
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv2-fail');
     expect(span?.status.code).toBe(2);
     expect(span?.status.message).toBe('n8n answered 503 for owner [email]');
     expect(span?.attributes['vigie.error_code']).toBe('UNAVAILABLE');
@@ -83,8 +83,8 @@ describe('withTelemetry', () => {
       heartbeatUrl: 'http://127.0.0.1:9/heartbeat/x',
       heartbeatTimeoutMs: 500,
     });
-    await expect(handler(undefined, { awsRequestId: 'inv-hb' })).resolves.toBe('done');
-    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv-hb');
+    await expect(handler(undefined, { awsRequestId: 'inv3' })).resolves.toBe('done');
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv3');
     expect(span?.attributes['vigie.heartbeat.outcome']).toBe('failed');
   });
 

@@ -1,5 +1,5 @@
 import * as Sentry from '@sentry/browser';
-import { scrubBreadcrumb, scrubEvent } from '../core/scrub.ts';
+import { scrubBreadcrumb, scrubEvent } from '../core/scrub-event.ts';
 
 /** The HTTP app's tunnel route (api/routes/sentry-tunnel.ts): same origin, so ad blockers let it be. */
 export const DEFAULT_TUNNEL_PATH = '/monitoring/tunnel';

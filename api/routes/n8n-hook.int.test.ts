@@ -23,7 +23,7 @@ function errorTriggerPayload(overrides: Record<string, unknown> = {}) {
   return {
     execution: {
       id: '231',
-      url: 'http://127.0.0.1:5678/workflow/wf_enrich/executions/231',
+      url: 'http://127.0.0.1:5678/workflow/wfEnrich01/executions/231',
       retryOf: '34',
       error: {
         message:
@@ -33,7 +33,7 @@ function errorTriggerPayload(overrides: Record<string, unknown> = {}) {
       lastNodeExecuted: 'Enrich with Claude',
       mode: 'trigger',
     },
-    workflow: { id: 'wf_enrich', name: 'Enrich prospects' },
+    workflow: { id: 'wfEnrich01', name: 'Enrich prospects' },
     ...overrides,
   };
 }
@@ -117,6 +117,32 @@ describe('POST /hooks/n8n/error', () => {
     expect(sentry.events()).toHaveLength(before);
   });
 
+  it('keeps names and URLs out of the fingerprint, tags and message (issue #8)', async () => {
+    const payload = errorTriggerPayload({
+      workflow: { id: 'wfNames03', name: 'Outreach for Jean Dupont' },
+    });
+    payload.execution.lastNodeExecuted = 'Scrape https://www.linkedin.com/in/jean-dupont-42';
+    payload.execution.error.message = 'Jean Dupont has no email';
+    const res = await post(app, payload, { 'x-vigie-hook-secret': SECRET });
+    expect(res.status).toBe(202);
+    const { eventId } = (await res.json()) as { eventId: string };
+    await telemetry.flush();
+    const event = await sentry.waitFor((e) => e.payload.event_id === eventId);
+    expect(event.payload.fingerprint).toEqual([
+      'n8n-workflow-error',
+      'wfNames03',
+      'Scrape [linkedin-url]',
+    ]);
+    expect(event.payload.tags).toMatchObject({
+      'n8n.workflow_name': 'Outreach for [redacted] [redacted]',
+      'n8n.last_node': 'Scrape [linkedin-url]',
+    });
+    const text = JSON.stringify(event);
+    for (const leak of ['Jean', 'Dupont', 'jean-dupont', 'linkedin.com']) {
+      expect(text).not.toContain(leak);
+    }
+  });
+
   it('reports a scrubbed Sentry event tagged with workflow and execution ids, and counts it', async () => {
     const res = await post(app, errorTriggerPayload(), { 'x-vigie-hook-secret': SECRET });
     expect(res.status).toBe(202);
@@ -127,14 +153,15 @@ describe('POST /hooks/n8n/error', () => {
 
     const event = await sentry.waitFor((e) => e.payload.event_id === body.eventId);
     expect(event.payload.tags).toMatchObject({
-      'n8n.workflow_id': 'wf_enrich',
+      'n8n.workflow_id': 'wfEnrich01',
       'n8n.workflow_name': 'Enrich prospects',
       'n8n.execution_id': '231',
       'n8n.execution_mode': 'trigger',
     });
     expect(event.payload.level).toBe('error');
+    // "Claude" is also a first name: an allow-list cannot tell, so it goes.
     expect(String(event.payload.message)).toContain(
-      'n8n workflow wf_enrich failed: Claude refused',
+      'n8n workflow wfEnrich01 failed: [redacted] refused: prospect [email]',
     );
     const text = JSON.stringify(event.payload);
     expect(text).not.toContain('jane.doe@example.com');
@@ -143,7 +170,7 @@ describe('POST /hooks/n8n/error', () => {
 
     const point = await otlp.waitForMetric(
       (p) =>
-        p.name === 'vigie.n8n.workflow_errors' && p.attributes['n8n.workflow_id'] === 'wf_enrich',
+        p.name === 'vigie.n8n.workflow_errors' && p.attributes['n8n.workflow_id'] === 'wfEnrich01',
     );
     expect(point.kind).toBe('sum');
     expect(point.value).toBe(1);
@@ -154,7 +181,7 @@ describe('POST /hooks/n8n/error', () => {
       app,
       {
         trigger: { error: { message: 'Webhook auth failed' }, mode: 'trigger' },
-        workflow: { id: 'wf_scrape', name: 'Scrape LinkedIn' },
+        workflow: { id: 'wfScrape02', name: 'Scrape LinkedIn' },
       },
       { 'x-vigie-hook-secret': SECRET },
     );
@@ -163,7 +190,7 @@ describe('POST /hooks/n8n/error', () => {
     await telemetry.flush();
     const event = await sentry.waitFor((e) => e.payload.event_id === eventId);
     expect(event.payload.tags).toMatchObject({
-      'n8n.workflow_id': 'wf_scrape',
+      'n8n.workflow_id': 'wfScrape02',
       'n8n.execution_id': 'none',
     });
   });

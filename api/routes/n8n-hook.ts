@@ -90,13 +90,16 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
     const failure = payload.execution ?? payload.trigger;
     const executionId = payload.execution?.id ?? 'none';
     const mode = failure?.mode ?? 'unknown';
+    // Node and workflow names are free text an operator typed (a LinkedIn URL in issue #8's
+    // reproduction): only their known words leave, in tags and fingerprint alike.
     const lastNode = payload.execution?.lastNodeExecuted;
+    const node = lastNode ? scrubText(lastNode) : undefined;
     const tags = {
       [ATTR_N8N_WORKFLOW_ID]: payload.workflow.id,
       [ATTR_N8N_WORKFLOW_NAME]: scrubText(payload.workflow.name),
       [ATTR_N8N_EXECUTION_ID]: executionId,
       [ATTR_N8N_EXECUTION_MODE]: mode,
-      ...(lastNode ? { [ATTR_N8N_LAST_NODE]: scrubText(lastNode) } : {}),
+      ...(node ? { [ATTR_N8N_LAST_NODE]: node } : {}),
     };
     trace.getActiveSpan()?.setAttributes(tags);
     const message = scrubText(failure?.error.message ?? 'unknown error');
@@ -106,7 +109,7 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
         level: 'error',
         tags,
         // One issue per workflow and failing node, not one per execution.
-        fingerprint: ['n8n-workflow-error', payload.workflow.id, lastNode ?? 'trigger'],
+        fingerprint: ['n8n-workflow-error', payload.workflow.id, node ?? 'trigger'],
         extra: {
           stack: failure?.error.stack ? scrubText(failure.error.stack) : undefined,
           retryOf: payload.execution?.retryOf ?? undefined,

@@ -169,6 +169,64 @@ describe('POST /monitoring/tunnel', () => {
     expect(stored.payload).toMatchObject({ user: { id: 'u-1' } });
   });
 
+  it('lets no email or name through any of the 24 locations of issue #8 §2', async () => {
+    const email = 'jane.doe@example.com';
+    const name = 'Jean Dupont';
+    const pii = `${name} ${email}`;
+    const id = '7'.repeat(32);
+    const event = {
+      event_id: id,
+      user: { id: email },
+      fingerprint: [pii],
+      server_name: pii,
+      logger: pii,
+      culprit: pii,
+      exception: {
+        values: [
+          {
+            type: pii,
+            value: 'boom',
+            module: pii,
+            mechanism: { type: 'generic', handled: false, data: { who: pii } },
+            stacktrace: { frames: [{ function: pii, filename: 'app.js', lineno: 1 }] },
+          },
+        ],
+      },
+      threads: { values: [{ id: 1, name: pii }] },
+      sdk: { name: pii, version: pii, integrations: [pii] },
+      modules: { [pii]: '1.0.0' },
+      measurements: { [email]: { value: 1, unit: 'millisecond' } },
+      tags: { nested: { deep: pii }, [email]: 'x', plain: pii },
+      contexts: { os: { name: pii } },
+    };
+    const transaction = {
+      type: 'transaction',
+      event_id: '8'.repeat(32),
+      transaction: '/ok',
+      spans: [{ span_id: 'a'.repeat(16), data: { 'http.query': pii, [email]: 1 } }],
+    };
+    const body = [
+      JSON.stringify({
+        event_id: id,
+        dsn: sentry.dsn,
+        [email]: pii,
+        extra_key: pii,
+        trace: { trace_id: 'e'.repeat(32), user: { name: pii }, segment: pii },
+      }),
+      JSON.stringify({ type: 'event', [email]: pii, filename: pii }),
+      JSON.stringify(event),
+      JSON.stringify({ type: 'transaction', note: pii }),
+      JSON.stringify(transaction),
+    ].join('\n');
+    const res = await postTunnel(app, body);
+    expect(res.status).toBe(200);
+    await sentry.waitFor((e) => e.payload.event_id === id);
+    const received = sentry.envelopes().find((e) => e.header.event_id === id);
+    expect(received?.items.map((i) => i.type)).toEqual(['event', 'transaction']);
+    const text = JSON.stringify(received);
+    for (const leak of ['jane', 'Jean', 'Dupont', 'example.com']) expect(text).not.toContain(leak);
+  });
+
   it('answers 400 for an envelope whose items cannot be parsed, forwarding nothing', async () => {
     const before = sentry.stats();
     const res = await postTunnel(

@@ -5,7 +5,11 @@ import { Hono } from 'hono';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { jsonDepthExceeds } from '../../core/json-depth.ts';
-import { scrubAttributes, scrubEvent, scrubValue } from '../../core/scrub.ts';
+import {
+  type EnvelopeItemIn,
+  scrubEnvelopeHeader,
+  scrubEnvelopeItems,
+} from '../../core/scrub-event.ts';
 import { bodyLimitMiddleware } from '../errors.ts';
 
 export const TUNNEL_PATH = '/monitoring/tunnel';
@@ -113,7 +117,7 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
         { details: { maxDepth: MAX_ENVELOPE_DEPTH } },
       );
     }
-    const scrubbed = scrubEnvelope(parsed);
+    const scrubbed = scrubEnvelope(parsed, target);
     // Nothing left to forward (only replays or attachments): accepted, as Sentry would.
     if (scrubbed[1].length === 0) return c.json({});
     const forwarded = serializeEnvelope(scrubbed);
@@ -153,48 +157,29 @@ export function sentryTunnelRoutes(deps: SentryTunnelDeps): Hono {
   return app;
 }
 
-/** Error-like items: `scrubEvent` (the same rules as the SDKs' `beforeSend`). */
-const EVENT_ITEMS = new Set(['event', 'transaction', 'feedback']);
 /**
- * Dropped, never forwarded: attachments and replays are opaque bytes or DOM snapshots (form
- * fields, page text) that no pattern scrubber can clean; profiles carry nothing we need.
+ * The envelope rebuilt from the allow-list (`core/scrub-event.ts`): the header's known fields
+ * with the resolved DSN, event and transaction items through `scrubEvent`, sessions and client
+ * reports by field, every other item type dropped, and each item header reduced to `type` and
+ * the recomputed `length`. The browser's own `beforeSend` is not trusted: any page or script
+ * can post here.
  */
-const DROPPED_ITEMS = new Set([
-  'attachment',
-  'replay_event',
-  'replay_recording',
-  'replay_video',
-  'profile',
-  'profile_chunk',
-]);
+export function scrubEnvelope(envelope: Envelope, dsn: DsnComponents): Envelope {
+  const [header, items] = envelope as unknown as [Record<string, unknown>, EnvelopeItemIn[]];
+  const json: EnvelopeItemIn[] = items.map(([itemHeader, payload]) => [
+    itemHeader,
+    payload instanceof Uint8Array ? parseJsonBytes(payload) : payload,
+  ]);
+  return [
+    scrubEnvelopeHeader(header, dsnString(dsn)),
+    scrubEnvelopeItems(json),
+  ] as unknown as Envelope;
+}
 
-/**
- * The envelope with every item scrubbed: event items through `scrubEvent`, other JSON items
- * (session, client_report, span, log, user_report, check_in…) deep-scrubbed with `scrubValue`,
- * attachments/replays/profiles and any non-JSON payload dropped. A JSON payload is re-serialized
- * and its `length` header, if it had one, recomputed. The DSC in the header (`trace`) is
- * scrubbed too: its `transaction` can be a URL.
- */
-export function scrubEnvelope(envelope: Envelope): Envelope {
-  const [header, items] = envelope;
-  const outHeader: Record<string, unknown> = { ...header };
-  if (isRecord(outHeader.trace)) outHeader.trace = scrubAttributes(outHeader.trace);
-  if (isRecord(outHeader.user)) outHeader.user = scrubValue(outHeader.user);
-  const out: Array<[Record<string, unknown>, string]> = [];
-  for (const [itemHeader, payload] of items as unknown as Array<
-    [Record<string, unknown>, unknown]
-  >) {
-    const type = typeof itemHeader.type === 'string' ? itemHeader.type : '';
-    if (DROPPED_ITEMS.has(type)) continue;
-    const json = payload instanceof Uint8Array ? parseJsonBytes(payload) : payload;
-    if (json === undefined) continue; // binary we cannot read is binary we cannot scrub
-    const clean = EVENT_ITEMS.has(type) && isRecord(json) ? scrubEvent(json) : scrubValue(json);
-    const text = JSON.stringify(clean);
-    const outItemHeader = { ...itemHeader };
-    if ('length' in outItemHeader) outItemHeader.length = Buffer.byteLength(text);
-    out.push([outItemHeader, text]);
-  }
-  return [outHeader, out] as unknown as Envelope;
+function dsnString(d: DsnComponents): string {
+  const port = d.port ? `:${d.port}` : '';
+  const path = d.path ? `${d.path}/` : '';
+  return `${d.protocol}://${d.publicKey}@${d.host}${port}/${path}${d.projectId}`;
 }
 
 function parseJsonBytes(bytes: Uint8Array): unknown {
@@ -203,10 +188,6 @@ function parseJsonBytes(bytes: Uint8Array): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
