@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { isPoolSaturated } from '../adapters/postgres/pool.ts';
 import { type ErrorCode, VigieError, isVigieError } from '../core/errors.ts';
 import { jsonDepthExceeds } from '../core/json-depth.ts';
+import { keepIfKnown } from '../core/scrub.ts';
 
 /**
  * The HTTP mapping of `VigieError` codes, written once (DESIGN.md principle 6). Every error
@@ -95,8 +96,10 @@ export const onError: ErrorHandler = (error, c) => {
       JSON.stringify({
         level: 'error',
         msg: 'unhandled error',
-        requestId: requestIdOf(c),
-        errorClass: error instanceof Error ? error.constructor.name : typeof error,
+        // The id may be the client's own X-Request-Id: it is logged only when made of known
+        // words and ids (core/scrub.ts), never as whatever text a client sent.
+        requestId: keepIfKnown(requestIdOf(c)),
+        errorClass: error instanceof Error ? keepIfKnown(error.constructor.name) : typeof error,
         ...(isVigieError(error) ? { errorCode: error.code } : {}),
       }),
     );
