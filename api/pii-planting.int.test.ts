@@ -198,10 +198,7 @@ const placements = (paths: string[]) =>
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = createPool(db.url, { max: 2 });
-  [sentry, otlp] = await Promise.all([
-    startSentryStandIn({ projectId: '42' }),
-    startOtlpStandIn(),
-  ]);
+  [sentry, otlp] = await Promise.all([startSentryStandIn({ projectId: '42' }), startOtlpStandIn()]);
   telemetry = initTelemetry({
     serviceName: 'vigie-pii-planting',
     sentryDsn: sentry.dsn,
