@@ -6,6 +6,7 @@ import {
   requestErasure,
 } from '../../adapters/privacy/erasure.ts';
 import { isSuppressed } from '../../adapters/privacy/suppression.ts';
+import { sweepErasures } from '../../adapters/privacy/erasure-sweep.ts';
 import { syncSuppressions } from '../../adapters/privacy/suppression-sync.ts';
 import { redisKeys } from '../../core/redis-keys.ts';
 import { type ErasureStack, startErasureStack } from '../../testkit/erasure-stack.ts';
@@ -144,6 +145,44 @@ describe('erasure-retry collector', () => {
     );
     // Leave no failed request for the other tests' ticks.
     await stack.pool.query('delete from public.erasure_requests where id = $1', [view.id]);
+  });
+
+  it('runs the deep check of completed erasures and pages a copy left in free text until it is gone', async () => {
+    const p = await takeProspect();
+    const { rows } = await stack.pool.query<{ email: string }>(
+      'select email from public.prospects where id = $1',
+      [p.id],
+    );
+    await stack.pool.query(
+      `insert into public.meetings (user_id, starts_at, notes) values ($1, $2, $3)`,
+      [p.user_id, minutes(60), `ask ${rows[0]!.email} for the deck`],
+    );
+    const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+    expect(view.status).toBe('completed'); // the request path does not read free text
+    const sweepTick = (now: Date) =>
+      run(
+        {
+          db: stack.pool,
+          raise,
+          due: dueErasureRequests,
+          advance: (id) => advanceErasure(stack.deps(now), id),
+          sweep: () => sweepErasures(stack.deps(now)),
+        },
+        now,
+      );
+    const first = await sweepTick(minutes(5));
+    expect(first.alertsRaised).toContainEqual({
+      alertId: 'erasure-verification-failed',
+      labels: { erasureRequestId: view.id, remaining: 1, store: 'postgres' },
+    });
+    expect(first.status).toBe('alerting');
+    await stack.pool.query(`delete from public.meetings where user_id = $1 and notes like $2`, [
+      p.user_id,
+      `%${rows[0]!.email}%`,
+    ]);
+    const second = await sweepTick(minutes(10));
+    expect(second.alertsRaised.map((a) => a.labels.erasureRequestId)).not.toContain(view.id);
+    expect(second.deepCheck).toMatchObject({ found: 0 });
   });
 
   it('pages erasure-overdue for a request stuck for a day, naming the step', async () => {
