@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as alerts } from './alerts.ts';
 import { register as audit } from './audit.ts';
+import { register as dashboardsCmd } from './dashboards.ts';
 import { register as dev } from './dev.ts';
 import { register as migrate } from './migrate.ts';
 import { register as monitors } from './monitors.ts';
@@ -14,6 +15,7 @@ import { register as start } from './start.ts';
 export const commands: Array<(program: Command) => void> = [
   alerts,
   audit,
+  dashboardsCmd,
   dev,
   migrate,
   monitors,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import type { WeeklySummary } from '../../collectors/weekly-summary/run.ts';
 import { metrics } from '../../core/catalog/metrics.ts';
 import { instrumentOptions } from '../../core/catalog/metrics.ts';
 import { dashboards } from '../../dashboards/index.ts';
-import { expand, panelQueries } from '../../dashboards/queries.ts';
+import { expand, graphUrl, panelQueries } from '../../dashboards/queries.ts';
+import { launchChromium } from '../../testkit/chromium.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
 import { testRedisUrl } from '../../testkit/redis.ts';
 import { type RunningStack, startStack } from '../stack.ts';
@@ -301,6 +302,30 @@ describe('dashboards against local staging', () => {
       .map((m) => m.name);
     for (const name of faultOnly) expect(Object.keys(FAULT_DRIVEN)).toContain(name);
   });
+
+  it("shows one query per dashboard on Prometheus's own graph page: a series, no error banner", async () => {
+    const browser = await launchChromium();
+    // Kept for a person to look at (git-ignored).
+    const shots = path.resolve('.vigie', 'screenshots');
+    await mkdir(shots, { recursive: true });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      for (const d of dashboards) {
+        const query = panelQueries([d]).find(
+          (q) => !(`${q.dashboard} / ${q.panel} (${q.refId})` in KNOWN_EMPTY),
+        )!;
+        await page.goto(graphUrl(prometheus, expand(query.expr, { stage: STAGE })));
+        // Prometheus 2.42's React UI: "Total time series: N" above the graph, one legend line per series.
+        const total = page.getByText(/Total time series: [1-9]\d*/);
+        await total.waitFor({ timeout: 20_000 });
+        expect(await page.locator('.legend .line').count(), d.uid).toBeGreaterThan(0);
+        expect(await page.locator('.alert-danger:visible').count(), d.uid).toBe(0);
+        await page.screenshot({ path: path.join(shots, `${d.uid}.png`), fullPage: true });
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it("the weekly summary's error rate matches the traffic the app counted", async () => {
     const now = nextMondayMorning(new Date());
