@@ -93,6 +93,29 @@ describe('dashboards', () => {
     ]);
   });
 
+  it('puts a threshold on the one series it concerns when a panel mixes figures', () => {
+    const privacy = dashboards.find((d) => d.uid === 'vigie-privacy');
+    const panel = (privacy?.model.panels ?? []).find(
+      (p) => (p as { title?: string }).title === 'Erasures open, completed and overdue',
+    ) as unknown as {
+      targets: { refId: string; expr: string }[];
+      fieldConfig: {
+        defaults: { thresholds: { steps: unknown[] } };
+        overrides: {
+          matcher: { id: string; options: string };
+          properties: { id: string; value: { steps?: { value: number | null }[] } }[];
+        }[];
+      };
+    };
+    // No panel-wide line: open erasures are normal, overdue ones are a breach.
+    expect(panel.fieldConfig.defaults.thresholds.steps).toHaveLength(1);
+    const overdue = panel.targets.find((t) => t.expr.includes('vigie_erasure_overdue'));
+    const override = panel.fieldConfig.overrides.find((o) => o.matcher.options === overdue?.refId);
+    expect(override?.matcher.id).toBe('byFrameRefID');
+    const steps = override?.properties.find((p) => p.id === 'thresholds')?.value.steps;
+    expect(steps?.map((s) => s.value)).toEqual([null, 1]);
+  });
+
   it('lays panels on the 24-column grid without overlap', () => {
     for (const d of dashboards) {
       const boxes = (d.model.panels ?? []).map(

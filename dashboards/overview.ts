@@ -73,10 +73,13 @@ export function overview(): DashboardExport {
           title: 'Alert deliveries (last dispatch run)',
           description: 'Slack messages and emails delivered, and failed attempts.',
           unit: 'short',
-          thresholds: [{ value: 1, color: 'red' }],
           queries: [
             { expr: `sum(${inStage(stored('vigie_alert_dispatch_sent'))})`, legend: 'delivered' },
-            { expr: `sum(${inStage(stored('vigie_alert_dispatch_failed'))})`, legend: 'failed' },
+            {
+              expr: `sum(${inStage(stored('vigie_alert_dispatch_failed'))})`,
+              legend: 'failed',
+              thresholds: [{ value: 1, color: 'red' }],
+            },
           ],
         }),
       },

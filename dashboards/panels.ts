@@ -14,6 +14,8 @@ export interface Query {
   expr: string;
   /** Grafana legend template, e.g. `{{http_route}}`. */
   legend?: string;
+  /** Threshold lines for this query's series only (an override), when the panel mixes figures. */
+  thresholds?: Step[];
 }
 
 /** A threshold step: from `value` up, `color`. The base step (green) is added. */
@@ -37,11 +39,13 @@ export interface PanelOptions {
 /** Every panel queries the dashboard's Prometheus data source variable. */
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
+const refId = (i: number): string => String.fromCharCode(65 + i);
+
 function targets(queries: Query[]): prometheus.DataqueryBuilder[] {
   return queries.map((q, i) =>
     new prometheus.DataqueryBuilder()
       .expr(q.expr)
-      .refId(String.fromCharCode(65 + i))
+      .refId(refId(i))
       .legendFormat(q.legend ?? '__auto')
       .range(),
   );
@@ -71,6 +75,13 @@ export function timeSeries(options: PanelOptions): timeseries.PanelBuilder {
       ),
     );
   for (const t of targets(options.queries)) panel.withTarget(t);
+  options.queries.forEach((q, i) => {
+    if (!q.thresholds) return;
+    panel.overrideByQuery(refId(i), [
+      { id: 'thresholds', value: thresholds(q.thresholds).build() },
+      { id: 'custom.thresholdsStyle', value: { mode: common.GraphThresholdsStyleMode.Dashed } },
+    ]);
+  });
   if (options.min !== undefined) panel.min(options.min);
   if (options.max !== undefined) panel.max(options.max);
   return panel;

@@ -36,7 +36,6 @@ export function privacy(): DashboardExport {
           description:
             'After each erasure-retry run: not completed, completed by that run, and past the Art. 12 due date (any is a breach: the line is 1).',
           unit: 'short',
-          thresholds: [{ value: 1, color: 'red' }],
           queries: [
             { expr: `sum(${inStage(stored('vigie_erasure_open'))})`, legend: 'open' },
             {
@@ -46,6 +45,7 @@ export function privacy(): DashboardExport {
             {
               expr: `sum(${inStage(stored('vigie_erasure_overdue'))})`,
               legend: 'overdue (Art. 12)',
+              thresholds: [{ value: 1, color: 'red' }],
             },
           ],
         }),
@@ -96,10 +96,13 @@ export function privacy(): DashboardExport {
           description:
             'Prospects past the retention period erased, and those the run failed to erase.',
           unit: 'short',
-          thresholds: [{ value: 1, color: 'red' }],
           queries: [
             { expr: `sum(${inStage(stored('vigie_retention_purge_erased'))})`, legend: 'erased' },
-            { expr: `sum(${inStage(stored('vigie_retention_purge_failed'))})`, legend: 'failed' },
+            {
+              expr: `sum(${inStage(stored('vigie_retention_purge_failed'))})`,
+              legend: 'failed',
+              thresholds: [{ value: 1, color: 'red' }],
+            },
           ],
         }),
       },
