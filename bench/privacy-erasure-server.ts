@@ -43,11 +43,15 @@ const deps = {
 const receiptSigner = receiptSignerFrom(config.RECEIPT_SIGNING_KEY);
 // The per-user limit is not what the benchmark measures (see bench/privacy-erasure.ts).
 const rateLimit = { action: 'erase', limit: 6_000, windowSeconds: 60 };
-const on = await serveApp(createApp({ ...deps, erasure: { receiptSigner, rateLimit } }), {
+// The cap's size, to compare settings (default: the app's own).
+const cap = process.env.BENCH_ERASURE_CONCURRENCY
+  ? { concurrency: Number(process.env.BENCH_ERASURE_CONCURRENCY) }
+  : {};
+const on = await serveApp(createApp({ ...deps, erasure: { receiptSigner, rateLimit, ...cap } }), {
   port: 0,
 });
 const off = await serveApp(
-  createApp({ ...deps, erasure: { receiptSigner, rateLimit, audit: false } }),
+  createApp({ ...deps, erasure: { receiptSigner, rateLimit, audit: false, ...cap } }),
   { port: 0 },
 );
 process.stdout.write(`${JSON.stringify({ on: on.url, off: off.url })}\n`);

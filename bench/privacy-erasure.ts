@@ -15,7 +15,7 @@
  * what is measured, and 100 req/s over 51 customers brushes against it.
  * `BENCH_ERASURE_SECONDS` shortens each phase (default 60); `BENCH_ERASURE_CUSTOMERS`,
  * `BENCH_ERASURE_PROSPECTS`, `BENCH_ERASURE_LARGE` change the seed (50, 2,000, 20,000);
- * `BENCH_ERASURE_PHASE2=0` skips phase 2; `BENCH_ERASURE_CPU_PROFILE_DIR` writes a CPU profile
+ * `BENCH_ERASURE_PHASE2=0` skips phase 2; `BENCH_ERASURE_CONCURRENCY` sets the app's cap; `BENCH_ERASURE_CPU_PROFILE_DIR` writes a CPU profile
  * of the app process there.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
