@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * Which top folders each folder must not import (see DESIGN.md, "Layout and dependency
+ * Which top folders each folder must not import (see docs/architecture.md, "Layout and dependency
  * direction"). Tests (`*.test.ts`) may also reach `sandbox/` and `testkit/` to start stand-ins.
  */
 const forbidden = {
@@ -142,7 +142,7 @@ function restrictions(folder, isTest) {
   const patterns = [
     {
       regex: `^(\\.\\./)+(${names.join('|')})(/|$)`,
-      message: `${folder}/ must not import these folders (see ${folder}/README.md and DESIGN.md).`,
+      message: `${folder}/ must not import these folders (see ${folder}/README.md and docs/architecture.md).`,
     },
   ];
   if (folder === 'core' && !isTest) {

@@ -10,7 +10,7 @@ import { jsonDepthExceeds } from '../core/json-depth.ts';
 import { keepIfKnown } from '../core/scrub.ts';
 
 /**
- * The HTTP mapping of `VigieError` codes, written once (DESIGN.md principle 6). Every error
+ * The HTTP mapping of `VigieError` codes, written once (docs/architecture.md, principle 6). Every error
  * body is `{code, message, requestId}`; anything that is not a `VigieError` becomes an opaque
  * 500 `{code: 'INTERNAL', requestId}` so driver messages never reach a client.
  */

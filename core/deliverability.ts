@@ -1,6 +1,6 @@
 /**
  * Sending-domain health from bounce and complaint rates and DNS authentication, scored with
- * the thresholds of `reference/providers.md` §7 (derived from SES enforcement and the Gmail,
+ * the thresholds of `docs/providers/email-deliverability.md` (derived from SES enforcement and the Gmail,
  * Yahoo and Microsoft sender rules):
  *
  * | signal          | green  | amber        | red                    |

@@ -1,5 +1,5 @@
 /**
- * Personal-data scrubbing, pure (DESIGN.md principle 5). Everything that leaves the process
+ * Personal-data scrubbing, pure (docs/architecture.md, principle 5). Everything that leaves the process
  * towards Sentry, OTLP or Slack passes through here: `telemetry/scrub.ts` wires it into the
  * Sentry hooks and the span exporter, `web/sentry-browser.ts` into the browser SDK, the alert
  * dispatcher into Slack text. It lives in `core/` because the browser bundle (web/) may only

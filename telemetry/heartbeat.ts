@@ -1,6 +1,6 @@
 /**
  * Better Stack heartbeat ping: GET the heartbeat URL on success, `<url>/fail` on failure
- * (reference/monitoring.md §1, "Heartbeats"). Best-effort: a short timeout and no throw, because
+ * (docs/providers/monitoring.md, "Better Stack heartbeats"). Best-effort: a short timeout and no throw, because
  * a monitoring blip must never fail the job it watches. No body is sent: an error message could
  * carry personal data.
  */

@@ -31,7 +31,7 @@ interface InvocationContext {
 }
 
 /**
- * Wraps a Lambda-style handler (DESIGN.md principle 3): one span per invocation, an exception
+ * Wraps a Lambda-style handler (docs/architecture.md, principle 3): one span per invocation, an exception
  * is captured to Sentry and marks the span ERROR, Sentry and OTel are flushed in `finally`, and
  * the heartbeat is pinged on success or `/fail` on failure. The handler's result or error is
  * passed through unchanged.

@@ -3,7 +3,7 @@ import type { PolicyLang } from './privacy-policy.ts';
 
 /**
  * A minimal cookie notice. The app sets only a strictly necessary session cookie, which needs
- * no consent (EDPB cookie banner taskforce, see /work/shared/reference/privacy.md §2), so this
+ * no consent (EDPB cookie banner taskforce, docs/providers/privacy.md), so this
  * informs rather than asks: no accept/reject, no tracking, nothing loaded from elsewhere.
  * Dismissal is kept in first-party `localStorage` (not a cookie). Accessible: a labelled
  * region, a real button, Escape also dismisses, focus is not trapped.

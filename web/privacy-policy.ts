@@ -3,8 +3,8 @@ import { type SafeHtml, html } from './html.ts';
 /**
  * The privacy policy, French and English, filled from settings. It covers the GDPR Art. 13
  * items (people we collect from: the service's users) and Art. 14 items (people we collect
- * about: prospects found on LinkedIn public profiles) — see /work/shared/reference/privacy.md
- * §2 "Privacy-policy template checklist". Pure: settings in, escaped HTML out.
+ * about: prospects found on LinkedIn public profiles) — see docs/providers/privacy.md,
+ * "Privacy policy". Pure: settings in, escaped HTML out.
  */
 export type PolicyLang = 'fr' | 'en';
 export const POLICY_LANGS: readonly PolicyLang[] = ['fr', 'en'];

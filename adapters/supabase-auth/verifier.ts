@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { VigieError } from '../../core/errors.ts';
 
 /**
- * Verifies Supabase Auth user JWTs (see /work/shared/reference/privacy.md §6: asymmetric
+ * Verifies Supabase Auth user JWTs (docs/providers/privacy.md: asymmetric
  * signing keys published as a JWKS at `<iss>/.well-known/jwks.json`; legacy projects sign
  * HS256 with a shared secret). Every failure is a `VigieError`: `UNAUTHENTICATED` with a
  * message saying what was wrong (never the token itself), or `UNAVAILABLE` when the JWKS

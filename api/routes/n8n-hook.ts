@@ -28,7 +28,7 @@ const errorShape = z.looseObject({
 });
 
 /**
- * n8n's Error Trigger output (docs.n8n.io, Error Trigger node; reference/monitoring.md §6):
+ * n8n's Error Trigger output (docs.n8n.io, Error Trigger node; docs/providers/monitoring.md):
  * `execution.{id,url,retryOf,error.{message,stack},lastNodeExecuted,mode}` and `workflow.{id,name}`.
  * When the trigger node itself failed there is no execution, only `trigger.{error,mode}`.
  * Loose objects: n8n adds fields between versions and they must not break the hook.

@@ -52,8 +52,8 @@ async function readBuiltBrowserBundle(): Promise<string> {
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'x-sentry-rate-limits'];
 
 /**
- * The frontend's Sentry tunnel (docs.sentry.io …/configuration/tunneling; reference/monitoring.md
- * §3): the browser SDK posts envelopes here with the full DSN in the envelope header. The DSN's
+ * The frontend's Sentry tunnel (docs.sentry.io …/configuration/tunneling;
+ * docs/providers/monitoring.md): the browser SDK posts envelopes here with the full DSN in the envelope header. The DSN's
  * host and project id must match SENTRY_DSN or SENTRY_BROWSER_DSN — the allow-list that keeps
  * this from being an open proxy (SSRF) — and the envelope is forwarded to the ingest URL derived
  * from that DSN, scrubbed here (`scrubEnvelope`): the browser's `beforeSend` is not trusted,

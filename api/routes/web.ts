@@ -14,7 +14,7 @@ import {
 /** The strictly necessary session cookie the demo sets, standing in for the app's auth cookie. */
 export const SESSION_COOKIE = 'vigie_session';
 
-/** n8n's default `EXECUTIONS_DATA_MAX_AGE` is 336 h (reference/privacy.md §4). */
+/** n8n's default `EXECUTIONS_DATA_MAX_AGE` is 336 h (docs/providers/n8n.md). */
 const N8N_EXECUTION_DAYS = 14;
 /** Unsubscribed prospects are purged after 30 days (issue 3, retention-purge). */
 const UNSUBSCRIBED_DAYS = 30;

@@ -1,5 +1,5 @@
 /**
- * Group and dedup decisions, after Alertmanager's semantics (see reference/monitoring.md §7),
+ * Group and dedup decisions, after Alertmanager's semantics (docs/providers/monitoring.md),
  * with one group per dedup key:
  * - group wait: the first message waits `groupWaitMs` to batch a burst; an alert resolved
  *   inside that window is never sent;

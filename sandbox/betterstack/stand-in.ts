@@ -4,7 +4,7 @@
  * Follows betterstack.com/docs/uptime/api (monitors, heartbeats, "Get a monitor's availability
  * summary"), the heartbeat docs (betterstack.com/docs/uptime/cron-and-heartbeat-monitor) and the
  * fields of BetterStackHQ/terraform-provider-better-uptime; see
- * /work/shared/reference/monitoring.md §1:
+ * docs/providers/monitoring.md:
  * - `Authorization: Bearer <token>` on `/api/v2` and `/api/v3`; 401 otherwise;
  * - `/api/v2/monitors` and `/api/v2/heartbeats`: list (with `pagination`), create, get, PATCH
  *   (changed fields only), delete; `/api/v3/policies`: list, create, get, delete;

@@ -2,7 +2,7 @@
  * State of the Better Stack stand-in: monitors, heartbeats, policies and incidents, shaped like
  * Uptime API v2/v3 resources (betterstack.com/docs/uptime/api; field list in Terraform provider
  * BetterStackHQ/terraform-provider-better-uptime `docs/resources/*`; see
- * /work/shared/reference/monitoring.md §1).
+ * docs/providers/monitoring.md).
  */
 
 export type MonitorStatus = 'paused' | 'pending' | 'maintenance' | 'up' | 'validating' | 'down';

@@ -2,7 +2,7 @@
  * PhantomBuster stand-in for `GET /api/v2/orgs/fetch-resources` (the quota monitor).
  *
  * Follows PhantomBuster's API v2 swagger (`phantombuster/public-gists` swagger-api-v2.json,
- * 2026-04-30; see /work/shared/reference/providers.md §5): header `X-Phantombuster-Key`
+ * 2026-04-30; docs/providers/upstash-phantombuster.md): header `X-Phantombuster-Key`
  * (`X-Phantombuster-Key-1` also accepted), timestamps in milliseconds, fields
  * `monthlyExecutionTime`, `dailyExecutionTime`, `monthlyAiCredit`, `monthlyMail`, `agentCount`,
  * `planName`, `monthlyResourceNextResetAt`. The swagger does not specify the inner shape of the

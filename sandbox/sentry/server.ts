@@ -3,7 +3,7 @@
  *
  * Follows Sentry's envelope spec (getsentry/sentry-docs `develop-docs/sdk/data-model/envelopes.mdx`)
  * and what the JS SDK's Node transport sends (getsentry/sentry-javascript
- * `packages/node-core/src/transports/http.ts`), summarised in reference/monitoring.md §3:
+ * `packages/node-core/src/transports/http.ts`), summarised in docs/providers/monitoring.md:
  * auth by `sentry_key` query, `X-Sentry-Auth` header or the envelope header's `dsn`; optional
  * gzip; a JSON header line, then items (item header line, payload of exactly `length` bytes or
  * up to the next newline); unknown item types skipped; 200 with `{}`.

@@ -1,7 +1,7 @@
 /**
  * Local Supabase Auth stand-in: serves the project's JWKS at
  * `/auth/v1/.well-known/jwks.json` (Supabase docs, guides/auth/signing-keys and jwt-fields;
- * see /work/shared/reference/privacy.md §6) and signs user access tokens shaped like
+ * docs/providers/privacy.md) and signs user access tokens shaped like
  * Supabase's (`iss = <base>/auth/v1`, `aud = role = authenticated`). Fault knobs: outage
  * (JWKS answers 503) and latency.
  */

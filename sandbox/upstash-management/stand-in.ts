@@ -2,7 +2,7 @@
  * Upstash Developer API stand-in: `GET /v2/redis/stats/{id}` only.
  *
  * Follows upstash/docs `devops/developer-api/redis/get_database_stats.mdx` and
- * `devops/developer-api/authentication.mdx` (see /work/shared/reference/providers.md §3.2):
+ * `devops/developer-api/authentication.mdx` (docs/providers/upstash-phantombuster.md):
  * HTTP Basic `EMAIL:API_KEY`; time series of `{x, y}` (`dailyrequests`, `dailybilling` in USD
  * per day, …) and scalars `dailybandwidth`, `total_monthly_requests`, `total_monthly_storage`,
  * `total_monthly_billing` (USD). Billing is computed from the command count the test sets,
