@@ -360,5 +360,13 @@ describe('dashboards against local staging', () => {
       STAGE,
     );
     expect(Math.round(direct[0]!.errors)).toBeGreaterThanOrEqual(since.errors);
+    // And the email says it, in words and per day.
+    const mail = stack.standIns.smtp!.messages.at(-1)!;
+    const percent = `${((rate.week.rate ?? 0) * 100).toFixed(3).replace(/\.?0+$/, '')}%`;
+    expect(mail.text).toContain(
+      `API error rate (5xx over all responses): ${percent} this week (${rate.week.errors} of ${rate.week.requests} requests)`,
+    );
+    expect(mail.text).toContain(`${today.slice(5)} ${percent}`);
+    expect(mail.html).toContain('aria-label="API error rate per day"');
   }, 60_000);
 });
