@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { VigieError } from '../../core/errors.ts';
+import { retryAfterSeconds } from '../../core/retry-after.ts';
 
 /**
  * One GET/POST to a provider's JSON API, with every way it can fail named: collectors turn
@@ -66,10 +67,10 @@ export async function readJson(
   }
   const text = await response.text().catch(() => '');
   if (response.status === 429) {
-    const header = Number(response.headers.get('retry-after'));
+    const wait = retryAfterSeconds(response.headers.get('retry-after'), new Date());
     throw new ProviderReadError(source, 'rate-limited', `${source} answered 429 (rate limited)`, {
       status: 429,
-      ...(Number.isFinite(header) && header > 0 ? { retryAfterSeconds: header } : {}),
+      ...(wait === undefined ? {} : { retryAfterSeconds: wait }),
     });
   }
   if (response.status >= 500) {

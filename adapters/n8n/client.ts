@@ -1,4 +1,5 @@
 import { type ErrorCode, VigieError } from '../../core/errors.ts';
+import { retryAfterSeconds as readRetryAfterSeconds } from '../../core/retry-after.ts';
 
 /**
  * A small typed client for n8n's public API v1 executions endpoints, written to the OpenAPI
@@ -316,13 +317,9 @@ function setDataParams(query: URLSearchParams, params: DataParams): void {
   }
 }
 
-/** `Retry-After` as whole seconds ≥ 1: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** `Retry-After` as whole seconds ≥ 1 (core/retry-after.ts: delay-seconds or an HTTP date). */
 export function retryAfterSeconds(header: string | null, nowMs: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Math.max(1, Number(value));
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(1, Math.ceil((at - nowMs) / 1000));
+  return readRetryAfterSeconds(header, new Date(nowMs));
 }
 
 function messageOf(body: unknown): string | undefined {

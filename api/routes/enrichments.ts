@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -7,12 +6,11 @@ import { EnrichmentGateway } from '../../adapters/anthropic/enrichment-gateway.t
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
 import { enrichmentInput } from '../../core/enrichment/prompt.ts';
-import { VigieError } from '../../core/errors.ts';
 import { readJson } from '../errors.ts';
 import { type AuthVariables, requireUser } from '../middleware/auth.ts';
-import { N8N_HOOK_SECRET_HEADER } from './n8n-hook.ts';
 import { getTelemetry } from '../../telemetry/current.ts';
 import type { CallEvent } from '../../adapters/anthropic/enrichment-gateway.ts';
+import { requireHookSecret } from '../middleware/hook-secret.ts';
 
 export interface EnrichmentRouteDeps {
   config: Config;
@@ -88,29 +86,9 @@ export function enrichmentRoutes(deps: EnrichmentRouteDeps): Hono<{ Variables: A
     const input = await readJson(c, enrichmentInput);
     return c.json(await gatewayFor(deps).enrich(c.get('userId'), input));
   });
-  app.post('/hooks/n8n/enrichments', async (c) => {
-    const secret = deps.config.N8N_HOOK_SECRET;
-    if (secret === undefined) {
-      throw new VigieError(
-        'UNAVAILABLE',
-        'The n8n enrichment hook is not configured on this server: set N8N_HOOK_SECRET.',
-      );
-    }
-    if (!sameSecret(c.req.header(N8N_HOOK_SECRET_HEADER), secret)) {
-      throw new VigieError(
-        'UNAUTHENTICATED',
-        `Missing or wrong ${N8N_HOOK_SECRET_HEADER} header: send the N8N_HOOK_SECRET value.`,
-      );
-    }
+  app.post('/hooks/n8n/enrichments', requireHookSecret(deps.config, 'enrichment'), async (c) => {
     const { tenantId, ...input } = await readJson(c, hookBody);
     return c.json(await gatewayFor(deps).enrich(tenantId, input));
   });
   return app;
-}
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { type N8nClient, createN8nClient } from '../../adapters/n8n/client.ts';
@@ -20,9 +19,10 @@ import { readJson } from '../errors.ts';
 import { type AuthVariables, requireUser } from '../middleware/auth.ts';
 import { createGate } from '../middleware/concurrency.ts';
 import { type RateLimitRule, rateLimit, rateLimits } from '../middleware/rate-limit.ts';
+import { HOOK_SECRET_HEADER, requireHookSecret } from '../middleware/hook-secret.ts';
 
 /** The header the app's n8n workflows send with ledger reports (the same secret as the error hook). */
-export const LEDGER_SECRET_HEADER = 'X-Vigie-Hook-Secret';
+export const LEDGER_SECRET_HEADER = HOOK_SECRET_HEADER;
 
 /** Erasure wiring a caller may override (tests, benchmarks); production uses the defaults. */
 export interface ErasureOptions {
@@ -151,20 +151,7 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
     return c.json(view, 200);
   });
 
-  app.post('/hooks/n8n/ledger', async (c) => {
-    const secret = deps.config.N8N_HOOK_SECRET;
-    if (secret === undefined) {
-      throw new VigieError(
-        'UNAVAILABLE',
-        'The n8n ledger hook is not configured on this server: set N8N_HOOK_SECRET.',
-      );
-    }
-    if (!sameSecret(c.req.header(LEDGER_SECRET_HEADER), secret)) {
-      throw new VigieError(
-        'UNAUTHENTICATED',
-        `Missing or wrong ${LEDGER_SECRET_HEADER} header: send the N8N_HOOK_SECRET value.`,
-      );
-    }
+  app.post('/hooks/n8n/ledger', requireHookSecret(deps.config, 'ledger'), async (c) => {
     const report = await readJson(c, ledgerReportSchema);
     const recorded = await recordExecution(deps.pool, report, now());
     return c.json({ recorded }, 200);
@@ -257,11 +244,4 @@ async function buildDeps(deps: ErasureRouteDeps): Promise<Omit<ErasureDeps, 'now
       ? {}
       : { n8nSearchLimit: deps.erasure.n8nSearchLimit }),
   };
-}
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }

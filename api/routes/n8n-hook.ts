@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Counter } from '@opentelemetry/api';
 import { Hono } from 'hono';
@@ -17,9 +16,11 @@ import { getTelemetry } from '../../telemetry/current.ts';
 import type { Telemetry } from '../../telemetry/init.ts';
 import { scrubText } from '../../telemetry/scrub.ts';
 import { readJson } from '../errors.ts';
+import { HOOK_SECRET_HEADER, requireHookSecret } from '../middleware/hook-secret.ts';
 
 /** The header n8n's error workflow sets (HTTP Request node → Headers). */
-export const N8N_HOOK_SECRET_HEADER = 'X-Vigie-Hook-Secret';
+/** The header of the shared secret (one definition: `../middleware/hook-secret.ts`). */
+export const N8N_HOOK_SECRET_HEADER = HOOK_SECRET_HEADER;
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 const errorShape = z.looseObject({
@@ -67,20 +68,7 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
   const app = new Hono();
   const counters = new WeakMap<Telemetry, Counter>();
 
-  app.post('/hooks/n8n/error', async (c) => {
-    const secret = deps.config.N8N_HOOK_SECRET;
-    if (secret === undefined) {
-      throw new VigieError(
-        'UNAVAILABLE',
-        'The n8n error hook is not configured on this server: set N8N_HOOK_SECRET.',
-      );
-    }
-    if (!sameSecret(c.req.header(N8N_HOOK_SECRET_HEADER), secret)) {
-      throw new VigieError(
-        'UNAUTHENTICATED',
-        `Missing or wrong ${N8N_HOOK_SECRET_HEADER} header: send the N8N_HOOK_SECRET value.`,
-      );
-    }
+  app.post('/hooks/n8n/error', requireHookSecret(deps.config, 'error'), async (c) => {
     const telemetry = deps.telemetry ?? getTelemetry();
     if (telemetry === undefined) {
       throw new VigieError('UNAVAILABLE', 'Telemetry is not initialised on this server.');
@@ -135,9 +123,3 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
 }
 
 /** Constant-time: both sides hashed to equal length first, so length leaks nothing either. */
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}

@@ -86,8 +86,10 @@ describe('POST /monitoring/tunnel', () => {
   it('accepts another public key of the same project (host and project id are the allow-list)', async () => {
     const otherKey = sentry.dsn.replace(sentry.publicKey, 'f'.repeat(32));
     const res = await postTunnel(app, envelope(otherKey));
-    // Forwarded: the stand-in itself refuses the unknown key, proving the request went through.
-    expect(res.status).toBe(401);
+    // Forwarded: the stand-in itself refuses the unknown key (403, as Relay does), proving the
+    // request went through — the tunnel's own refusal would carry `code: FORBIDDEN`.
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain('FORBIDDEN');
   });
 
   it('refuses a DSN for another host or project with 403, and forwards nothing', async () => {

@@ -2,6 +2,7 @@ import { raise } from '../../adapters/alerts/outbox.ts';
 import { postToSlack } from '../../adapters/alerts/slack-post.ts';
 import { requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
+import { retryAfterMs } from '../../core/retry-after.ts';
 import { type CollectorRunner, withPool } from '../shared/wiring.ts';
 import { type CostDeps, run } from './run.ts';
 import { costSources } from './sources.ts';
@@ -15,9 +16,15 @@ export const runner: CollectorRunner = async (config, now) => {
       deps.postReport = async (text) => {
         let answer = await postToSlack(url, { text }, { timeoutMs: 5_000 });
         // The dispatcher shares this webhook's ~1 msg/s budget: wait out one short 429.
-        const wait = 'retryAfter' in answer ? Number(answer.retryAfter) : NaN;
-        if ('status' in answer && answer.status === 429 && wait > 0 && wait <= 10) {
-          await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+        const waitMs =
+          'retryAfter' in answer ? retryAfterMs(answer.retryAfter, new Date()) : undefined;
+        if (
+          'status' in answer &&
+          answer.status === 429 &&
+          waitMs !== undefined &&
+          waitMs <= 10_000
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
           answer = await postToSlack(url, { text }, { timeoutMs: 5_000 });
         }
         if ('networkError' in answer || answer.status >= 300) {

@@ -1,3 +1,4 @@
+import { retryAfterMs } from '../retry-after.ts';
 /**
  * What a Slack incoming-webhook answer means for the sender (docs.slack.dev, "Sending messages
  * using incoming webhooks" → Handling errors; rate limits: api.slack.com/docs/rate-limits).
@@ -55,14 +56,9 @@ export function classifySlackAnswer(answer: SlackAnswer, now: Date): SlackOutcom
   return { kind: 'terminal', scope, status, code };
 }
 
-/** `Retry-After` is delta-seconds or an HTTP date (RFC 9110 §10.2.3); never below 1 s. */
+/** `Retry-After` (core/retry-after.ts) in ms, Slack's default when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: Date): number {
-  if (value === null || value.trim() === '') return defaultRetryAfterMs;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.max(1_000, Number(trimmed) * 1_000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return defaultRetryAfterMs;
-  return Math.max(1_000, date - now.getTime());
+  return retryAfterMs(value, now) ?? defaultRetryAfterMs;
 }
 
 /** Slack answers a short code as plain text; keep only a safe identifier from it. */

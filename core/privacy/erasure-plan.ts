@@ -1,3 +1,4 @@
+import { backoffMs } from '../alerting/backoff.ts';
 /**
  * Erasure planning, pure: which steps a request has and in what order, when a failed step is
  * tried again, what stays behind for how long (the residual windows a receipt states), and when
@@ -49,8 +50,11 @@ export function planErasure(requestedAt: Date): ErasurePlan {
  * Deterministic on purpose: one worker per request, nothing to de-synchronise.
  */
 export function nextAttemptAt(attempts: number, now: Date): Date {
-  const exponent = Math.max(0, attempts - 1);
-  const delay = Math.min(RETRY_BASE_MS * 2 ** Math.min(exponent, 20), RETRY_CAP_MS);
+  const delay = backoffMs(Math.max(1, attempts), {
+    baseMs: RETRY_BASE_MS,
+    maxMs: RETRY_CAP_MS,
+    factor: 2,
+  });
   return new Date(now.getTime() + delay);
 }
 

@@ -63,7 +63,10 @@ describe('Sentry stand-in envelopes', () => {
       method: 'POST',
       body: ok,
     });
-    expect(badKey.status).toBe(401);
+    // Relay: a key it does not know is forbidden; no key at all is unauthorized.
+    expect(badKey.status).toBe(403);
+    const noKey = await fetch(`${sentry.url}/api/7/envelope/`, { method: 'POST', body: ok });
+    expect(noKey.status).toBe(401);
     const badProject = await fetch(`${sentry.url}/api/8/envelope/?sentry_key=${sentry.publicKey}`, {
       method: 'POST',
       body: ok,
@@ -71,6 +74,29 @@ describe('Sentry stand-in envelopes', () => {
     expect(badProject.status).toBe(404);
     expect((await post('{not json')).status).toBe(400);
     expect((await post(Buffer.from('x'), { 'content-encoding': 'gzip' })).status).toBe(400);
+  });
+
+  it('takes the key from an Authorization: Sentry header and answers the event id', async () => {
+    const eventId = 'e'.repeat(32);
+    const body = [
+      JSON.stringify({ event_id: eventId }),
+      JSON.stringify({ type: 'event' }),
+      JSON.stringify({ event_id: eventId, message: 'via authorization' }),
+    ].join('\n');
+    const res = await fetch(`${sentry.url}/api/7/envelope/`, {
+      method: 'POST',
+      headers: { authorization: `Sentry sentry_version=7, sentry_key=${sentry.publicKey}` },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: eventId });
+    const viaXAuth = await fetch(`${sentry.url}/api/7/envelope`, {
+      method: 'POST',
+      headers: { 'x-sentry-auth': `Sentry sentry_key=${sentry.publicKey}, sentry_version=7` },
+      body: `{}\n${JSON.stringify({ type: 'session' })}\n{}`,
+    });
+    // No event id in the envelope: an empty object.
+    expect(await viaXAuth.json()).toEqual({});
   });
 
   it('fault knobs: outage answers 503, rate limit answers 429 with Retry-After', async () => {

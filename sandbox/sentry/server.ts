@@ -1,29 +1,30 @@
 /**
- * Sentry stand-in: the envelope ingest endpoint, `POST /api/<project_id>/envelope/`.
+ * Sentry stand-in: the envelope ingest endpoint, `POST /api/<project_id>/envelope/`, and the
+ * org stats API, on the shared Hono `listen` of the other stand-ins (`../http-faults.ts`).
  *
- * Follows Sentry's envelope spec (getsentry/sentry-docs `develop-docs/sdk/data-model/envelopes.mdx`)
- * and what the JS SDK's Node transport sends (getsentry/sentry-javascript
- * `packages/node-core/src/transports/http.ts`), summarised in docs/providers/monitoring.md:
- * auth by `sentry_key` query, `X-Sentry-Auth` header or the envelope header's `dsn`; optional
- * gzip; a JSON header line, then items (item header line, payload of exactly `length` bytes or
- * up to the next newline); unknown item types skipped; 200 with `{}`.
+ * Follows Sentry's envelope spec and Relay's behaviour (docs/providers/monitoring.md, "Sentry
+ * ingestion"): the key from the `sentry_key` query, an `X-Sentry-Auth: Sentry sentry_key=…`
+ * or `Authorization: Sentry sentry_key=…` header, or the envelope header's `dsn`; no key → 401,
+ * an unknown key → 403; optional gzip; a JSON header line, then items (item header line,
+ * payload of exactly `length` bytes or up to the next newline); unknown item types skipped;
+ * 200 with `{"id": "<event_id>"}` (the envelope's event id, `{}` when it has none).
  *
  * Test and drill infrastructure: events are kept in memory and queryable; fault knobs give an
  * outage (503) or rate limiting (429 with Retry-After and X-Sentry-Rate-Limits).
  *
  * Also the org stats API the weekly summary reads, `GET /api/0/organizations/{org}/stats_v2/`
- * (docs.sentry.io "Retrieve Event Counts for an Organization (v2)"): Bearer auth token;
- * `field=sum(quantity)|sum(times_seen)`, `groupBy` (outcome, category), `category`, `interval`
+ * (docs/providers/monitoring.md, "Sentry org stats"): Bearer auth token;
+ * `field=sum(quantity)|sum(times_seen)`, `groupBy` (outcome, category, reason, project),
+ * `category` (the documented data categories; anything else 400), `outcome`, `interval`
  * (`<n>h|d`), `statsPeriod` or `start`+`end`; answers `{start, end, intervals, groups: [{by,
  * totals, series}]}` computed from the envelopes this stand-in received (`accepted`) or refused
- * with the rate-limit knob (`rate_limited`), stamped with the `now` clock. Its own fault knobs
- * (`statsFaults`): 5xx, 429 + Retry-After, malformed JSON, no answer.
+ * with the rate-limit knob (`rate_limited`, reason `usage_exceeded`), stamped with the `now`
+ * clock. Its fault switches (`statsFaults`) are the shared `http-faults.ts` ones.
  */
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { type HttpFaults, defaultFaults } from '../http-faults.ts';
+import { type Context, Hono } from 'hono';
+import { defaultFaults, faultMiddleware, type HttpFaults, listen } from '../http-faults.ts';
 
 export interface EnvelopeItem {
   type: string;
@@ -64,11 +65,44 @@ export interface SentryFaults {
   latencyMs?: number;
 }
 
-/** One ingestion outcome, as Sentry's stats count them (one error or transaction item). */
+/** The data categories Sentry's stats API documents (a `category` outside them is a 400). */
+export const DATA_CATEGORIES = [
+  'error',
+  'transaction',
+  'attachment',
+  'replay',
+  'profile',
+  'profile_duration',
+  'profile_duration_ui',
+  'profile_chunk',
+  'profile_chunk_ui',
+  'monitor',
+  'span',
+  'log_item',
+  'log_byte',
+] as const;
+export type DataCategory = (typeof DATA_CATEGORIES)[number];
+
+/** Envelope item types → the data category an item counts under. */
+const CATEGORY_OF_ITEM: Record<string, DataCategory> = {
+  event: 'error',
+  transaction: 'transaction',
+  attachment: 'attachment',
+  replay_event: 'replay',
+  profile: 'profile',
+  profile_chunk: 'profile_chunk',
+  check_in: 'monitor',
+  span: 'span',
+  log: 'log_item',
+};
+
+/** One ingestion outcome, as Sentry's stats count them (one item). */
 export interface Outcome {
   at: Date;
-  category: 'error' | 'transaction';
+  category: DataCategory;
   outcome: 'accepted' | 'rate_limited';
+  /** Why it was not accepted (`usage_exceeded`); `none` for accepted items. */
+  reason: string;
   projectId: string;
 }
 
@@ -126,79 +160,70 @@ export async function startSentryStandIn(
   const counters = { accepted: 0, rejected: 0, faulted: 0 };
   const waiters = new Set<() => void>();
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, { detail: 'stand-in error' });
-    });
-  });
+  const app = new Hono({ strict: false });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const statsPath = /^\/api\/0\/organizations\/([^/]+)\/stats_v2\/?$/.exec(url.pathname);
-    if (req.method === 'GET' && statsPath) {
-      await handleStats(req, res, url, decodeURIComponent(statsPath[1] ?? ''));
-      return;
-    }
-    const match = /^\/api\/([^/]+)\/envelope\/?$/.exec(url.pathname);
-    if (req.method !== 'POST' || !match) {
-      counters.rejected++;
-      send(res, 404, { detail: 'not found: POST /api/<project_id>/envelope/' });
-      return;
-    }
-    const body = await readBody(req);
+  app.post('/api/:projectId/envelope', async (c) => {
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > MAX_COMPRESSED_BYTES) return reject(c, 413, 'envelope too large');
+    const body = Buffer.from(await c.req.arrayBuffer());
+    if (body.length > MAX_COMPRESSED_BYTES) return reject(c, 413, 'envelope too large');
+    const gzipped = c.req.header('content-encoding') === 'gzip';
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (faults.outage) {
       counters.faulted++;
-      send(res, 503, { detail: 'outage (fault knob)' });
-      return;
+      return c.json({ detail: 'outage (fault knob)' }, 503);
     }
     if (faults.rateLimitSeconds !== undefined) {
       counters.faulted++;
-      // Sentry counts what it refused: each error/transaction item is a `rate_limited` outcome.
-      for (const type of itemTypes(body, req.headers['content-encoding'] === 'gzip')) {
-        const category = categoryOf(type);
-        if (category) outcomes.push({ at: now(), category, outcome: 'rate_limited', projectId });
+      // Sentry counts what it refused: each counted item is a `rate_limited` outcome.
+      for (const type of itemTypes(body, gzipped)) {
+        const category = CATEGORY_OF_ITEM[type];
+        if (category) {
+          outcomes.push({
+            at: now(),
+            category,
+            outcome: 'rate_limited',
+            reason: 'usage_exceeded',
+            projectId,
+          });
+        }
       }
-      res.setHeader('Retry-After', String(faults.rateLimitSeconds));
-      res.setHeader('X-Sentry-Rate-Limits', `${faults.rateLimitSeconds}::organization`);
-      send(res, 429, { detail: 'rate limited (fault knob)' });
-      return;
+      c.header('Retry-After', String(faults.rateLimitSeconds));
+      c.header('X-Sentry-Rate-Limits', `${faults.rateLimitSeconds}::organization`);
+      return c.json({ detail: 'rate limited (fault knob)' }, 429);
     }
-    const gzipped = req.headers['content-encoding'] === 'gzip';
     let raw: Buffer;
     try {
       raw = gzipped ? gunzipSync(body) : body;
     } catch {
-      counters.rejected++;
-      send(res, 400, { detail: 'body is not valid gzip' });
-      return;
+      return reject(c, 400, 'body is not valid gzip');
     }
     let envelope: { header: Record<string, unknown>; items: EnvelopeItem[] };
     try {
       envelope = parseEnvelope(raw);
     } catch (error) {
-      counters.rejected++;
-      send(res, 400, { detail: `invalid envelope: ${(error as Error).message}` });
-      return;
+      return reject(c, 400, `invalid envelope: ${(error as Error).message}`);
     }
-    if (match[1] !== projectId) {
-      counters.rejected++;
-      send(res, 404, { detail: `unknown project ${match[1]}` });
-      return;
+    if (c.req.param('projectId') !== projectId) {
+      return reject(c, 404, `unknown project ${c.req.param('projectId')}`);
     }
-    const key = keyOf(url, req, envelope.header);
-    if (key !== publicKey) {
-      counters.rejected++;
-      send(res, 401, { detail: 'missing or unknown sentry_key' });
-      return;
-    }
+    const key = keyOf(c, envelope.header);
+    if (key === undefined) return reject(c, 401, 'missing authorization information');
+    if (key !== publicKey) return reject(c, 403, 'invalid or unknown sentry_key');
     counters.accepted++;
     const receivedAt = now();
     envelopes.push({ projectId, ...envelope, gzipped, receivedAt });
+    let eventId =
+      typeof envelope.header.event_id === 'string' ? envelope.header.event_id : undefined;
     for (const item of envelope.items) {
-      const category = categoryOf(item.type);
-      if (category) outcomes.push({ at: receivedAt, category, outcome: 'accepted', projectId });
+      const category = CATEGORY_OF_ITEM[item.type];
+      if (category) {
+        outcomes.push({ at: receivedAt, category, outcome: 'accepted', reason: 'none', projectId });
+      }
       if ((item.type === 'event' || item.type === 'transaction') && isRecord(item.payload)) {
+        if (eventId === undefined && typeof item.payload.event_id === 'string') {
+          eventId = item.payload.event_id;
+        }
         stored.push({
           type: item.type,
           projectId,
@@ -209,56 +234,33 @@ export async function startSentryStandIn(
       // Other types (session, client_report, attachment, span, log…) are accepted and not indexed.
     }
     for (const wake of waiters) wake();
-    send(res, 200, {});
+    return c.json(eventId === undefined ? {} : { id: eventId });
+  });
+
+  const stats = new Hono();
+  stats.use('*', faultMiddleware(statsFaults, closing.signal));
+  stats.get('/:org/stats_v2', (c) => {
+    if (c.req.header('authorization') !== `Bearer ${authToken}`) {
+      return c.json({ detail: 'Invalid token' }, 401);
+    }
+    if (c.req.param('org') !== org) {
+      return c.json({ detail: 'The requested resource does not exist' }, 404);
+    }
+    const query = statsQuery(new URL(c.req.url).searchParams, now());
+    if (typeof query === 'string') return c.json({ detail: query }, 400);
+    return c.json(statsAnswer(outcomes, query, projectId) as object);
+  });
+  app.route('/api/0/organizations', stats);
+  app.all('*', (c) => reject(c, 404, 'not found: POST /api/<project_id>/envelope/'));
+
+  function reject(c: Context, status: 400 | 401 | 403 | 404 | 413, detail: string): Response {
+    counters.rejected++;
+    return c.json({ detail }, status);
   }
 
-  async function handleStats(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    requestedOrg: string,
-  ): Promise<void> {
-    if (statsFaults.latencyMs > 0) await new Promise((r) => setTimeout(r, statsFaults.latencyMs));
-    switch (statsFaults.mode) {
-      case 'server-error':
-        send(res, 503, { detail: 'internal error (fault injected)' });
-        return;
-      case 'rate-limited':
-        res.setHeader('Retry-After', String(statsFaults.retryAfterSeconds));
-        send(res, 429, { detail: 'rate limited (fault injected)' });
-        return;
-      case 'malformed':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"intervals": ["2026-');
-        return;
-      case 'no-answer':
-        await new Promise<void>((resolve) =>
-          closing.signal.addEventListener('abort', () => resolve()),
-        );
-        res.destroy();
-        return;
-      case 'none':
-        break;
-    }
-    if (req.headers.authorization !== `Bearer ${authToken}`) {
-      send(res, 401, { detail: 'Invalid token' });
-      return;
-    }
-    if (requestedOrg !== org) {
-      send(res, 404, { detail: 'The requested resource does not exist' });
-      return;
-    }
-    const query = statsQuery(url.searchParams, now());
-    if (typeof query === 'string') {
-      send(res, 400, { detail: query });
-      return;
-    }
-    send(res, 200, statsAnswer(outcomes, query));
-  }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const server = await listen(app, 0, () => closing.abort());
+  const url = server.url;
+  const port = Number(new URL(url).port);
 
   return {
     url,
@@ -307,12 +309,7 @@ export async function startSentryStandIn(
       faults = {};
       Object.assign(statsFaults, defaultFaults());
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing.abort();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }
 
@@ -360,9 +357,12 @@ export function parseEnvelope(raw: Buffer): {
   return { header, items };
 }
 
+const GROUP_BY = ['outcome', 'category', 'reason', 'project'] as const;
+type GroupBy = (typeof GROUP_BY)[number];
+
 interface StatsQuery {
   field: 'sum(quantity)' | 'sum(times_seen)';
-  groupBy: Array<'outcome' | 'category'>;
+  groupBy: GroupBy[];
   categories: string[];
   outcomes: string[];
   start: Date;
@@ -385,8 +385,12 @@ function statsQuery(params: URLSearchParams, now: Date): StatsQuery | string {
   }
   const groupBy = params.getAll('groupBy');
   if (groupBy.length === 0) return 'groupBy is required';
-  const unsupported = groupBy.find((g) => g !== 'outcome' && g !== 'category');
-  if (unsupported) return `groupBy ${unsupported} is not supported by this stand-in`;
+  const unsupported = groupBy.find((g) => !(GROUP_BY as readonly string[]).includes(g));
+  if (unsupported) return `Invalid groupBy: ${unsupported} (one of ${GROUP_BY.join(', ')})`;
+  const unknownCategory = params
+    .getAll('category')
+    .find((c) => !(DATA_CATEGORIES as readonly string[]).includes(c));
+  if (unknownCategory) return `Invalid category: ${unknownCategory}`;
   const intervalMs = duration(params.get('interval') ?? '1h');
   if (intervalMs === undefined || intervalMs < 3_600_000 || intervalMs > 86_400_000) {
     return 'interval must be between 1h and 1d';
@@ -413,7 +417,7 @@ function statsQuery(params: URLSearchParams, now: Date): StatsQuery | string {
   end = Math.ceil(end / intervalMs) * intervalMs;
   return {
     field,
-    groupBy: groupBy as Array<'outcome' | 'category'>,
+    groupBy: groupBy as GroupBy[],
     categories: params.getAll('category'),
     outcomes: params.getAll('outcome'),
     start: new Date(start),
@@ -422,17 +426,19 @@ function statsQuery(params: URLSearchParams, now: Date): StatsQuery | string {
   };
 }
 
-function statsAnswer(all: readonly Outcome[], q: StatsQuery): unknown {
+function statsAnswer(all: readonly Outcome[], q: StatsQuery, projectId: string): unknown {
   const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
   const intervals: string[] = [];
   for (let t = q.start.getTime(); t < q.end.getTime(); t += q.intervalMs) intervals.push(iso(t));
-  const groups = new Map<string, { by: Record<string, string>; series: number[] }>();
+  const groups = new Map<string, { by: Record<string, string | number>; series: number[] }>();
   for (const o of all) {
     const t = o.at.getTime();
     if (t < q.start.getTime() || t >= q.end.getTime()) continue;
     if (q.categories.length > 0 && !q.categories.includes(o.category)) continue;
     if (q.outcomes.length > 0 && !q.outcomes.includes(o.outcome)) continue;
-    const by = Object.fromEntries(q.groupBy.map((g) => [g, o[g]]));
+    const by: Record<string, string | number> = Object.fromEntries(
+      q.groupBy.map((g) => [g, g === 'project' ? Number(o.projectId) || projectId : o[g]]),
+    );
     const key = JSON.stringify(by);
     let group = groups.get(key);
     if (!group) {
@@ -454,10 +460,6 @@ function statsAnswer(all: readonly Outcome[], q: StatsQuery): unknown {
   };
 }
 
-function categoryOf(itemType: string): Outcome['category'] | undefined {
-  return itemType === 'event' ? 'error' : itemType === 'transaction' ? 'transaction' : undefined;
-}
-
 /** Item types of an envelope refused before parsing (the rate-limit knob); none if unreadable. */
 function itemTypes(body: Buffer, gzipped: boolean): string[] {
   try {
@@ -475,16 +477,15 @@ function decodePayload(payload: Buffer): unknown {
   }
 }
 
-function keyOf(
-  url: URL,
-  req: IncomingMessage,
-  header: Record<string, unknown>,
-): string | undefined {
-  const fromQuery = url.searchParams.get('sentry_key');
+/** The public key, from the query, a Sentry auth header, or the envelope's `dsn`. */
+function keyOf(c: Context, header: Record<string, unknown>): string | undefined {
+  const fromQuery = c.req.query('sentry_key');
   if (fromQuery) return fromQuery;
-  const auth = req.headers['x-sentry-auth'];
-  const fromHeader = typeof auth === 'string' ? /sentry_key=([^,\s]+)/.exec(auth)?.[1] : undefined;
-  if (fromHeader) return fromHeader;
+  for (const name of ['x-sentry-auth', 'authorization']) {
+    const auth = c.req.header(name);
+    const fromHeader = auth ? /^Sentry\s.*?sentry_key=([^,\s]+)/i.exec(auth)?.[1] : undefined;
+    if (fromHeader) return fromHeader;
+  }
   if (typeof header.dsn === 'string') {
     try {
       return new URL(header.dsn).username || undefined;
@@ -493,22 +494,6 @@ function keyOf(
     }
   }
   return undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_COMPRESSED_BYTES) throw new Error('envelope too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
