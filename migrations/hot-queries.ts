@@ -38,7 +38,8 @@ const ago = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS)
  * last 24 h ($1 = now − 24 h) and 7 d ($2 = now − 7 d, $3 = now): one index range scan per
  * domain (a lateral subquery; a plain join group-by let the planner scan all email events).
  */
-export const DOMAIN_HEALTH_SQL = `select d.id, d.domain, s.sent24, s.bounces24, s.complaints24,
+export const DOMAIN_HEALTH_SQL = `select d.id, d.domain, d.sending_paused_at is not null as paused,
+       s.sent24, s.bounces24, s.complaints24,
        s.sent7, s.bounces7, s.complaints7
 from public.sending_domains d
 cross join lateral (

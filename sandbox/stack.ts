@@ -26,11 +26,15 @@ import {
 import { createCatalogMonitors, type CatalogMonitors } from './staging/monitors.ts';
 import { startObservability, type ObservabilityStandIns } from './staging/observability.ts';
 import {
+  publishDomain,
   publishSendingDomains,
   startProviders,
   type ProviderStandIns,
 } from './staging/providers.ts';
 import { loadOrCreateLocalSecrets } from './staging/secrets.ts';
+import { startControlEndpoint } from './staging/control.ts';
+import { createFaultSwitches } from './staging/fault-switches.ts';
+import { createFaultBoard, type FaultBoard } from './faults.ts';
 import { startUpstashBridge, type UpstashBridge } from './upstash/bridge.ts';
 
 export interface StackOptions {
@@ -67,6 +71,11 @@ export interface RunningStack {
   stateDir: string;
   /** Shell-sourceable settings for running other `vigie` commands against this staging. */
   envFile: string;
+  /** The fault switches, also served on `control.url` for other processes. */
+  faults: FaultBoard;
+  control: { url: string; token: string };
+  /** The staging clock (`VIGIE_TIME_SCALE`): what the scheduler and pinger run on. */
+  now(): Date;
   pool: Pool;
   redis: Redis;
   telemetry: Telemetry;
@@ -158,17 +167,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const providers = await step('provider stand-ins', () =>
       startProviders(ctx, { appUrl: () => live.appUrl, hookSecret: localSecrets.N8N_HOOK_SECRET }),
     );
+    const domainRecords = {
+      dkimPublicKey: secrets.dkimPublicKey,
+      selectors: given.DKIM_SELECTORS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      tracking: {
+        host: given.TRACKING_CNAME_HOST,
+        target: providers.settings.TRACKING_CNAME_TARGET ?? given.TRACKING_CNAME_TARGET ?? '',
+      },
+    };
     if (providers.standIns.dns) {
-      await publishSendingDomains(providers.standIns.dns, pool, {
-        dkimPublicKey: secrets.dkimPublicKey,
-        selectors: given.DKIM_SELECTORS.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-        tracking: {
-          host: given.TRACKING_CNAME_HOST,
-          target: providers.settings.TRACKING_CNAME_TARGET ?? given.TRACKING_CNAME_TARGET ?? '',
-        },
-      });
+      await publishSendingDomains(providers.standIns.dns, pool, domainRecords);
     }
 
     // What this launch created; the caller's own settings pass through underneath.
@@ -236,12 +246,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const config = parseConfig({ ...options.env, ...created });
 
     stops.push(startAlertDispatcher({ pool, config, clock, meter: telemetry.meter }).stop);
+    const crashing = new Set<string>();
     const scheduler = createStagingScheduler({
       config,
       clock,
       telemetry,
       heartbeatUrls: monitors?.heartbeatUrls ?? {},
       log,
+      crashing,
     });
     const tickers: Array<{ name: string; advanceTo(now: Date): Promise<unknown> }> = [
       { name: 'collector scheduler', advanceTo: scheduler.advanceTo },
@@ -255,6 +267,29 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const { rows } = await pool.query<{ user_id: string }>(
       'select user_id from public.prospects order by created_at, id limit 1',
     );
+    // The fault switches, reachable from other processes (`npx vigie sandbox fault …`).
+    const dnsStandIn = providers.standIns.dns;
+    const faults = createFaultBoard(
+      createFaultSwitches({
+        pool,
+        databaseUrl: postgres.url,
+        standIns: { ...observability.standIns, ...providers.standIns, upstash: bridge },
+        now: clock.now,
+        crashing,
+        republishDomain: (domain) => {
+          if (dnsStandIn) publishDomain(dnsStandIn, domain, domainRecords);
+        },
+      }),
+      clock.now,
+    );
+    const control = await step('control', () => startControlEndpoint(faults));
+    stops.push(async () => {
+      await faults.clear().catch(() => {});
+      await control.close();
+    });
+    created.VIGIE_CONTROL_URL = control.url;
+    created.VIGIE_CONTROL_TOKEN = control.token;
+
     const envFile = path.join(stateDir, 'staging.env');
     await writeFile(envFile, toEnvFile(created), { mode: 0o600 });
 
@@ -279,12 +314,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...observability.services,
         ...prometheus.services,
         ...providers.services,
+        { name: 'Fault switches (npx vigie sandbox fault)', url: control.url, from: 'stand-in' },
       ],
       standIns: { ...observability.standIns, ...providers.standIns, upstash: bridge },
       monitors,
       demoUserId: rows[0]?.user_id,
       stateDir,
       envFile,
+      faults,
+      control: { url: control.url, token: control.token },
+      now: clock.now,
       pool,
       redis,
       telemetry,

@@ -3,11 +3,15 @@ import { register as alerts } from './alerts.ts';
 import { register as audit } from './audit.ts';
 import { register as dashboardsCmd } from './dashboards.ts';
 import { register as dev } from './dev.ts';
+import { register as diag } from './diag.ts';
 import { register as migrate } from './migrate.ts';
 import { register as monitors } from './monitors.ts';
+import { register as ops } from './ops.ts';
 import { register as privacy } from './privacy.ts';
 import { register as privacyDeadlines } from './privacy-deadlines.ts';
 import { register as run } from './run.ts';
+import { register as runbook } from './runbook.ts';
+import { register as sandbox } from './sandbox.ts';
 import { register as seed } from './seed.ts';
 import { register as start } from './start.ts';
 
@@ -17,11 +21,15 @@ export const commands: Array<(program: Command) => void> = [
   audit,
   dashboardsCmd,
   dev,
+  diag,
   migrate,
   monitors,
+  ops,
   privacy,
   privacyDeadlines,
   run,
+  runbook,
+  sandbox,
   seed,
   start,
 ];

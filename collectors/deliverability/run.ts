@@ -38,6 +38,8 @@ export interface DeliverabilityDeps {
 export interface DomainReport {
   sendingDomainId: string;
   domain: string;
+  /** Sending paused (`vigie domain pause`): scored, but a red score no longer pages. */
+  paused: boolean;
   score: DomainHealth['score'];
   failing: string[];
   last24h: WindowCounts;
@@ -53,6 +55,7 @@ export interface DeliverabilitySummary extends TickBase {
 interface Row {
   id: string;
   domain: string;
+  paused: boolean;
   sent24: string;
   bounces24: string;
   complaints24: string;
@@ -103,6 +106,7 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
     summary.domains.push({
       sendingDomainId: row.id,
       domain: row.domain,
+      paused: row.paused,
       score: health.score,
       failing: health.failing.map((f) => f.signal),
       last24h,
@@ -141,7 +145,8 @@ export async function run(deps: DeliverabilityDeps, now: Date): Promise<Delivera
       });
     }
 
-    if (health.score === 'red') {
+    // A paused domain sends nothing more: its rates are known and acted on, so no page.
+    if (health.score === 'red' && !row.paused) {
       const worst = health.failing[0];
       const window = worst?.signal.endsWith('7d') ? '7d' : '24h';
       const counts = window === '7d' ? last7d : last24h;

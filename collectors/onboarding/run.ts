@@ -1,13 +1,8 @@
+import { checkDomainRecords } from '../../adapters/dns/domain-records.ts';
 import type { DnsLookup } from '../../adapters/dns/records.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   type CalendarProblem,
-  checkDkimRecords,
-  checkDmarcRecords,
-  checkMxRecords,
-  checkSpfRecords,
-  checkTrackingCname,
-  DOMAIN_RECORDS,
   type DomainRecord,
   judgeCalendar,
   judgeDomain,
@@ -118,7 +113,11 @@ async function checkDomains(deps: OnboardingDeps, summary: OnboardingSummary, no
   const failures: Unread[] = [];
   let stuck = 0;
   for (const row of rows) {
-    const checks = await checkRecords(deps, row.domain, failures);
+    const checks = await checkDomainRecords(deps, row.domain, {
+      // A dead resolver would cost every lookup its timeout: after a few failures, stop asking.
+      onError: (error) => void failures.push(unreadFrom('dns', error)),
+      giveUp: () => failures.length >= MAX_DNS_FAILURES,
+    });
     const verdict = judgeDomain(checks, row.created_at, now, deps.graceHours);
     const finding: DomainFinding = {
       sendingDomainId: row.id,
@@ -190,45 +189,6 @@ async function recordChecks(
     ],
   );
   return verified && (rowCount ?? 0) > 0;
-}
-
-/** The five records of a domain; `unknown` where DNS could not answer. */
-export async function checkRecords(
-  deps: Pick<OnboardingDeps, 'dns' | 'dkimSelectors' | 'tracking'>,
-  domain: string,
-  failures: Unread[] = [],
-): Promise<Record<DomainRecord, RecordCheck>> {
-  const read = async <T>(lookup: () => Promise<T>, check: (v: T) => RecordCheck) => {
-    // A dead resolver would cost every lookup its timeout: after a few failures, stop asking.
-    if (failures.length >= MAX_DNS_FAILURES) return 'unknown' as const;
-    try {
-      return check(await lookup());
-    } catch (error) {
-      failures.push(unreadFrom('dns', error));
-      return 'unknown' as const;
-    }
-  };
-  const result = Object.fromEntries(DOMAIN_RECORDS.map((r) => [r, 'unknown'])) as Record<
-    DomainRecord,
-    RecordCheck
-  >;
-  result.spf = await read(() => deps.dns.txt(domain), checkSpfRecords);
-  result.dmarc = await read(() => deps.dns.txt(`_dmarc.${domain}`), checkDmarcRecords);
-  result.dkim = 'fail';
-  for (const selector of deps.dkimSelectors) {
-    const r = await read(() => deps.dns.txt(`${selector}._domainkey.${domain}`), checkDkimRecords);
-    if (r === 'pass') {
-      result.dkim = 'pass';
-      break;
-    }
-    if (r === 'unknown') result.dkim = 'unknown';
-  }
-  result.mx = await read(() => deps.dns.mx(domain), checkMxRecords);
-  result.tracking = await read(
-    () => deps.dns.cname(`${deps.tracking.host}.${domain}`),
-    (targets) => checkTrackingCname(targets, deps.tracking.target),
-  );
-  return result;
 }
 
 async function checkCalendars(deps: OnboardingDeps, summary: OnboardingSummary, now: Date) {

@@ -6,7 +6,7 @@ import { collectors } from './collectors.ts';
 
 const runbookDir = fileURLToPath(new URL('../../runbooks/', import.meta.url));
 const runbooks = readdirSync(runbookDir)
-  .filter((f) => f.endsWith('.md') && f !== 'README.md')
+  .filter((f) => f.endsWith('.md') && f !== 'README.md' && f !== 'readiness.md')
   .map((f) => f.slice(0, -3));
 const routeFor = { critical: 'slack+email', warning: 'slack', info: 'none' } as const;
 

@@ -176,6 +176,8 @@ export function createStagingScheduler(options: {
   telemetry: Telemetry;
   heartbeatUrls: Record<string, string>;
   log: Log;
+  /** Collectors made to throw on every run (the `collector crash` fault switch). */
+  crashing?: ReadonlySet<string>;
 }) {
   const { config, clock, telemetry } = options;
   const runners: Record<string, (at: Date) => Promise<unknown>> = {};
@@ -184,6 +186,11 @@ export function createStagingScheduler(options: {
     const handler = withTelemetry(
       `collector.${name}`,
       async (at: Date) => {
+        if (options.crashing?.has(name)) {
+          throw new Error(
+            `collector ${name} crashed (fault switch: npx vigie sandbox fault collector clear)`,
+          );
+        }
         // Loaded on the first run: staging starts without importing every collector's adapters.
         const summary = await (await loadRunner(name))(config, at);
         recordRun(telemetry.meter, name, summary);

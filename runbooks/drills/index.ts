@@ -1,0 +1,27 @@
+import { drill as collectors } from '../collectors.drill.ts';
+import { drill as databasePerformance } from '../database-performance.drill.ts';
+import { drill as deliverability } from '../deliverability.drill.ts';
+import { drill as onboarding } from '../onboarding.drill.ts';
+import type { Drill } from './types.ts';
+
+/** Every drill, by runbook id (the page's `drill:` names it; a test checks both agree). */
+export const drills: Record<string, Drill> = {
+  deliverability,
+  onboarding,
+  'database-performance': databasePerformance,
+  collectors,
+};
+
+/**
+ * Runbooks without a drill yet, and why (the gap is listed, not hidden: a test keeps this list
+ * and the pages' `drill: none` in step, so adding a drill means removing its line here).
+ */
+export const undrilled: Record<string, string> = {
+  uptime: 'needs a monitor-down fault on the Better Stack pinger; not built yet',
+  'sentry-errors': 'no collector raises sentry-error-spike yet (Sentry alert rules are not built)',
+  'n8n-failures': 'needs an action to requeue failed executions; not built yet',
+  'cost-overrun': 'the cost collector runs daily: a compressed drill needs a day of staging time',
+  'privacy-erasure': 'needs an erasure stuck past 24 h of staging time; not built yet',
+  'audit-chain': 'no collector raises audit-chain-broken (`vigie audit verify` is by hand)',
+  'alert-delivery': 'needs an action to re-probe a dead webhook; not built yet',
+};

@@ -1,0 +1,289 @@
+/**
+ * The concrete fault switches of a local staging: the stand-ins' own knobs (Slack, n8n, Upstash,
+ * DNS, Anthropic) and the faults that live in the data or the database (a bounce spike on one
+ * domain, a revoked calendar, a session holding a lock, an index dropped, a collector crashing).
+ * Each `clear` puts back what its modes changed, so a drill or a person can always undo.
+ */
+import pg from 'pg';
+import type { Pool } from '../../adapters/postgres/pool.ts';
+import { VigieError } from '../../core/errors.ts';
+import type { FaultSwitches } from '../faults.ts';
+import type { ObservabilityStandIns } from './observability.ts';
+import type { ProviderStandIns } from './providers.ts';
+import type { UpstashBridge } from '../upstash/bridge.ts';
+
+export interface FaultTargets {
+  pool: Pool;
+  databaseUrl: string;
+  standIns: ProviderStandIns & ObservabilityStandIns & { upstash: UpstashBridge };
+  now: () => Date;
+  /** Collector names the staging scheduler makes throw (the "collector crashing" fault). */
+  crashing: Set<string>;
+  /** Re-publishes a domain's five DNS records (the "customer fixed DNS" undo). */
+  republishDomain: (domain: string) => void;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function createFaultSwitches(t: FaultTargets): FaultSwitches {
+  const switches: FaultSwitches = {};
+  const { slack, n8n, dns, anthropic, upstash } = t.standIns;
+
+  if (slack) {
+    switches.slack = {
+      description: 'The Slack incoming webhook stand-in',
+      modes: {
+        outage: {
+          description: 'every post answers 503',
+          apply: async () => slack.setMode({ kind: 'outage', style: '503' }),
+        },
+        dead: {
+          description: 'the webhook was removed: 404 no_service (terminal)',
+          apply: async () => slack.setMode({ kind: 'terminal', code: 'no_service' }),
+        },
+        archived: {
+          description: 'the channel was archived: 410 channel_is_archived (terminal)',
+          apply: async () => slack.setMode({ kind: 'terminal', code: 'channel_is_archived' }),
+        },
+      },
+      clear: async () => slack.setMode({ kind: 'ok' }),
+    };
+  }
+
+  if (n8n) {
+    const reset = () =>
+      Object.assign(n8n.faults, {
+        outage: false,
+        latencyMs: 0,
+        failureRate: 0,
+        failureStatus: 'error',
+        rateLimitedRequests: 0,
+      });
+    switches.n8n = {
+      description: 'The n8n stand-in (public API and the scrape-and-enrich workflow)',
+      modes: {
+        outage: {
+          description: 'every request answers 503',
+          apply: async () => void (n8n.faults.outage = true),
+        },
+        'phantombuster-5xx': {
+          description: 'the workflow fails: PhantomBuster answers 5xx (executions end in error)',
+          apply: async () =>
+            void Object.assign(n8n.faults, { failureRate: 1, failureStatus: 'error' }),
+        },
+        'claude-timeout': {
+          description: 'the workflow crashes: the Claude node times out (executions end crashed)',
+          apply: async () =>
+            void Object.assign(n8n.faults, { failureRate: 1, failureStatus: 'crashed' }),
+        },
+        'rate-limited': {
+          description: 'the next 1,000 API requests answer 429',
+          apply: async () => void (n8n.faults.rateLimitedRequests = 1_000),
+        },
+      },
+      clear: async () => void reset(),
+    };
+  }
+
+  if (upstash) {
+    switches.upstash = {
+      description: 'The Upstash REST bridge',
+      modes: {
+        outage: {
+          description: 'every request answers 503',
+          apply: async () => void (upstash.faults.outage = true),
+        },
+        slow: {
+          description: '2 s latency on every request',
+          apply: async () => void (upstash.faults.latencyMs = 2_000),
+        },
+      },
+      clear: async () => void Object.assign(upstash.faults, { outage: false, latencyMs: 0 }),
+    };
+  }
+
+  if (anthropic) {
+    switches.anthropic = {
+      description: 'The Anthropic stand-in',
+      modes: {
+        'spend-cap': {
+          description: 'messages answer the spend-cap error',
+          apply: async () => void (anthropic.spendCap.reached = true),
+        },
+      },
+      clear: async () => void (anthropic.spendCap.reached = false),
+    };
+  }
+
+  if (dns) {
+    const removed = new Set<string>();
+    switches.dns = {
+      description: 'The DNS stand-in (TXT, MX, CNAME)',
+      modes: {
+        'remove-dkim': {
+          description: "removes a sending domain's DKIM record (every selector)",
+          args: ['domain'],
+          apply: async ({ domain }) => {
+            const name = domain!.toLowerCase();
+            for (const key of [...dns.zone.keys()]) {
+              if (key.endsWith(`._domainkey.${name}`)) dns.remove(key);
+            }
+            removed.add(name);
+          },
+        },
+        servfail: {
+          description: 'every query answers SERVFAIL',
+          apply: async () => void (dns.faults.mode = 'servfail'),
+        },
+        'no-answer': {
+          description: 'queries are dropped (timeouts)',
+          apply: async () => void (dns.faults.mode = 'no-answer'),
+        },
+      },
+      clear: async () => {
+        dns.faults.mode = 'none';
+        for (const domain of removed) t.republishDomain(domain);
+        removed.clear();
+      },
+    };
+  }
+
+  const injected: string[] = [];
+  switches.email = {
+    description: 'Email events (the sending provider reporting back)',
+    modes: {
+      'bounce-spike': {
+        description: 'one domain gets 300 sends, 45 bounces and 5 complaints in the last hour',
+        args: ['domain'],
+        apply: async ({ domain }) => {
+          const { rows } = await t.pool.query<{
+            id: string;
+            user_id: string;
+            prospect_id: string | null;
+          }>(
+            `select d.id, d.user_id,
+                    (select p.id from public.prospects p where p.user_id = d.user_id limit 1) as prospect_id
+               from public.sending_domains d where lower(d.domain) = lower($1) limit 1`,
+            [domain],
+          );
+          const d = rows[0];
+          if (!d || !d.prospect_id)
+            throw new VigieError('NOT_FOUND', `No sending domain "${domain}" with prospects.`);
+          const tag = `drill-${Date.now().toString(36)}`;
+          const at = new Date(t.now().getTime() - 10 * 60_000);
+          await t.pool.query(
+            `insert into public.email_events
+               (user_id, prospect_id, sending_domain_id, type, occurred_at, message_id)
+             select $1, $2, $3, k.type, $4, $5 || '-' || row_number() over ()
+               from (select 'sent' as type from generate_series(1, 300)
+                     union all select 'bounce' from generate_series(1, 45)
+                     union all select 'complaint' from generate_series(1, 5)) k`,
+            [d.user_id, d.prospect_id, d.id, at, tag],
+          );
+          injected.push(tag);
+          return { sendingDomainId: d.id };
+        },
+      },
+    },
+    clear: async () => {
+      // The spike's events stay: mail that bounced did bounce. Clearing stops injecting only.
+      injected.length = 0;
+    },
+  };
+
+  const calendars = new Map<string, { status: string; reconnect: Date | null }>();
+  switches.calendar = {
+    description: 'Calendar connections (the provider side of OAuth)',
+    modes: {
+      revoke: {
+        description: 'the user revoked access at the provider: the next refresh gets invalid_grant',
+        args: ['connection'],
+        apply: async ({ connection }) => {
+          const { rows } = await t.pool.query<{
+            status: string;
+            reconnect_requested_at: Date | null;
+          }>(
+            `select status, reconnect_requested_at from public.calendar_connections where id::text = $1`,
+            [connection],
+          );
+          if (!rows[0]) throw new VigieError('NOT_FOUND', `No calendar connection ${connection}.`);
+          calendars.set(connection!, {
+            status: rows[0].status,
+            reconnect: rows[0].reconnect_requested_at,
+          });
+          // What the app records when the refresh answers invalid_grant: revoked, nobody asked yet.
+          await t.pool.query(
+            `update public.calendar_connections set status = 'revoked', reconnect_requested_at = null
+              where id::text = $1`,
+            [connection],
+          );
+        },
+      },
+    },
+    clear: async () => {
+      // The user reconnecting is outside our reach; clearing forgets the switch, not the revocation.
+      calendars.clear();
+    },
+  };
+
+  const held: pg.Client[] = [];
+  const closeHeld = async () => {
+    for (const c of held.splice(0)) await c.end().catch(() => {});
+  };
+  switches.postgres = {
+    description: 'The database (sessions, locks, indexes)',
+    modes: {
+      lock: {
+        description:
+          'a session opens a transaction, locks a table and sits idle; a second session waits on it',
+        args: ['table'],
+        apply: async ({ table }) => {
+          if (!IDENT.test(table!))
+            throw new VigieError('BAD_REQUEST', `"${table}" is not a table name.`);
+          const holder = new pg.Client({
+            connectionString: t.databaseUrl,
+            application_name: 'drill-holder',
+          });
+          const waiter = new pg.Client({
+            connectionString: t.databaseUrl,
+            application_name: 'drill-waiter',
+          });
+          for (const c of [holder, waiter]) c.on('error', () => {});
+          await holder.connect();
+          await waiter.connect();
+          held.push(holder, waiter);
+          const pid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid'))
+            .rows[0]!.pid;
+          await holder.query('begin');
+          await holder.query(`lock table public.${table} in access exclusive mode`);
+          void waiter.query(`select count(*) from public.${table}`).catch(() => {});
+          return { blockingPid: pid };
+        },
+      },
+      'drop-index': {
+        description: "drops one of the migrations' indexes",
+        args: ['index'],
+        apply: async ({ index }) => {
+          if (!IDENT.test(index!))
+            throw new VigieError('BAD_REQUEST', `"${index}" is not an index name.`);
+          await t.pool.query(`drop index if exists public.${index}`);
+        },
+      },
+    },
+    clear: closeHeld,
+  };
+
+  switches.collector = {
+    description: 'The staging scheduler (a collector that throws on every run)',
+    modes: {
+      crash: {
+        description: 'the named collector throws on every run (its heartbeat gets /fail)',
+        args: ['name'],
+        apply: async ({ name }) => void t.crashing.add(name!),
+      },
+    },
+    clear: async () => t.crashing.clear(),
+  };
+
+  return switches;
+}
