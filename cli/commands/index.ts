@@ -4,6 +4,7 @@ import { register as audit } from './audit.ts';
 import { register as dashboardsCmd } from './dashboards.ts';
 import { register as dev } from './dev.ts';
 import { register as diag } from './diag.ts';
+import { register as gameday } from './gameday.ts';
 import { register as migrate } from './migrate.ts';
 import { register as monitors } from './monitors.ts';
 import { register as ops } from './ops.ts';
@@ -22,6 +23,7 @@ export const commands: Array<(program: Command) => void> = [
   dashboardsCmd,
   dev,
   diag,
+  gameday,
   migrate,
   monitors,
   ops,

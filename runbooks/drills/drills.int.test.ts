@@ -1,10 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningStack } from '../../sandbox/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
 import { testRedisUrl } from '../../testkit/redis.ts';
+import { httpSmoke, privacyCheck, replayAlertRates } from '../gameday/checks.ts';
+import { renderHtml } from '../gameday/report.ts';
+import { checkHtml } from '../gameday/run.ts';
 import { loadRunbooks } from '../library.ts';
 import { drills } from './index.ts';
 import { runVigie } from './runner.ts';
@@ -36,7 +39,7 @@ afterAll(async () => {
   await stack?.stop();
   await db?.drop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
-});
+}, 180_000);
 
 describe('drills', () => {
   it('covers every drill the runbooks name', () => {
@@ -78,5 +81,66 @@ describe('drills', () => {
     await expect(
       runVigie('npx vigie sandbox faults', { ...commandEnv, VIGIE_CONTROL_TOKEN: 'nope' }),
     ).rejects.toThrow(/401/);
+  }, 120_000);
+});
+
+describe('game day pieces on the same staging', () => {
+  it('privacy: an erasure verified end to end', { timeout: 120_000 }, async () => {
+    const result = await privacyCheck(stack, await readEnvFile(stack.envFile));
+    expect(result.detail).toMatch(/receipt verified/);
+    expect(result.ok).toBe(true);
+  });
+
+  it('load smoke: p95 measured per check, no errors', { timeout: 120_000 }, async () => {
+    const smoke = await httpSmoke(stack, { requests: 40, concurrency: 4 });
+    expect(smoke.map((s) => s.name)).toEqual([
+      'GET /healthz',
+      'GET /readyz',
+      'GET /prospects/{id}',
+    ]);
+    for (const s of smoke) {
+      expect(s.requests).toBe(40);
+      expect(s.errors).toBe(0);
+      expect(s.p95Ms).toBeGreaterThanOrEqual(s.p50Ms);
+    }
+  });
+
+  it(
+    'alert-rate replay counts incidents from the seeded history',
+    { timeout: 120_000 },
+    async () => {
+      const rates = await replayAlertRates(stack, { days: 7 });
+      expect(rates.map((r) => r.family)).toHaveLength(3);
+      for (const r of rates) {
+        expect(r.days).toBe(7);
+        expect(Number.isInteger(r.incidents) && r.incidents >= 0).toBe(true);
+      }
+    },
+  );
+
+  it('the report renders its charts in headless Chromium', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigie-report-'));
+    try {
+      const input = {
+        date: '2026-11-30',
+        command: 'test',
+        seededCustomers: 4,
+        journals,
+        coverage: [],
+        smoke: [],
+        privacy: { ok: true, detail: 'test' },
+        rates: [],
+        handlingMinutes: 15,
+        goalHoursPerWeek: 5,
+        notes: [],
+      };
+      const file = path.join(dir, 'readiness.html');
+      await writeFile(file, renderHtml(input));
+      const check = await checkHtml(file, journals.length);
+      expect(check.detail).toContain(`${journals.length} detect bars`);
+      expect(check.ok).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

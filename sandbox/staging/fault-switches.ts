@@ -227,8 +227,14 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
   };
 
   const held: pg.Client[] = [];
+  // A client whose backend was terminated may never see its socket close: do not wait on it.
   const closeHeld = async () => {
-    for (const c of held.splice(0)) await c.end().catch(() => {});
+    const clients = held.splice(0);
+    await Promise.all(
+      clients.map((c) =>
+        Promise.race([c.end().catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]),
+      ),
+    );
   };
   switches.postgres = {
     description: 'The database (sessions, locks, indexes)',
