@@ -12,7 +12,9 @@ import {
 import { findDomain, setDomainPaused } from '../../adapters/ops/domains.ts';
 import { auditAction } from '../../adapters/ops/audit.ts';
 import { DEFAULT_MIGRATIONS_DIR } from '../../adapters/postgres/migrate.ts';
-import { parseConfig } from '../../core/config.ts';
+import { createN8nClient } from '../../adapters/n8n/client.ts';
+import { requeueFailedExecutions } from '../../adapters/ops/n8n-requeue.ts';
+import { parseConfig, requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { judgeDomain } from '../../core/onboarding.ts';
 import { poolFromEnv } from './migrate.ts';
@@ -25,6 +27,7 @@ import { poolFromEnv } from './migrate.ts';
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 export function register(program: Command): void {
+  registerN8n(program);
   const domain = program.command('domain').description('Runbook actions on a sending domain');
   for (const [name, paused] of [
     ['pause', true],
@@ -214,6 +217,43 @@ export function register(program: Command): void {
           return;
         }
         for (const name of restored) out(`restored index ${name}`);
+      }),
+    );
+}
+
+export function registerN8n(program: Command): void {
+  program
+    .command('n8n')
+    .description('Runbook actions on n8n workflows')
+    .command('requeue')
+    .description("Re-run a workflow's failed executions (from our execution ledger), once each")
+    .argument('<workflowId>', 'the n8n workflow id (the alert names it)')
+    .option('--since-minutes <n>', 'failed executions started in the last n minutes', '60')
+    .action(async (workflowId: string, o: { sinceMinutes: string }) =>
+      withPool(async (pool) => {
+        const minutes = Number(o.sinceMinutes);
+        if (!Number.isFinite(minutes) || minutes <= 0) {
+          throw new VigieError('BAD_REQUEST', '--since-minutes must be a positive number.');
+        }
+        const config = parseConfig(process.env);
+        const c = requireSettings(config, ['N8N_BASE_URL', 'N8N_API_KEY'], 'n8n requeue');
+        const now = new Date();
+        const result = await requeueFailedExecutions(
+          {
+            db: pool,
+            n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }),
+            webhookUrl: config.N8N_WEBHOOK_BASE_URL ?? c.N8N_BASE_URL,
+            now,
+          },
+          workflowId,
+          new Date(now.getTime() - minutes * 60_000),
+        );
+        const ok = result.requeued.filter((r) => r.status === 'success').length;
+        out(
+          `${result.failedFound} failed executions in the last ${minutes} min: ${result.requeued.length} requeued (${ok} succeeded), ${result.skipped.length} skipped`,
+        );
+        for (const s of result.skipped) out(`  skipped ${s.executionId}: ${s.reason}`);
+        if (result.requeued.length > ok) process.exitCode = 1;
       }),
     );
 }

@@ -11,7 +11,7 @@ import { checkHtml } from '../gameday/run.ts';
 import { loadRunbooks } from '../library.ts';
 import { drills } from './index.ts';
 import { runVigie } from './runner.ts';
-import { DRILL_ENV, drillEnv, readEnvFile, runDrills, startStack } from './suite.ts';
+import { DRILL_ENV, drillEnv, readEnvFile, runDrills, startStack, stopStaging } from './suite.ts';
 import type { DrillEnv, DrillJournal } from './types.ts';
 
 // A real local staging (its own database, Redis db 8, every stand-in, the scheduler at 600×),
@@ -36,7 +36,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  if (stack) await stopStaging(stack);
   await db?.drop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 }, 180_000);

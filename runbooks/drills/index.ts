@@ -1,6 +1,7 @@
 import { drill as collectors } from '../collectors.drill.ts';
 import { drill as databasePerformance } from '../database-performance.drill.ts';
 import { drill as deliverability } from '../deliverability.drill.ts';
+import { drill as n8nFailures } from '../n8n-failures.drill.ts';
 import { drill as onboarding } from '../onboarding.drill.ts';
 import type { Drill } from './types.ts';
 
@@ -10,6 +11,7 @@ export const drills: Record<string, Drill> = {
   onboarding,
   'database-performance': databasePerformance,
   collectors,
+  'n8n-failures': n8nFailures,
 };
 
 /**
@@ -19,7 +21,6 @@ export const drills: Record<string, Drill> = {
 export const undrilled: Record<string, string> = {
   uptime: 'needs a monitor-down fault on the Better Stack pinger; not built yet',
   'sentry-errors': 'no collector raises sentry-error-spike yet (Sentry alert rules are not built)',
-  'n8n-failures': 'needs an action to requeue failed executions; not built yet',
   'cost-overrun': 'the cost collector runs daily: a compressed drill needs a day of staging time',
   'privacy-erasure': 'needs an erasure stuck past 24 h of staging time; not built yet',
   'audit-chain': 'no collector raises audit-chain-broken (`vigie audit verify` is by hand)',

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { collectors } from '../../core/catalog/collectors.ts';
 import { startStack, type RunningStack } from '../../sandbox/stack.ts';
 import { loadRunbooks } from '../library.ts';
 import { drills } from './index.ts';
@@ -70,6 +71,19 @@ export async function readEnvFile(file: string): Promise<Record<string, string>>
     out[m[1]!] = m[2]!.replaceAll(`'\\''`, "'");
   }
   return out;
+}
+
+/**
+ * Stops a drill staging promptly. Its scheduler runs every slot the compressed clock passed, one
+ * after the other, and stopping waits for that backlog (minutes when a long run, such as the
+ * daily retention purge on a full seed, fell behind a 600× clock): the collector crash switch
+ * is turned on for every collector first, so the backlog drains in moments.
+ */
+export async function stopStaging(stack: RunningStack): Promise<void> {
+  for (const c of collectors) {
+    await stack.faults.apply('collector', 'crash', { name: c.name }).catch(() => {});
+  }
+  await stack.stop();
 }
 
 export { startStack };

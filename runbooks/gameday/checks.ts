@@ -32,12 +32,29 @@ export async function privacyCheck(
     headers: { authorization: `Bearer ${token}` },
     signal: AbortSignal.timeout(60_000),
   });
-  const body = (await response.json()) as { status?: string; receipt?: unknown };
-  if (response.status !== 200 || body.status !== 'completed' || !body.receipt) {
+  let body = (await response.json()) as { status?: string; receipt?: unknown; statusUrl?: string };
+  let path202 = '';
+  // 202: a store is slow or busy; the erasure-retry collector finishes it. Follow the status URL.
+  if (response.status === 202 && body.statusUrl) {
+    path202 = ' after 202 and its status URL';
+    const statusUrl = body.statusUrl;
+    const deadline = Date.now() + 90_000;
+    while (body.status !== 'completed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const poll = await fetch(`${stack.urls.app}${statusUrl}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(30_000),
+      });
+      body = (await poll.json()) as typeof body;
+    }
+  } else if (response.status !== 200) {
     return {
       ok: false,
       detail: `DELETE /prospects/{id} answered ${response.status} ${body.status ?? ''}`,
     };
+  }
+  if (body.status !== 'completed' || !body.receipt) {
+    return { ok: false, detail: `the erasure did not complete (${body.status ?? 'no status'})` };
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'vigie-receipt-'));
   try {
@@ -52,7 +69,7 @@ export async function privacyCheck(
       return { ok: false, detail: 'the prospect row is still in Postgres' };
     return {
       ok: true,
-      detail: `prospect erased through DELETE /prospects/{id} (200, receipt), receipt verified by \`npx vigie privacy verify-receipt\` (${verified.split('\n')[0]}), no row left in Postgres`,
+      detail: `prospect erased through DELETE /prospects/{id}${path202} (completed, signed receipt), receipt verified by \`npx vigie privacy verify-receipt\` (${verified.split('\n')[0]}), no row left in Postgres`,
     };
   } catch (error) {
     return {

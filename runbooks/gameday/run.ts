@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { alerts } from '../../core/catalog/alerts.ts';
 import { launchChromium } from '../../testkit/chromium.ts';
-import { DRILL_ENV, drillEnv, runDrills, startStack } from '../drills/suite.ts';
+import { DRILL_ENV, drillEnv, runDrills, startStack, stopStaging } from '../drills/suite.ts';
 import type { DrillJournal } from '../drills/types.ts';
 import { httpSmoke, privacyCheck, replayAlertRates } from './checks.ts';
 import { type ReadinessInput, renderHtml, renderMarkdown } from './report.ts';
@@ -119,7 +119,8 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
     };
   } finally {
     out('stopping the staging…');
-    await stack.stop();
+    await stopStaging(stack);
+    out('staging stopped');
   }
 }
 
