@@ -44,3 +44,23 @@ export async function writeIndex(dir = RUNBOOK_DIR): Promise<boolean> {
   await writeFile(`${dir}README.md`, expected);
   return true;
 }
+
+/** Sets `last_drilled` in the front matter of the pages whose drill passed (the game day's --commit). */
+export async function recordLastDrilled(
+  ids: readonly string[],
+  date: string,
+  dir = RUNBOOK_DIR,
+): Promise<string[]> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`);
+  const changed: string[] = [];
+  for (const id of ids) {
+    const file = `${dir}${id}.md`;
+    const text = await readFile(file, 'utf8');
+    const next = text.replace(/^last_drilled: .*$/m, `last_drilled: ${date}`);
+    if (next !== text) {
+      await writeFile(file, next);
+      changed.push(id);
+    }
+  }
+  return changed;
+}

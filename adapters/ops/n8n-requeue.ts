@@ -30,7 +30,7 @@ export async function requeueFailedExecutions(
   const result: RequeueResult = { failedFound: 0, requeued: [], skipped: [] };
   for (const status of ['error', 'crashed'] as const) {
     for await (const e of deps.n8n.iterateExecutions({ status, workflowId, limit: 250 })) {
-      if (new Date(e.startedAt) < since) break;
+      if (e.startedAt !== null && new Date(e.startedAt) < since) break;
       result.failedFound += 1;
       if (e.retrySuccessId) {
         result.skipped.push({ executionId: e.id, reason: 'retried-in-n8n' });

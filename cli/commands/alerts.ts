@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { auditAction } from '../../adapters/ops/audit.ts';
 import { alerts } from '../../core/catalog/alerts.ts';
 import { parseConfig, requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
@@ -78,6 +79,44 @@ export function register(program: Command): void {
             `#${r.id} ${r.state.padEnd(10)} ${r.severity.padEnd(8)} ${r.dedupKey} ×${r.occurrences} last ${r.lastRaisedAt}${r.lastError ? ` error ${r.lastError}` : ''}`,
           );
         }
+      } finally {
+        await pool.end();
+      }
+    });
+
+  group
+    .command('probe')
+    .description(
+      'Probe the Slack webhook now: a good answer revives a dead webhook (resolves slack-webhook-dead) and waiting alerts drain',
+    )
+    .action(async () => {
+      const config = requireSettings(
+        parseConfig(process.env),
+        ['DATABASE_URL', 'SLACK_WEBHOOK_URL'],
+        'vigie alerts probe',
+      );
+      const pool = createPool(config.DATABASE_URL, { max: 2 });
+      const dispatcher = createDispatcher({
+        pool,
+        webhookUrl: config.SLACK_WEBHOOK_URL,
+        runbookBaseUrl: config.ALERT_RUNBOOK_BASE_URL,
+        stage: config.VIGIE_STAGE,
+      });
+      try {
+        const result = await dispatcher.probe();
+        // A runbook action: audited (ids only), safe to repeat (a probe is one short message).
+        await auditAction(pool, {
+          action: 'runbook.alerts_probe',
+          userId: null,
+          subject: `channel:${dispatcher.channel}`,
+          at: new Date(),
+        });
+        out(
+          result.ok
+            ? `webhook ${dispatcher.channel} answered ok: alerts flow again`
+            : `webhook ${dispatcher.channel} still failing: ${result.code}${result.status ? ` (HTTP ${result.status})` : ''}`,
+        );
+        if (!result.ok) process.exitCode = 1;
       } finally {
         await pool.end();
       }

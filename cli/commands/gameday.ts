@@ -53,6 +53,12 @@ export function register(program: Command): void {
           if (o.commit) {
             const target = fileURLToPath(new URL('../../runbooks/readiness.md', import.meta.url));
             await copyFile(result.files.markdown, target);
+            const { recordLastDrilled, writeIndex } = await import('../../runbooks/library.ts');
+            const passed = result.input.journals
+              .filter((j) => j.status === 'passed')
+              .map((j) => j.runbook);
+            await recordLastDrilled(passed, result.input.date);
+            await writeIndex();
             process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
           }
           const failed = result.input.journals.filter((j) => j.status !== 'passed').length;

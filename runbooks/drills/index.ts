@@ -24,5 +24,6 @@ export const undrilled: Record<string, string> = {
   'cost-overrun': 'the cost collector runs daily: a compressed drill needs a day of staging time',
   'privacy-erasure': 'needs an erasure stuck past 24 h of staging time; not built yet',
   'audit-chain': 'no collector raises audit-chain-broken (`vigie audit verify` is by hand)',
-  'alert-delivery': 'needs an action to re-probe a dead webhook; not built yet',
+  'alert-delivery':
+    'the dispatcher paces on the staging clock, so `vigie alerts probe` from another process is paced for hours at 600×; it works at real time',
 };
