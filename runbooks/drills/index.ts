@@ -10,8 +10,9 @@ export const drills: Record<string, Drill> = {
   deliverability,
   onboarding,
   'database-performance': databasePerformance,
-  collectors,
   'n8n-failures': n8nFailures,
+  // Last: its rollback clears every collector switch, the game day's pause included.
+  collectors,
 };
 
 /**
