@@ -16,7 +16,7 @@ afterAll(async () => {
 describe('a saturated database pool', () => {
   it('answers 503 with Retry-After, not an opaque 500', async () => {
     const app = createApp({
-      config: parseConfig({}),
+      config: parseConfig({ VIGIE_STAGE: 'local' }),
       pool,
       redis: new Redis({ url: 'http://127.0.0.1:1', token: 'unused' }),
     });

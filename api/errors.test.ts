@@ -10,7 +10,7 @@ import { DEFAULT_BODY_LIMIT_BYTES, httpStatusFor, readJson } from './errors.ts';
 /** The real app plus a few routes that exercise the error layer; no dependency is reached. */
 function app() {
   const a = createApp({
-    config: parseConfig({}),
+    config: parseConfig({ VIGIE_STAGE: 'local' }),
     // Lazy clients, never queried by these routes.
     pool: createPool('postgres://postgres@127.0.0.1:1/none'),
     redis: new Redis({ url: 'http://127.0.0.1:1', token: 'unused' }),

@@ -17,6 +17,7 @@ beforeAll(async () => {
   await pool.end();
   bridge = await startUpstashBridge({ redisUrl: testRedisUrl(), token: 'lambda-test' });
   Object.assign(process.env, {
+    VIGIE_STAGE: 'staging',
     DATABASE_URL: db.url,
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: bridge.token,

@@ -26,7 +26,7 @@ beforeAll(async () => {
     otlpEndpoint: otlp.url,
     environment: 'test',
   });
-  const config = parseConfig({ SENTRY_DSN: sentry.dsn });
+  const config = parseConfig({ VIGIE_STAGE: 'local', SENTRY_DSN: sentry.dsn });
   // The health route needs an Upstash client; no Upstash is needed for these assertions, so it
   // points at a closed loopback port with retries off (Redis then reads "down", quickly).
   const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });

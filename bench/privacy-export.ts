@@ -37,6 +37,7 @@ export async function benchExport(): Promise<Record<string, number | string>> {
       {
         env: {
           ...process.env,
+          VIGIE_STAGE: 'local',
           DATABASE_URL: db.url,
           SUPABASE_JWT_SECRET: SECRET,
           SUPABASE_JWT_ISSUER: ISSUER,

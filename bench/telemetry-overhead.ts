@@ -44,7 +44,7 @@ export async function benchTelemetryOverhead(): Promise<Record<string, number | 
     metricExportIntervalMs: 5_000,
   });
   const redis = new Redis({ url: bridge.url, token });
-  const config = parseConfig({ SENTRY_DSN: sentry.dsn });
+  const config = parseConfig({ VIGIE_STAGE: 'local', SENTRY_DSN: sentry.dsn });
   const off = await serveApp(createApp({ config, pool, redis }), { port: 0 });
   const on = await serveApp(createApp({ config, pool, redis, telemetry }), { port: 0 });
   try {

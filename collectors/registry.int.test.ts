@@ -25,6 +25,7 @@ afterAll(async () => {
 describe('the cost collector as wired for Lambda', () => {
   it('waits out one short 429 from the shared webhook and still posts its daily report', async () => {
     const config = parseConfig({
+      VIGIE_STAGE: 'local',
       DATABASE_URL: db.url,
       SLACK_WEBHOOK_URL: slack.webhookUrl('costs'),
     });

@@ -13,8 +13,9 @@ function errorOf(fn: () => unknown): VigieError {
 }
 
 describe('parseConfig', () => {
-  it('applies defaults for an empty environment', () => {
-    const config = parseConfig({});
+  it('applies defaults for an environment that names only its stage', () => {
+    const config = parseConfig({ VIGIE_STAGE: 'staging' });
+    expect(config.VIGIE_STAGE).toBe('staging');
     expect(config.PORT).toBe(8080);
     expect(config.VIGIE_TIMEZONE).toBe('Europe/Paris');
     expect(config.DATABASE_URL).toBeUndefined();
@@ -23,6 +24,7 @@ describe('parseConfig', () => {
   it('reports several bad variables in one message, each with what is expected', () => {
     const error = errorOf(() =>
       parseConfig({
+        VIGIE_STAGE: 'local',
         PORT: 'eighty',
         DATABASE_URL: 'mysql://x',
         VIGIE_TIMEZONE: 'Mars/Olympus',
@@ -40,13 +42,25 @@ describe('parseConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    expect(parseConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ VIGIE_STAGE: 'local', DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('has no default stage: a deployed function without VIGIE_STAGE fails, naming it', () => {
+    for (const env of [{}, { VIGIE_STAGE: '' }, { DATABASE_URL: 'postgres://u@h:5432/d' }]) {
+      const error = errorOf(() => parseConfig(env));
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toMatch(/VIGIE_STAGE: .*local, staging, prod.* \(not set\)/);
+      expect(error.details).toEqual({ variables: ['VIGIE_STAGE'] });
+    }
+    expect(errorOf(() => parseConfig({ VIGIE_STAGE: 'production' })).message).toMatch(
+      /VIGIE_STAGE: expected one of local, staging, prod/,
+    );
   });
 });
 
 describe('requireSettings', () => {
   it('names every missing variable and what needs it', () => {
-    const config = parseConfig({ N8N_BASE_URL: 'http://127.0.0.1:5678' });
+    const config = parseConfig({ VIGIE_STAGE: 'local', N8N_BASE_URL: 'http://127.0.0.1:5678' });
     const error = errorOf(() =>
       requireSettings(
         config,
@@ -58,7 +72,11 @@ describe('requireSettings', () => {
   });
 
   it('returns the config when everything is set', () => {
-    const config = parseConfig({ N8N_BASE_URL: 'http://127.0.0.1:5678', N8N_API_KEY: 'k' });
+    const config = parseConfig({
+      VIGIE_STAGE: 'local',
+      N8N_BASE_URL: 'http://127.0.0.1:5678',
+      N8N_API_KEY: 'k',
+    });
     expect(requireSettings(config, ['N8N_API_KEY'], 'x').N8N_API_KEY).toBe('k');
   });
 });

@@ -18,9 +18,14 @@ const usd = z.coerce.number({ message: 'expected a number of US dollars' }).nonn
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  VIGIE_STAGE: z
-    .enum(['local', 'staging', 'prod'], { message: 'expected one of local, staging, prod' })
-    .default('local'),
+  /**
+   * No default: a deployed function that forgot it must fail, not report (and behave as)
+   * `local`, which makes keys on disk. `npm start` sets `local` itself.
+   */
+  VIGIE_STAGE: z.enum(['local', 'staging', 'prod'], {
+    message:
+      'expected one of local, staging, prod (npm start sets local; a deployment sets its own)',
+  }),
   /** Timezone every schedule is written in. */
   VIGIE_TIMEZONE: z
     .string()

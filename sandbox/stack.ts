@@ -92,8 +92,14 @@ export interface RunningStack {
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? (() => {});
+  // Local staging names its stage itself: the config has no default stage (a deployment that
+  // forgot VIGIE_STAGE must fail, not pass for local).
+  const env: Record<string, string | undefined> = {
+    ...options.env,
+    VIGIE_STAGE: options.env.VIGIE_STAGE || 'local',
+  };
   // Validates the caller's settings before anything starts: every problem in one error.
-  const given = parseConfig(options.env);
+  const given = parseConfig(env);
   const stateDir = path.resolve(options.stateDir ?? given.VIGIE_STATE_DIR);
   const clock = createStagingClock(given.VIGIE_TIME_SCALE);
   const stops: Array<() => Promise<void>> = [];
@@ -109,7 +115,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return result;
   };
   const ctx: LaunchContext = {
-    env: options.env,
+    env,
     stateDir,
     clock,
     defer: (undo) => stops.push(undo),
@@ -155,8 +161,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const secrets = await loadOrCreateLocalSecrets(stateDir);
     const localSecrets = {
-      N8N_HOOK_SECRET: options.env.N8N_HOOK_SECRET || secrets.N8N_HOOK_SECRET,
-      SUPPRESSION_HMAC_KEY: options.env.SUPPRESSION_HMAC_KEY || secrets.SUPPRESSION_HMAC_KEY,
+      N8N_HOOK_SECRET: env.N8N_HOOK_SECRET || secrets.N8N_HOOK_SECRET,
+      SUPPRESSION_HMAC_KEY: env.SUPPRESSION_HMAC_KEY || secrets.SUPPRESSION_HMAC_KEY,
     };
     // The app listens after its stand-ins: the n8n ledger hook reads its URL when a run happens.
     const live: { appUrl?: string } = {};
@@ -183,6 +189,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     // What this launch created; the caller's own settings pass through underneath.
     const created: Record<string, string> = {
+      VIGIE_STAGE: given.VIGIE_STAGE,
       VIGIE_STATE_DIR: stateDir,
       DATABASE_URL: postgres.url,
       UPSTASH_REDIS_REST_URL: bridge.url,
@@ -192,7 +199,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...prometheus.settings,
       ...providers.settings,
     };
-    const appConfig = parseConfig({ ...options.env, ...created });
+    const appConfig = parseConfig({ ...env, ...created });
 
     // A telemetry set up earlier in this process (a test, an embedding CLI) is reused and left
     // running; ours is shut down on stop so the next stack can point at its own stand-ins.
@@ -221,8 +228,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(server.close);
     live.appUrl = server.url;
 
-    if (!isSet(options.env, 'APP_PUBLIC_URL')) created.APP_PUBLIC_URL = server.url;
-    if (!isSet(options.env, 'FRONTEND_URL')) created.FRONTEND_URL = server.url;
+    if (!isSet(env, 'APP_PUBLIC_URL')) created.APP_PUBLIC_URL = server.url;
+    if (!isSet(env, 'FRONTEND_URL')) created.FRONTEND_URL = server.url;
     let monitors: CatalogMonitors | undefined;
     const betterstack = providers.standIns.betterstack;
     if (betterstack) {
@@ -243,7 +250,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       );
       Object.assign(created, monitors.settings);
     }
-    const config = parseConfig({ ...options.env, ...created });
+    const config = parseConfig({ ...env, ...created });
 
     stops.push(startAlertDispatcher({ pool, config, clock, meter: telemetry.meter }).stop);
     const crashing = new Set<string>();

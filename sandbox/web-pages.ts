@@ -16,6 +16,6 @@ export function startWebPages(
   app.use('*', requestIdMiddleware());
   app.onError(onError);
   app.notFound(notFound);
-  app.route('/', webRoutes({ config: parseConfig(env) }));
+  app.route('/', webRoutes({ config: parseConfig({ VIGIE_STAGE: 'local', ...env }) }));
   return serveApp(app, { port });
 }

@@ -94,6 +94,7 @@ export async function startErasureStack(options: {
   const auth = await startSupabaseAuthStandIn({ stateDir: 'memory' });
   const env: Record<string, string> = {
     NODE_ENV: 'test',
+    VIGIE_STAGE: 'local',
     SUPABASE_JWKS_URL: auth.jwksUrl,
     SUPABASE_JWT_ISSUER: auth.issuer,
     SUPPRESSION_HMAC_KEY: randomBytes(32).toString('hex'),

@@ -1,4 +1,5 @@
 export {
+  CLOCK_SKEW_SECONDS,
   MAX_JWKS_CACHE_MS,
   type SupabaseClaims,
   type SupabaseJwtVerifier,

@@ -23,7 +23,7 @@ export interface SupabaseJwtVerifierOptions {
   issuer: string;
   /** Legacy shared secret: HS256 tokens are refused unless it is set. */
   jwtSecret?: string | undefined;
-  /** Seconds of clock skew accepted on `exp`/`iat`/`nbf`. */
+  /** Seconds of clock skew accepted on `exp`/`iat`/`nbf` (default {@link CLOCK_SKEW_SECONDS}). */
   clockToleranceSeconds?: number;
   /** JWKS cache lifetime; Supabase documents 10 min at their edge, so never longer. */
   cacheMaxAgeMs?: number;
@@ -43,6 +43,12 @@ export interface SupabaseJwtVerifier {
 }
 
 export const MAX_JWKS_CACHE_MS = 10 * 60 * 1000;
+/**
+ * Clock skew tolerated between Supabase Auth and this process, on `exp`, `nbf` and `iat`.
+ * A minute covers NTP-synchronised hosts with margin; a token issued further in the future
+ * was minted by a wrong clock or forged with a long life, and is refused.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
 const ASYMMETRIC = ['ES256', 'RS256'] as const;
 
 const claimsSchema = z.looseObject({
@@ -63,7 +69,7 @@ export function createSupabaseJwtVerifier(
   options: SupabaseJwtVerifierOptions,
 ): SupabaseJwtVerifier {
   const cacheMaxAge = Math.min(options.cacheMaxAgeMs ?? MAX_JWKS_CACHE_MS, MAX_JWKS_CACHE_MS);
-  const clockTolerance = options.clockToleranceSeconds ?? 30;
+  const clockTolerance = options.clockToleranceSeconds ?? CLOCK_SKEW_SECONDS;
   const now = options.now ?? (() => new Date());
   const secret =
     options.jwtSecret === undefined ? undefined : new TextEncoder().encode(options.jwtSecret);
@@ -94,11 +100,12 @@ export function createSupabaseJwtVerifier(
   return {
     async verify(token) {
       const alg = algorithmOf(token);
+      const at = now();
       const common = {
         issuer: options.issuer,
         audience: 'authenticated',
         clockTolerance,
-        currentDate: now(),
+        currentDate: at,
         requiredClaims: ['exp', 'sub', 'role'],
       };
       let payload: JWTPayload;
@@ -129,6 +136,14 @@ export function createSupabaseJwtVerifier(
       if (!claims.success) {
         throw unauthenticated(
           `Token claims are not a Supabase user session: ${claims.error.issues.map((i) => i.message).join('; ')}.`,
+        );
+      }
+      // jose checks `iat` only when a maximum token age is set, so a token "issued" in the
+      // future would otherwise pass: refuse it beyond the tolerated skew.
+      const iat = claims.data.iat;
+      if (iat !== undefined && iat > at.getTime() / 1000 + clockTolerance) {
+        throw unauthenticated(
+          `Token iat is in the future (more than ${clockTolerance} s ahead of this server's clock).`,
         );
       }
       return { userId: claims.data.sub, claims: claims.data };

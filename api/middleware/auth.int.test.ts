@@ -2,6 +2,7 @@ import { Redis } from '@upstash/redis';
 import { SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../adapters/postgres/pool.ts';
+import { CLOCK_SKEW_SECONDS } from '../../adapters/supabase-auth/index.ts';
 import { type Config, parseConfig } from '../../core/config.ts';
 import { generateSigningKey, signUserToken } from '../../sandbox/supabase-auth/keys.ts';
 import {
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 /** The real app with one protected route; Postgres and Redis are never reached by it. */
 function appWith(env: Record<string, string>) {
-  const config: Config = parseConfig(env);
+  const config: Config = parseConfig({ VIGIE_STAGE: 'local', ...env });
   const deps = {
     config,
     // Lazy clients: the routes under test never query them, so nothing listens there.
@@ -96,6 +97,15 @@ describe('requireUser with JWKS (ES256) tokens from the Supabase Auth stand-in',
       now: new Date(now - 65_000),
     });
     expect((await get(app, justExpired)).status).toBe(200);
+  });
+
+  it('refuses a token issued in the future beyond the 60 s clock skew, accepts within it', async () => {
+    const now = Date.now();
+    const ahead = (seconds: number) =>
+      auth.signToken({ userId: USER, ttlSeconds: 3600, now: new Date(now + seconds * 1000) });
+    expect401(await get(app, await ahead(10 * 60)), /iat is in the future/);
+    expect401(await get(app, await ahead(CLOCK_SKEW_SECONDS + 30)), /iat is in the future/);
+    expect((await get(app, await ahead(CLOCK_SKEW_SECONDS - 20))).status).toBe(200);
   });
 
   it('refuses alg "none" and never echoes the token', async () => {

@@ -64,8 +64,18 @@ beforeAll(async () => {
   });
   // Unused by this route; an Upstash client is part of AppDeps (closed port, retries off).
   const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
-  app = createApp({ config: parseConfig({ N8N_HOOK_SECRET: SECRET }), pool, redis, telemetry });
-  unconfigured = createApp({ config: parseConfig({}), pool, redis, telemetry });
+  app = createApp({
+    config: parseConfig({ VIGIE_STAGE: 'local', N8N_HOOK_SECRET: SECRET }),
+    pool,
+    redis,
+    telemetry,
+  });
+  unconfigured = createApp({
+    config: parseConfig({ VIGIE_STAGE: 'local' }),
+    pool,
+    redis,
+    telemetry,
+  });
 });
 
 afterAll(async () => {

@@ -43,6 +43,7 @@ beforeAll(async () => {
   );
   auth = await startSupabaseAuthStandIn({ stateDir: 'memory' });
   const config = parseConfig({
+    VIGIE_STAGE: 'local',
     SUPABASE_JWKS_URL: auth.jwksUrl,
     SUPABASE_JWT_ISSUER: auth.issuer,
     SUPPRESSION_HMAC_KEY: HMAC_KEY,
@@ -166,12 +167,13 @@ describe('GET /users/me/data', () => {
   it('rate-limits per user: 429 with Retry-After, other users unaffected, window resets', async () => {
     let clock = new Date('2026-11-26T12:00:10Z');
     const limited = createApp({
-      config: parseConfig({}),
+      config: parseConfig({ VIGIE_STAGE: 'local' }),
       pool,
       redis: new Redis({ url: 'http://127.0.0.1:1', token: 'unused' }),
     });
     // Same app wiring, with an injected clock (the default app uses the wall clock).
     const config = parseConfig({
+      VIGIE_STAGE: 'local',
       SUPABASE_JWKS_URL: auth.jwksUrl,
       SUPABASE_JWT_ISSUER: auth.issuer,
     });

@@ -57,8 +57,12 @@ beforeAll(async () => {
   sentry = await startSentryStandIn({ projectId: '42' });
   // Unused by these routes; an Upstash client is part of AppDeps (closed port, retries off).
   const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
-  app = createApp({ config: parseConfig({ SENTRY_DSN: sentry.dsn }), pool, redis });
-  unconfigured = createApp({ config: parseConfig({}), pool, redis });
+  app = createApp({
+    config: parseConfig({ VIGIE_STAGE: 'local', SENTRY_DSN: sentry.dsn }),
+    pool,
+    redis,
+  });
+  unconfigured = createApp({ config: parseConfig({ VIGIE_STAGE: 'local' }), pool, redis });
   // The demo page is this test's own; the app provides the bundle and the tunnel.
   const site = new Hono();
   site.get('/demo', (c) => c.html(DEMO_PAGE(sentry.dsn)));

@@ -9,7 +9,7 @@ function app(env: Record<string, string> = {}) {
   a.use('*', requestIdMiddleware());
   a.onError(onError);
   a.notFound(notFound);
-  a.route('/', webRoutes({ config: parseConfig(env) }));
+  a.route('/', webRoutes({ config: parseConfig({ VIGIE_STAGE: 'local', ...env }) }));
   return a;
 }
 

@@ -58,7 +58,11 @@ export function register(program: Command): void {
           `--ttl must be a positive whole number of seconds (got ${options.ttl}).`,
         );
       }
-      const config = parseConfig(process.env);
+      // A dev token is for local staging only: its stage is local unless the env says otherwise.
+      const config = parseConfig({
+        ...process.env,
+        VIGIE_STAGE: process.env.VIGIE_STAGE || 'local',
+      });
       const token = await createDevToken({
         stateDir: path.resolve(config.VIGIE_STATE_DIR),
         userId: options.user,

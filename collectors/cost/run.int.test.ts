@@ -262,7 +262,7 @@ describe('cost collector against the provider stand-ins', () => {
       PHANTOMBUSTER_API_KEY: 'pb-key',
       SLACK_WEBHOOK_URL: slack.webhookUrl('COST'),
     };
-    const summary = await costRunner(parseConfig(env), NOW);
+    const summary = await costRunner(parseConfig({ VIGIE_STAGE: 'local', ...env }), NOW);
     expect(summary.status).toBe('ok');
     expect(slack.messages.at(-1)?.body).toMatchObject({
       text: expect.stringContaining('Daily cost report 2026-11'),
@@ -271,7 +271,14 @@ describe('cost collector against the provider stand-ins', () => {
       'anthropic: $45.00 so far, projected $90.00',
     );
     await expect(
-      costRunner(parseConfig({ DATABASE_URL: db.url, ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-x' }), NOW),
+      costRunner(
+        parseConfig({
+          VIGIE_STAGE: 'local',
+          DATABASE_URL: db.url,
+          ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-x',
+        }),
+        NOW,
+      ),
     ).rejects.toThrow(/ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY/);
   });
 });

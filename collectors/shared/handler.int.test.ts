@@ -45,7 +45,7 @@ describe('collector heartbeats', () => {
     'the %s handler pings its own heartbeat URL',
     async (collector) => {
       const name = collector as keyof typeof heartbeatSetting;
-      process.env = { [heartbeatSetting[name]]: `${base}/hb/${collector}` };
+      process.env = { VIGIE_STAGE: 'staging', [heartbeatSetting[name]]: `${base}/hb/${collector}` };
       // The handler module itself, as its Lambda bundle loads it.
       const { handler } = (await import(`../${collector}/handler.ts`)) as {
         handler: (event: unknown, context: unknown) => Promise<unknown>;
@@ -56,4 +56,16 @@ describe('collector heartbeats', () => {
       expect(pinged).toContain(`/hb/${collector}/fail`);
     },
   );
+
+  it('pings `/fail` when the deployment itself is misconfigured (no VIGIE_STAGE)', async () => {
+    process.env = { [heartbeatSetting.cost]: `${base}/hb/misconfigured` };
+    const { handler } = (await import('../cost/handler.ts')) as {
+      handler: (event: unknown, context: unknown) => Promise<unknown>;
+    };
+    await expect(handler({}, {})).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/VIGIE_STAGE/),
+    });
+    expect(pinged).toContain('/hb/misconfigured/fail');
+  });
 });

@@ -1,6 +1,7 @@
 import type { CollectorName } from '../../core/catalog/collectors.ts';
-import { parseConfig } from '../../core/config.ts';
+import { type Config, parseConfig } from '../../core/config.ts';
 import { heartbeatSettings } from '../../core/heartbeat-settings.ts';
+import { pingHeartbeat } from '../../telemetry/heartbeat.ts';
 import { initTelemetry } from '../../telemetry/init.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
 import { recordRun } from './record-metrics.ts';
@@ -20,7 +21,16 @@ export function collectorHandler(
   runner: CollectorRunner,
 ): (event: unknown, context: unknown) => Promise<TickBase> {
   return async (event, context) => {
-    const config = parseConfig(process.env);
+    let config: Config;
+    try {
+      config = parseConfig(process.env);
+    } catch (error) {
+      // A bad deployment (say, VIGIE_STAGE missing) must page like a crash: ping `/fail` on
+      // the heartbeat URL read as-is, since the parsed config is what is broken.
+      const raw = process.env[heartbeatSettings[name]];
+      if (raw && URL.canParse(raw)) await pingHeartbeat(raw, 'failure');
+      throw error;
+    }
     const telemetry = initTelemetry({
       serviceName: `vigie-collector-${name}`,
       sentryDsn: config.SENTRY_DSN,

@@ -39,4 +39,15 @@ describe('sealSubject', () => {
     expect(() => openSubject(key, sealed, 'request-2')).toThrow();
     expect(() => openSubject('z'.repeat(32), sealed, 'request-1')).toThrow();
   });
+
+  it('refuses a tag truncated to fewer than 16 bytes (GCM accepts 4-byte tags unless told)', () => {
+    const sealed = sealSubject(key, { email: 'jane@example.test', linkedinUrl: null }, 'r');
+    const [version, iv, tag, body] = sealed.split('.') as [string, string, string, string];
+    const full = Buffer.from(tag, 'base64url');
+    expect(full).toHaveLength(16);
+    for (const bytes of [4, 8, 12, 15]) {
+      const truncated = [version, iv, full.subarray(0, bytes).toString('base64url'), body];
+      expect(() => openSubject(key, truncated.join('.'), 'r')).toThrow();
+    }
+  });
 });

@@ -9,7 +9,7 @@ describe('staging collector scheduler', () => {
   it('schedules every collector with a runner except alert-dispatch, which the dispatcher loop is', () => {
     expect(collectorWirings['alert-dispatch']).toBeDefined();
     const scheduler = createStagingScheduler({
-      config: parseConfig({}),
+      config: parseConfig({ VIGIE_STAGE: 'local' }),
       clock: createStagingClock(),
       // Never invoked here: only the schedule is inspected.
       telemetry: {} as Telemetry,
