@@ -30,7 +30,7 @@ export async function benchAlerts(): Promise<Record<string, number | string>> {
 
     // 1. Latency, real time.
     const dispatcher = createDispatcher({ pool, webhookUrl: slack.webhookUrl('BLATENCY') });
-    const running = dispatcher.start(200);
+    const running = dispatcher.start({ pollMs: 200 });
     const raisedAt = new Map<string, number>();
     const samples = 20;
     for (let i = 0; i < samples; i += 1) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeError } from '../core/describe-error.ts';
 import { isVigieError } from '../core/errors.ts';
 import { logLine } from '../core/log-line.ts';
 
@@ -14,14 +15,12 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
       process.stderr.write(logLine(`vigie: ${error.message}`));
       process.exitCode = 1;
     } else {
-      process.stderr.write(logLine('vigie: unexpected error'));
-      // The message on one escaped line (it may quote outside input), then the stack's frames.
+      // Anything can be thrown, `undefined` included: say what it was, never a bare "undefined";
+      // then the stack's frames, each on its own escaped line.
+      process.stderr.write(logLine(`vigie: unexpected error: ${describeError(error)}`));
       if (error instanceof Error) {
-        process.stderr.write(logLine(`${error.name}: ${error.message}`));
         const frames = (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
         for (const frame of frames) process.stderr.write(logLine(frame));
-      } else {
-        process.stderr.write(logLine(String(error)));
       }
       process.exitCode = 2;
     }

@@ -252,7 +252,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const config = parseConfig({ ...env, ...created });
 
-    stops.push(startAlertDispatcher({ pool, config, clock, meter: telemetry.meter }).stop);
+    stops.push(startAlertDispatcher({ pool, config, clock, log, meter: telemetry.meter }).stop);
     const crashing = new Set<string>();
     const scheduler = createStagingScheduler({
       config,

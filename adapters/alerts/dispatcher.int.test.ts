@@ -5,7 +5,15 @@ import { withTransaction } from '../postgres/pool.ts';
 import type { SlackStandIn } from '../../sandbox/slack/server.ts';
 import type { SmtpStandIn } from '../../sandbox/smtp/server.ts';
 import { raise, resolve } from './outbox.ts';
-import { createDispatcher, PROBE_TEXT, type DispatcherOptions } from './dispatcher.ts';
+import {
+  createDispatcher,
+  DispatchLoopFailed,
+  PROBE_TEXT,
+  type DispatcherOptions,
+} from './dispatcher.ts';
+import { createPool } from '../postgres/pool.ts';
+import { migrate } from '../postgres/migrate.ts';
+import { createTestDatabase } from '../../testkit/pg.ts';
 
 // Real Postgres (own database), real HTTP to the Slack stand-in through @slack/webhook, real
 // SMTP to the capture server through nodemailer. Time is a fake clock shared by the
@@ -286,5 +294,102 @@ describe('alert outbox and Slack dispatcher', () => {
     await withTransaction(pool, (client) => raise(client, failureRate('wf-1')));
     const after = await pool.query(`select count(*)::int as n from alert_outbox`);
     expect(after.rows[0].n).toBe(1);
+  });
+
+  it('re-dates a row whose stored due time is stale without counting it as sent', async () => {
+    const d = dispatcher();
+    await raise(pool, failureRate('wf-1'));
+    clock.t += 1_000;
+    expect((await d.tick()).sent).toBe(1);
+    // The next notification (a repeat) is hours away; make the stored due time claim "now".
+    await pool.query(`update alert_outbox set next_attempt_at = $1`, [now()]);
+    clock.t += 1_000;
+    const summary = await d.tick();
+    expect(summary.sent).toBe(0);
+    expect(summary.rescheduled).toBe(1);
+    expect(slack.messages.filter((m) => m.webhook === webhook)).toHaveLength(1);
+    const { rows } = await pool.query(`select next_attempt_at from alert_outbox`);
+    expect(rows[0].next_attempt_at.getTime()).toBe(T0 + 1_000 + 4 * 3_600_000);
+  });
+
+  it('sends critical alerts by email through its own step, and retries a refused send', async () => {
+    const d = dispatcher({
+      emailTransport: {
+        sendMail: async () => {
+          throw Object.assign(new Error('refused'), { code: 'EENVELOPE' });
+        },
+      },
+    });
+    slack.setMode({ kind: 'terminal', code: 'channel_is_archived' }, webhook);
+    await raise(pool, failureRate('wf-1'));
+    clock.t += 1_000;
+    await d.tick();
+    clock.t += 1_000;
+    const refused = await d.tick();
+    expect(refused.emailFailed).toBe(1);
+    const { rows } = await pool.query(
+      `select email_state, email_attempts, last_error from alert_outbox where alert_id = 'slack-webhook-dead'`,
+    );
+    expect(rows).toEqual([
+      { email_state: 'pending', email_attempts: 1, last_error: 'email:EENVELOPE' },
+    ]);
+    clock.t += 2_000;
+    expect((await dispatcher().tick()).emailed).toBe(1);
+    expect(smtp.messages).toHaveLength(1);
+  });
+});
+
+describe('the dispatch loop when its database fails', () => {
+  it('logs each failure with back-off and gives up after the bound, saying why', async () => {
+    const dead = createPool('postgres://postgres@127.0.0.1:1/none', { max: 1 });
+    const waits: number[] = [];
+    const lines: string[] = [];
+    const d = createDispatcher({
+      pool: dead,
+      webhookUrl: slack.webhookUrl('BDEAD'),
+      now,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const running = d.start({ pollMs: 500, maxConsecutiveFailures: 4, log: (l) => lines.push(l) });
+    const error = await running.done.then(
+      () => new Error('expected the loop to give up'),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DispatchLoopFailed);
+    expect((error as DispatchLoopFailed).failures).toBe(4);
+    expect(waits).toEqual([1_000, 2_000, 4_000]);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/tick failed \(1\/4\), retrying in 1 s: .*ECONNREFUSED/);
+    expect(lines[3]).toMatch(/failed 4 time\(s\) in a row, giving up: .*ECONNREFUSED/);
+    expect(lines.join('\n')).not.toMatch(/undefined/);
+    await running.stop();
+    await dead.end();
+  });
+
+  it('recovers when the database comes back, and says so', async () => {
+    const db = await createTestDatabase();
+    const fresh = createPool(db.url, { max: 2 });
+    const lines: string[] = [];
+    let ticks = 0;
+    const d = createDispatcher({ pool: fresh, webhookUrl: slack.webhookUrl('BBACK'), now, sleep });
+    const running = d.start({
+      maxConsecutiveFailures: 5,
+      log: (l) => lines.push(l),
+      // Not migrated yet: the first two ticks fail on the missing tables; then the schema comes.
+      onTick: async (outcome) => {
+        ticks += 1;
+        if (!outcome.ok && outcome.failures === 2) await migrate(fresh);
+        // Not awaited: `stop` waits for the loop, which waits for this callback.
+        if (outcome.ok) void running.stop();
+      },
+    });
+    await running.done;
+    expect(ticks).toBe(3);
+    expect(lines[0]).toMatch(/tick failed \(1\/5\).*alert_channels/);
+    expect(lines.at(-1)).toBe('alert dispatcher: recovered after 2 failed tick(s)');
+    await fresh.end();
+    await db.drop();
   });
 });

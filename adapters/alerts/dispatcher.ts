@@ -10,12 +10,13 @@ import {
 } from '../../core/alerting/grouping.ts';
 import { backoffMs, defaultBackoff, type BackoffOptions } from '../../core/alerting/backoff.ts';
 import { buildSlackMessage } from '../../core/alerting/slack-message.ts';
-import { buildAlertEmail } from '../../core/alerting/email-message.ts';
 import { classifySlackAnswer, type SlackOutcome } from '../../core/alerting/slack-response.ts';
 import { dueAt, raise, resolve, toGroup, type OutboxRow } from './outbox.ts';
 import { withTransaction } from '../postgres/pool.ts';
 import { postToSlack } from './slack-post.ts';
 import type { EmailTransport } from './email.ts';
+import { createEmailStep } from './email-step.ts';
+import { describeError } from '../../core/describe-error.ts';
 
 /**
  * Delivers the outbox to one Slack incoming webhook, and critical alerts by email too.
@@ -60,6 +61,8 @@ export interface DispatcherOptions {
 
 export interface TickSummary {
   sent: number;
+  /** Rows whose stored due time was stale: re-dated, nothing posted. */
+  rescheduled: number;
   rateLimited: number;
   retried: number;
   deadLettered: number;
@@ -80,8 +83,44 @@ export interface Dispatcher {
   readonly channel: string;
   tick(): Promise<TickSummary>;
   probe(): Promise<ProbeResult>;
-  /** Polls `tick` every `pollMs` until `stop()`. */
-  start(pollMs?: number): { stop(): Promise<void> };
+  /**
+   * Polls `tick` every `pollMs` until `stop()`. A failing tick is logged and retried with
+   * back-off; after `maxConsecutiveFailures` in a row the loop ends and `done` rejects with
+   * {@link DispatchLoopFailed}, so a dispatcher whose database is gone says so and exits.
+   */
+  start(options?: LoopOptions): RunningDispatcher;
+}
+
+export interface LoopOptions {
+  pollMs?: number;
+  /** Failed ticks in a row before the loop gives up (default: never, e.g. local staging). */
+  maxConsecutiveFailures?: number;
+  /** Wait between failed ticks (default 1 s doubling to 30 s), in the dispatcher's clock. */
+  failureBackoff?: BackoffOptions;
+  /** One line per failure, recovery and giving up; ids and error codes only. */
+  log?: (line: string) => void;
+  /** After each tick (heartbeats). */
+  onTick?: (
+    outcome: { ok: true; summary: TickSummary } | { ok: false; error: unknown; failures: number },
+  ) => void | Promise<void>;
+}
+
+export interface RunningDispatcher {
+  /** Resolves when stopped; rejects with {@link DispatchLoopFailed} when the loop gave up. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const defaultLoopBackoff: BackoffOptions = { baseMs: 1_000, maxMs: 30_000, factor: 2 };
+
+/** The dispatch loop gave up: `failures` ticks in a row threw; `cause` is the last error. */
+export class DispatchLoopFailed extends Error {
+  readonly failures: number;
+  constructor(failures: number, cause: unknown) {
+    super(`${failures} dispatch ticks in a row failed: ${describeError(cause)}`, { cause });
+    this.name = 'DispatchLoopFailed';
+    this.failures = failures;
+  }
 }
 
 interface ChannelRow {
@@ -94,6 +133,7 @@ interface ChannelRow {
 
 type Step =
   | { type: 'sent' }
+  | { type: 'rescheduled' }
   | { type: 'idle' }
   | { type: 'busy' }
   | { type: 'wait'; until: Date }
@@ -265,7 +305,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           due.id,
           notification?.dueAt ?? null,
         ]);
-        return { type: 'sent' };
+        return { type: 'rescheduled' };
       }
       const alert = findAlert(due.alert_id);
       const message = buildSlackMessage({
@@ -341,69 +381,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return result === 'busy' ? { type: 'busy' } : result;
   }
 
-  async function emailStep(): Promise<'sent' | 'failed' | 'idle'> {
-    const transport = options.emailTransport;
-    const to = options.emailTo;
-    if (!transport || !to) return 'idle';
-    const client = await pool.connect();
-    try {
-      await client.query('begin');
-      const t = now();
-      const { rows } = await client.query<OutboxRow>(
-        `select * from alert_outbox
-          where email_state = 'pending' and email_due_at <= $1
-          order by email_due_at, id limit 1 for update skip locked`,
-        [t],
-      );
-      const row = rows[0];
-      if (!row) {
-        await client.query('commit');
-        return 'idle';
-      }
-      const mail = buildAlertEmail({
-        alert: findAlert(row.alert_id),
-        labels: row.labels,
-        occurrences: row.occurrences,
-        firstRaisedAt: row.first_raised_at,
-        runbookBaseUrl: options.runbookBaseUrl,
-        stage: options.stage,
-      });
-      let outcome: 'sent' | 'failed';
-      try {
-        await transport.sendMail({
+  const emailStep =
+    options.emailTransport && options.emailTo
+      ? createEmailStep({
+          pool,
+          transport: options.emailTransport,
           from: options.emailFrom ?? 'vigie@localhost.test',
-          to,
-          ...mail,
-        });
-        await client.query(
-          `update alert_outbox set email_state = 'sent', emailed_at = $2, email_attempts = email_attempts + 1
-            where id = $1`,
-          [row.id, now()],
-        );
-        outcome = 'sent';
-      } catch (error) {
-        const attempts = row.email_attempts + 1;
-        const code = (error as { code?: unknown }).code;
-        await client.query(
-          `update alert_outbox set email_attempts = $2, email_due_at = $3, last_error = $4 where id = $1`,
-          [
-            row.id,
-            attempts,
-            new Date(now().getTime() + backoffMs(attempts, backoff, options.random)),
-            `email:${typeof code === 'string' ? code : 'error'}`,
-          ],
-        );
-        outcome = 'failed';
-      }
-      await client.query('commit');
-      return outcome;
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
+          to: options.emailTo,
+          now,
+          backoff,
+          random: options.random,
+          runbookBaseUrl: options.runbookBaseUrl,
+          stage: options.stage,
+        })
+      : async () => 'idle' as const;
 
   async function probe(): Promise<ProbeResult> {
     await ensureChannel();
@@ -482,6 +473,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     await ensureChannel();
     const summary: TickSummary = {
       sent: 0,
+      rescheduled: 0,
       rateLimited: 0,
       retried: 0,
       deadLettered: 0,
@@ -493,6 +485,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const step = await slackStep();
       if (step.type === 'sent') {
         summary.sent += 1;
+        continue;
+      }
+      if (step.type === 'rescheduled') {
+        summary.rescheduled += 1;
         continue;
       }
       if (step.type === 'failed') {
@@ -520,22 +516,51 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return summary;
   }
 
-  function start(pollMs = 1_000): { stop(): Promise<void> } {
+  function start(loop: LoopOptions = {}): RunningDispatcher {
+    const pollMs = loop.pollMs ?? 1_000;
+    const maxFailures = loop.maxConsecutiveFailures ?? Number.POSITIVE_INFINITY;
+    const failureBackoff = loop.failureBackoff ?? defaultLoopBackoff;
+    const log = loop.log ?? (() => {});
     let stopped = false;
-    const loop = (async () => {
+    let wake: () => void = () => {};
+    const stoppedSignal = new Promise<void>((r) => {
+      wake = r;
+    });
+    const pause = (ms: number) => Promise.race([sleep(ms), stoppedSignal]);
+    const done = (async () => {
+      let failures = 0;
       while (!stopped) {
+        let waitMs = pollMs;
         try {
-          await tick();
-        } catch {
-          // A failed tick (database blip) is retried on the next poll; the outbox keeps the work.
+          const summary = await tick();
+          if (failures > 0) log(`alert dispatcher: recovered after ${failures} failed tick(s)`);
+          failures = 0;
+          await loop.onTick?.({ ok: true, summary });
+        } catch (error) {
+          failures += 1;
+          await loop.onTick?.({ ok: false, error, failures });
+          if (failures >= maxFailures) {
+            log(
+              `alert dispatcher: tick failed ${failures} time(s) in a row, giving up: ${describeError(error)}`,
+            );
+            throw new DispatchLoopFailed(failures, error);
+          }
+          waitMs = Math.max(pollMs, backoffMs(failures, failureBackoff, options.random));
+          log(
+            `alert dispatcher: tick failed (${failures}${Number.isFinite(maxFailures) ? `/${maxFailures}` : ''}), retrying in ${Math.round(waitMs / 100) / 10} s: ${describeError(error)}`,
+          );
         }
-        if (!stopped) await sleep(pollMs);
+        if (!stopped) await pause(waitMs);
       }
     })();
+    // `done` is for the caller to watch; `stop()` must not raise an unhandled rejection.
+    done.catch(() => {});
     return {
+      done,
       async stop() {
         stopped = true;
-        await loop;
+        wake();
+        await done.catch(() => {});
       },
     };
   }

@@ -4,7 +4,8 @@ import { alerts } from '../../core/catalog/alerts.ts';
 import { parseConfig, requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { outboxSummary } from '../../adapters/alerts/outbox-summary.ts';
-import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
+import { createDispatcher, DispatchLoopFailed } from '../../adapters/alerts/dispatcher.ts';
+import { describeError } from '../../core/describe-error.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
 import { poolFromEnv } from './migrate.ts';
@@ -126,7 +127,19 @@ export function register(program: Command): void {
     .command('dispatch')
     .description('Deliver due alerts to Slack (critical also by email); polls every second')
     .option('--once', 'run one tick and exit')
-    .action(async (options: { once?: boolean }) => {
+    .option(
+      '--max-failures <n>',
+      'failed ticks in a row (retried with back-off, 1 s doubling) before giving up with exit 1',
+      '5',
+    )
+    .action(async (options: { once?: boolean; maxFailures: string }) => {
+      const maxFailures = Number(options.maxFailures);
+      if (!Number.isInteger(maxFailures) || maxFailures < 1 || maxFailures > 1000) {
+        throw new VigieError(
+          'BAD_REQUEST',
+          `--max-failures must be a whole number from 1 to 1000 (got "${options.maxFailures}").`,
+        );
+      }
       const config = requireSettings(
         parseConfig(process.env),
         ['DATABASE_URL', 'SLACK_WEBHOOK_URL'],
@@ -144,20 +157,54 @@ export function register(program: Command): void {
         dashboardUrl: config.ALERT_DASHBOARD_URL,
         stage: config.VIGIE_STAGE,
       });
+      const cannotDispatch = (failures: number, cause: unknown) =>
+        new VigieError(
+          'UNAVAILABLE',
+          `vigie alerts dispatch stopped: ${failures} tick(s) in a row failed, the last with: ${describeError(cause)}. ` +
+            `The alert outbox is in the database at DATABASE_URL (${databaseHost(config.DATABASE_URL)}): ` +
+            'check that it is up and reachable and that the migrations ran (`npx vigie migrate`); for local staging, ' +
+            'run `npm start` and load its settings (`set -a; . .vigie/staging.env; set +a`). Then run it again.',
+          { cause },
+        );
       try {
         if (options.once) {
-          out(JSON.stringify(await dispatcher.tick()));
+          const summary = await dispatcher.tick().catch((error: unknown) => {
+            throw cannotDispatch(1, error);
+          });
+          out(JSON.stringify(summary));
           return;
         }
-        const running = dispatcher.start(1_000);
-        await new Promise<void>((resolve) => {
+        const running = dispatcher.start({
+          pollMs: 1_000,
+          maxConsecutiveFailures: maxFailures,
+          log: (line) => process.stderr.write(`vigie: ${line}\n`),
+        });
+        const signalled = new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
-        await running.stop();
+        try {
+          await Promise.race([running.done, signalled]);
+        } catch (error) {
+          if (error instanceof DispatchLoopFailed)
+            throw cannotDispatch(error.failures, error.cause);
+          throw error;
+        } finally {
+          await running.stop();
+        }
       } finally {
         mail?.close();
         await pool.end();
       }
     });
+}
+
+/** `host:port/db` of a connection string, without user or password. */
+function databaseHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'unparseable URL';
+  }
 }

@@ -45,7 +45,15 @@ export async function run(deps: AlertDispatchDeps, now: Date): Promise<AlertDisp
     metrics: [],
     ticks: 0,
     failedTicks: 0,
-    totals: { sent: 0, rateLimited: 0, retried: 0, deadLettered: 0, emailed: 0, emailFailed: 0 },
+    totals: {
+      sent: 0,
+      rescheduled: 0,
+      rateLimited: 0,
+      retried: 0,
+      deadLettered: 0,
+      emailed: 0,
+      emailFailed: 0,
+    },
     probe: null,
   };
   const started = deps.elapsedMs();

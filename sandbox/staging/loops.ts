@@ -33,6 +33,7 @@ export function startAlertDispatcher(options: {
   clock: StagingClock;
   /** When given, each staging minute's deliveries are recorded as the collector's gauges. */
   meter?: Meter;
+  log?: Log;
 }): { stop(): Promise<void> } {
   const { config, clock } = options;
   if (config.SLACK_WEBHOOK_URL === undefined) return { stop: async () => {} };
@@ -54,26 +55,26 @@ export function startAlertDispatcher(options: {
   });
   // This loop is staging's `alert-dispatch` collector (the scheduler skips that one: both would
   // drain one outbox on two clocks). It pings the collector's heartbeat as its Lambda would:
-  // after a good tick at most once per staging minute, `/fail` when a tick throws.
+  // after a good tick at most once per staging minute, `/fail` when a tick throws. It never
+  // gives up (staging outlives a database restart) but logs each failure and backs off.
   const heartbeatUrl = config[heartbeatSetting['alert-dispatch']];
   let lastPing = -Infinity;
   let lastRecord = -Infinity;
   const window = { sent: 0, failed: 0 };
-  const loop = every(
-    1_000,
-    async () => {
-      let outcome: 'success' | 'failure' = 'success';
-      try {
-        const t = await dispatcher.tick();
-        window.sent += t.sent + t.emailed;
-        window.failed += t.rateLimited + t.retried + t.deadLettered + t.emailFailed;
-      } catch {
-        // Retried on the next beat; the outbox keeps the work.
-        outcome = 'failure';
-      }
+  const loop = dispatcher.start({
+    // Poll and back-off in real seconds whatever the scale (the dispatcher sleeps in clock time).
+    pollMs: 1_000 * clock.scale,
+    failureBackoff: { baseMs: 1_000 * clock.scale, maxMs: 30_000 * clock.scale, factor: 2 },
+    log: options.log ?? (() => {}),
+    onTick: async (outcome) => {
       const t = clock.now().getTime();
+      if (outcome.ok) {
+        const s = outcome.summary;
+        window.sent += s.sent + s.emailed;
+        window.failed += s.rateLimited + s.retried + s.deadLettered + s.emailFailed;
+      }
       // A staging minute stands for one run of the collector: its gauges, as its Lambda records them.
-      if (options.meter && outcome === 'success' && t - lastRecord >= 60_000) {
+      if (options.meter && outcome.ok && t - lastRecord >= 60_000) {
         lastRecord = t;
         recordRun(options.meter, 'alert-dispatch', {
           collector: 'alert-dispatch',
@@ -89,13 +90,12 @@ export function startAlertDispatcher(options: {
         window.sent = 0;
         window.failed = 0;
       }
-      if (heartbeatUrl && (outcome === 'failure' || t - lastPing >= 60_000)) {
+      if (heartbeatUrl && (!outcome.ok || t - lastPing >= 60_000)) {
         lastPing = t;
-        await pingHeartbeat(heartbeatUrl, outcome);
+        await pingHeartbeat(heartbeatUrl, outcome.ok ? 'success' : 'failure');
       }
     },
-    () => {},
-  );
+  });
   return {
     async stop() {
       await loop.stop();
