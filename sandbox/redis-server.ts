@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { VigieError } from '../core/errors.ts';
 import { collectTail, freePort, stopChild } from './child-process.ts';
 import { findOrInstall } from './debian-package.ts';
+import { recoverRedis } from './leftovers.ts';
 
 export { findOnPath } from './debian-package.ts';
 
@@ -48,6 +49,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     log,
   });
   mkdirSync(options.dataDir, { recursive: true });
+  await recoverRedis(options.dataDir, log);
   const port = options.port ?? (await freePort());
   const child = spawn(
     binary,
