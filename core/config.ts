@@ -52,6 +52,14 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host:port/db' })
     .optional(),
+  /**
+   * The tables' owner, for `vigie migrate` and `vigie seed` only (DATABASE_URL when unset). The
+   * app and the collectors connect with DATABASE_URL as the least-privilege role `vigie_app`.
+   */
+  DATABASE_MIGRATION_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host:port/db' })
+    .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** A plain Redis for local staging; the app itself talks to Upstash over REST. */
   REDIS_URL: z

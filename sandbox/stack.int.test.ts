@@ -59,10 +59,15 @@ describe('local staging', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: 'ok' });
       expect(isAlive(postgresPid)).toBe(true);
-      const { rows } = await stack.pool.query<{ n: number }>(
-        'select count(*)::int as n from supabase_migrations.schema_migrations',
+      // Migrated as the owner; the app runs as the least-privilege role, which cannot even
+      // read the migration history.
+      const { rows } = await stack.pool.query<{ who: string; n: number }>(
+        'select current_user as who, count(*)::int as n from public.prospects',
       );
-      expect(rows[0]?.n).toBeGreaterThan(0);
+      expect(rows).toEqual([{ who: 'vigie_app', n: 0 }]);
+      await expect(
+        stack.pool.query('select count(*) from supabase_migrations.schema_migrations'),
+      ).rejects.toMatchObject({ code: '42501' });
     } finally {
       await stack.stop();
     }

@@ -5,6 +5,7 @@ import type { Redis } from '@upstash/redis';
 import { createN8nClient } from '../adapters/n8n/client.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
 import { createPool, type Pool } from '../adapters/postgres/pool.ts';
+import { APP_ROLE, enableAppLogin } from '../adapters/postgres/app-role.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { isSeeded, seed } from '../adapters/postgres/seed.ts';
 import { createApp } from '../api/app.ts';
@@ -36,6 +37,9 @@ import { startControlEndpoint } from './staging/control.ts';
 import { createFaultSwitches } from './staging/fault-switches.ts';
 import { createFaultBoard, type FaultBoard } from './faults.ts';
 import { startUpstashBridge, type UpstashBridge } from './upstash/bridge.ts';
+
+/** The app role's password on a local database (loopback only, like the embedded superuser's). */
+const LOCAL_APP_PASSWORD = 'vigie-local-app';
 
 export interface StackOptions {
   /** The environment to read settings from (`process.env` from the CLI); never mutated. */
@@ -137,10 +141,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       return { url: handle.url, embedded: true };
     });
 
-    const pool = createPool(postgres.url, { max: given.DATABASE_POOL_MAX });
-    stops.push(() => pool.end());
-    const migrated = await step('migrate', () => migrate(pool));
+    // Migrations and the seed run as the tables' owner; everything else as `vigie_app`.
+    const ownerUrl = given.DATABASE_MIGRATION_URL ?? postgres.url;
+    const owner = createPool(ownerUrl, { max: 2 });
+    stops.push(() => owner.end());
+    const migrated = await step('migrate', () => migrate(owner));
     if (migrated.applied.length > 0) log(`applied ${migrated.applied.length} migration(s)`);
+    // Given both URLs, DATABASE_URL already is the app's role; otherwise the URL we migrated
+    // with is the owner's, and the app role gets a local login on that database.
+    const appUrl =
+      given.DATABASE_MIGRATION_URL !== undefined
+        ? postgres.url
+        : await enableAppLogin(owner, ownerUrl, LOCAL_APP_PASSWORD);
+    if (given.DATABASE_MIGRATION_URL === undefined) log(`the app connects as ${APP_ROLE}`);
+    const pool = createPool(appUrl, { max: given.DATABASE_POOL_MAX });
+    stops.push(() => pool.end());
 
     const bridge = await step('upstash', async () => {
       const token = given.UPSTASH_REDIS_REST_TOKEN ?? randomBytes(24).toString('base64url');
@@ -154,7 +169,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const size = options.seedSize ?? { customers: 50, prospectsPerCustomer: 2000 };
       log(`seeding ${size.customers} customers × ${size.prospectsPerCustomer} prospects…`);
       const seeded = await step('seed', () =>
-        seed(pool, { ...size, seed: 42, now: options.now?.() ?? new Date(), redis }),
+        seed(owner, { ...size, seed: 42, now: options.now?.() ?? new Date(), redis }),
       );
       log(`seeded ${Object.values(seeded.rows).reduce((a, b) => a + b, 0)} rows`);
     }
@@ -191,7 +206,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const created: Record<string, string> = {
       VIGIE_STAGE: given.VIGIE_STAGE,
       VIGIE_STATE_DIR: stateDir,
-      DATABASE_URL: postgres.url,
+      DATABASE_URL: appUrl,
+      DATABASE_MIGRATION_URL: ownerUrl,
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       ...localSecrets,

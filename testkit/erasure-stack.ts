@@ -10,6 +10,7 @@ import type { Redis } from '@upstash/redis';
 import { createApp } from '../api/app.ts';
 import type { ErasureOptions } from '../api/routes/erasure.ts';
 import { type N8nClient, createN8nClient } from '../adapters/n8n/client.ts';
+import { enableAppLogin } from '../adapters/postgres/app-role.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { type Pool, createPool } from '../adapters/postgres/pool.ts';
 import { seed } from '../adapters/postgres/seed.ts';
@@ -35,7 +36,10 @@ export interface ErasureStack {
   config: Config;
   /** The settings an app in another process needs to reach this stack. */
   env: Record<string, string>;
+  /** The tables' owner: for test setup and checks. */
   pool: Pool;
+  /** `vigie_app`, the least-privilege role the app and `deps()` run as. */
+  appPool: Pool;
   redis: Redis;
   bridge: UpstashBridge;
   n8n: N8nStandIn;
@@ -63,6 +67,9 @@ export async function startErasureStack(options: {
   const db = await createTestDatabase('vigie_erase');
   const pool = createPool(db.url, { max: options.poolMax ?? 10 });
   await migrate(pool);
+  // The app runs as production's least-privilege role; setup and checks use the owner's pool.
+  const appUrl = await enableAppLogin(pool, db.url, 'vigie-test-app');
+  const appPool = createPool(appUrl, { max: options.poolMax ?? 10 });
   const token = randomBytes(16).toString('hex');
   const bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token });
   // No client-side retries: a bridge outage must show up at once, as an HTTP 503 would.
@@ -105,14 +112,15 @@ export async function startErasureStack(options: {
   };
   const config = parseConfig(env);
   Object.assign(env, {
-    DATABASE_URL: db.url,
+    DATABASE_URL: appUrl,
+    DATABASE_MIGRATION_URL: db.url,
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: token,
   });
   const signer = receiptSignerFrom(config.RECEIPT_SIGNING_KEY as string);
   const app = createApp({
     config,
-    pool,
+    pool: appPool,
     redis,
     n8n: n8nClient,
     erasure: { receiptSigner: signer, ...options.erasure },
@@ -122,6 +130,7 @@ export async function startErasureStack(options: {
     config,
     env,
     pool,
+    appPool,
     redis,
     bridge,
     n8n,
@@ -130,7 +139,7 @@ export async function startErasureStack(options: {
     signer,
     app,
     deps: (now, extra = {}) => ({
-      pool,
+      pool: appPool,
       redis,
       n8n: n8nClient,
       keys: { suppressionHmacKey: config.SUPPRESSION_HMAC_KEY as string, receiptSigner: signer },
@@ -155,6 +164,7 @@ export async function startErasureStack(options: {
       // The seed's Redis keys go with the database: nothing accumulates across runs.
       await removeSeededKeys(pool, redis).catch(() => {});
       await Promise.allSettled([n8n.close(), auth.close(), bridge.close()]);
+      await appPool.end();
       await pool.end();
       await db.drop();
     },

@@ -81,11 +81,12 @@ export async function recordConsent(deps: ConsentDeps, input: ConsentInput): Pro
     if (input.action === 'objection') {
       suppressed = await suppress(client, deps, input.userId, input.prospectId, 'objection', at);
     }
-    await client.query(
-      `insert into public.audit_log (user_id, action, prospect_id, request_id, occurred_at)
-       values ($1, 'consent_change', $2, $3, $4)`,
-      [input.userId, input.prospectId, input.requestId ?? null, input.now],
-    );
+    await client.query(`select public.audit_append($1, 'consent_change', $2, $4, $3)`, [
+      input.userId,
+      input.prospectId,
+      input.requestId ?? null,
+      input.now,
+    ]);
     return { ...row, suppressed };
   });
 }
@@ -143,10 +144,10 @@ export async function readProspect(
     `with p as (
        select * from public.prospects where id = $1 and user_id = $2
      ), audit as (
-       insert into public.audit_log (user_id, action, prospect_id, request_id, occurred_at)
-       select $2, 'read', $1, $3, $4 from p
+       select public.audit_append($2, 'read', $1, $4, $3) from p
      )
-     select to_jsonb(p) - 'user_id' as j from p`,
+     -- A SELECT in WITH runs only when referenced.
+     select to_jsonb(p) - 'user_id' as j, (select count(*) from audit) as audited from p`,
     [input.prospectId, input.userId, input.requestId ?? null, input.now],
   );
   const row = rows[0];

@@ -110,11 +110,12 @@ export async function extendDeadline(
         where id = $1`,
       [input.requestId, input.now, input.reason, extended.dueAt],
     );
-    await client.query(
-      `insert into public.audit_log (user_id, action, prospect_id, occurred_at, request_id, actor)
-       values ($1, 'deadline_extend', $2, $3, $4, 'cli')`,
-      [row.user_id, row.prospect_id, input.now, input.requestId],
-    );
+    await client.query(`select public.audit_append($1, 'deadline_extend', $2, $3, $4, 'cli')`, [
+      row.user_id,
+      row.prospect_id,
+      input.now,
+      input.requestId,
+    ]);
     return extended;
   });
 }

@@ -241,10 +241,11 @@ async function createRequest(
          insert into public.erasure_steps (request_id, store, next_attempt_at)
          select r.id, x, $4 from r, unnest($8::text[]) as x
        ), a as (
-         insert into public.audit_log (user_id, action, prospect_id, occurred_at, request_id)
-         select $2, 'erase', $3, $4, r.id::text from r where $9
+         -- The app role appends to the audit log only through this function.
+         select public.audit_append($2, 'erase', $3, $4, r.id::text) from r where $9
        )
-       select count(*)::int as created from r`,
+       -- A SELECT in WITH runs only when referenced: count it.
+       select count(*)::int as created, (select count(*) from a) as audited from r`,
       [
         id,
         userId,

@@ -106,11 +106,11 @@ export async function exportUserData(pool: Pool, options: ExportOptions): Promis
   const batchSize = options.batchSize ?? 100;
   const generatedAt = options.now.toISOString();
   // Durable before attempted: the access is on record even if the download is abandoned.
-  await pool.query(
-    `insert into public.audit_log (user_id, action, request_id, occurred_at)
-     values ($1, 'export', $2, $3)`,
-    [options.userId, options.requestId ?? null, options.now],
-  );
+  await pool.query(`select public.audit_append($1, 'export', null, $3, $2)`, [
+    options.userId,
+    options.requestId ?? null,
+    options.now,
+  ]);
   const client = await pool.connect();
   try {
     await client.query('begin isolation level repeatable read read only');

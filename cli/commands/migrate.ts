@@ -4,9 +4,19 @@ import { VigieError } from '../../core/errors.ts';
 import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
 import { migrate, migrationStatus } from '../../adapters/postgres/migrate.ts';
 
-/** A pool on `DATABASE_URL`, or an error saying how to get one. */
-export function poolFromEnv(env: Record<string, string | undefined>): Pool {
+/**
+ * A pool on `DATABASE_URL` (the app's least-privilege role), or with `as: 'owner'` on
+ * `DATABASE_MIGRATION_URL` when set (migrations and the seed run as the tables' owner), or an
+ * error saying how to get one.
+ */
+export function poolFromEnv(
+  env: Record<string, string | undefined>,
+  options: { as?: 'app' | 'owner' } = {},
+): Pool {
   const config = parseConfig(env);
+  if (options.as === 'owner' && config.DATABASE_MIGRATION_URL) {
+    return createPool(config.DATABASE_MIGRATION_URL, { max: 2 });
+  }
   if (!config.DATABASE_URL) {
     throw new VigieError(
       'CONFIG_INVALID',
@@ -24,7 +34,7 @@ export function register(program: Command): void {
     .option('--status', 'list applied, pending and changed migrations without applying any')
     .option('--dir <path>', 'migrations folder (default: the repository migrations/)')
     .action(async (options: { status?: boolean; dir?: string }) => {
-      const pool = poolFromEnv(process.env);
+      const pool = poolFromEnv(process.env, { as: 'owner' });
       const out = (line: string) => process.stdout.write(`${line}\n`);
       try {
         const dir = options.dir === undefined ? {} : { dir: options.dir };

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--prospects <n>', 'prospects per customer', positiveInt, 2000)
     .option('--seed <n>', 'random seed: the same seed gives the same data', positiveInt, 42)
     .action(async (options: { customers: number; prospects: number; seed: number }) => {
-      const pool = poolFromEnv(process.env);
+      const pool = poolFromEnv(process.env, { as: 'owner' });
       try {
         const result = await seed(pool, {
           customers: options.customers,
