@@ -35,6 +35,7 @@ let bobProspect: string;
 
 function makeApp(gateway: EnrichmentGateway) {
   const config = parseConfig({
+    VIGIE_STAGE: 'local',
     SUPABASE_JWKS_URL: auth.jwksUrl,
     SUPABASE_JWT_ISSUER: auth.issuer,
     N8N_HOOK_SECRET: HOOK_SECRET,
