@@ -28,7 +28,11 @@ beforeAll(async () => {
   pool = createPool(db.url, { max: 2 });
   sentry = await startSentryStandIn({ projectId: '42' });
   const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
-  const app = createApp({ config: parseConfig({ SENTRY_DSN: sentry.dsn }), pool, redis });
+  const app = createApp({
+    config: parseConfig({ VIGIE_STAGE: 'local', SENTRY_DSN: sentry.dsn }),
+    pool,
+    redis,
+  });
   server = await serveApp(app, { port: 0 });
 });
 
