@@ -27,6 +27,7 @@ const adaptersOf: Record<string, string[]> = {
   'alert-dispatch': [],
   onboarding: ['dns'],
   'db-health': [],
+  'audit-anchor': ['privacy', 'upstash'],
 };
 /** Folders the telemetry and config layers bring to every bundle. */
 const everywhere = ['postgres', 'alerts', 'http'];

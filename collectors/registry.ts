@@ -19,6 +19,7 @@ export const collectorWirings = {
   'alert-dispatch': () => import('./alert-dispatch/wiring.ts'),
   onboarding: () => import('./onboarding/wiring.ts'),
   'db-health': () => import('./db-health/wiring.ts'),
+  'audit-anchor': () => import('./audit-anchor/wiring.ts'),
 } as const satisfies Record<CollectorName, () => Promise<{ runner: CollectorRunner }>>;
 
 export function isRunnable(name: string): name is CollectorName {

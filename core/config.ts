@@ -128,6 +128,14 @@ export const configSchema = z.object({
     .string()
     .min(32, { message: 'expected at least 32 characters' })
     .optional(),
+  /**
+   * Signs the audit log's chain-head checkpoints (Ed25519): a secret of ≥ 32 characters or a
+   * PKCS#8 PEM, never the receipt key and never in the database. Local staging makes its own.
+   */
+  AUDIT_CHECKPOINT_KEY: z
+    .string()
+    .min(32, { message: 'expected at least 32 characters' })
+    .optional(),
   RECEIPT_SIGNING_KEY: z
     .string()
     .min(32, { message: 'expected at least 32 characters' })

@@ -10,7 +10,7 @@ import type { PoolClient } from '../postgres/pool.ts';
  *
  * What it proves: no row of a chain was altered, removed from the middle or inserted out of
  * order since it was written. What it cannot: a superuser who rewrites a whole chain tail, or
- * deletes the last rows; anchor `heads` externally (e.g. in the daily report) for that.
+ * deletes the last rows; `audit-anchor.ts` compares `heads` with signed checkpoints for that.
  */
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';

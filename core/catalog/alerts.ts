@@ -175,7 +175,8 @@ export const alerts = [
     id: 'audit-chain-broken',
     severity: 'critical',
     summary: 'The audit log hash chain is broken',
-    description: 'Audit log chain verification failed at row {auditId}.',
+    description:
+      'Audit log chain {chainId} fails verification at position {seq} ({reason}); {breaks} break(s) in all.',
     runbook: 'audit-chain',
     dedupKey: 'audit-log',
     route: 'slack+email',

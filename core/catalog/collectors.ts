@@ -130,6 +130,15 @@ export const collectors = [
     ],
     thresholds: { ...DB_HEALTH_DEFAULTS },
   },
+  {
+    name: 'audit-anchor',
+    description:
+      'Hourly: verifies the audit log hash chains against the latest signed checkpoint, then signs the chain heads into a new checkpoint kept outside the database.',
+    schedule: 'cron(20 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['audit-chain-broken', 'collector-degraded'],
+    metrics: ['vigie_audit_rows_verified', 'vigie_audit_chain_breaks'],
+  },
 ] as const satisfies readonly CollectorDefinition[];
 
 export type CollectorName = (typeof collectors)[number]['name'];

@@ -105,6 +105,19 @@ export const metrics = [
     description: 'Prospects the last retention purge run failed to erase.',
   },
   {
+    name: 'vigie_audit_rows_verified',
+    kind: 'gauge',
+    unit: 'rows',
+    description: 'Audit log rows whose hash links were recomputed by the last audit-anchor run.',
+  },
+  {
+    name: 'vigie_audit_chain_breaks',
+    kind: 'gauge',
+    unit: 'breaks',
+    description:
+      'Broken links and checkpoint mismatches found by the last audit-anchor run (0 when intact).',
+  },
+  {
     name: 'vigie_erasure_open',
     kind: 'gauge',
     unit: '{request}',
