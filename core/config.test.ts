@@ -80,3 +80,24 @@ describe('requireSettings', () => {
     expect(requireSettings(config, ['N8N_API_KEY'], 'x').N8N_API_KEY).toBe('k');
   });
 });
+
+describe('key settings', () => {
+  it('takes keyrings per purpose and says what to do with the old single key', () => {
+    const ok = parseConfig({
+      VIGIE_STAGE: 'prod',
+      SUPPRESSION_HMAC_KEYS: `k2:${'a'.repeat(32)},k1:${'b'.repeat(32)}`,
+      SUBJECT_SEAL_KEYS: `s1:${'c'.repeat(32)}`,
+    });
+    expect(ok.SUPPRESSION_HMAC_KEYS).toMatch(/^k2:/);
+    const error = errorOf(() =>
+      parseConfig({
+        VIGIE_STAGE: 'prod',
+        SUPPRESSION_HMAC_KEY: 'x'.repeat(40),
+        SUBJECT_SEAL_KEYS: 'no-id-here',
+      }),
+    );
+    expect(error.message).toMatch(/SUPPRESSION_HMAC_KEY: replaced: set SUPPRESSION_HMAC_KEYS=k1:/);
+    expect(error.message).toMatch(/SUBJECT_SEAL_KEYS: key 1 has no valid id/);
+    expect(error.message).not.toContain('x'.repeat(40));
+  });
+});

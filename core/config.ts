@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VigieError } from './errors.ts';
+import { KEYRING_FORMAT, parseKeyring } from './privacy/keyring.ts';
 import { type HeartbeatSettingName, heartbeatSettings } from './heartbeat-settings.ts';
 
 /**
@@ -12,6 +13,13 @@ import { type HeartbeatSettingName, heartbeatSettings } from './heartbeat-settin
  */
 const url = z.url({ message: 'expected a URL, e.g. https://host:port' });
 const secret = z.string().min(1, { message: 'expected a non-empty string' });
+const keyring = z.string().superRefine((value, ctx) => {
+  try {
+    parseKeyring(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (${KEYRING_FORMAT})` });
+  }
+});
 const usd = z.coerce.number({ message: 'expected a number of US dollars' }).nonnegative({
   message: 'expected a number of US dollars ≥ 0',
 });
@@ -123,10 +131,19 @@ export const configSchema = z.object({
   REPORT_EMAIL_TO: z.email({ message: 'expected an email address' }).optional(),
   MAIL_FROM: z.email({ message: 'expected an email address' }).default('vigie@localhost.test'),
 
-  /** Keyed hash for the suppression list; rotate only with a re-keying migration. */
+  /**
+   * Keyrings (`id:secret,…`, newest first; core/privacy/keyring.ts), one per purpose: the
+   * suppression list's HMAC digests, and the seal of an open erasure's identifiers. Separate,
+   * so rotating one never strands the other; docs/key-rotation.md.
+   */
+  SUPPRESSION_HMAC_KEYS: keyring.optional(),
+  SUBJECT_SEAL_KEYS: keyring.optional(),
+  /** Replaced by the two keyrings above: named so a stale deployment says what to do. */
   SUPPRESSION_HMAC_KEY: z
-    .string()
-    .min(32, { message: 'expected at least 32 characters' })
+    .undefined({
+      message:
+        'replaced: set SUPPRESSION_HMAC_KEYS=k1:<this same secret> (old digests keep matching) and a new SUBJECT_SEAL_KEYS=s1:<another secret>',
+    })
     .optional(),
   /**
    * Signs the audit log's chain-head checkpoints (Ed25519): a secret of ≥ 32 characters or a

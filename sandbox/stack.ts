@@ -177,7 +177,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const secrets = await loadOrCreateLocalSecrets(stateDir);
     const localSecrets = {
       N8N_HOOK_SECRET: env.N8N_HOOK_SECRET || secrets.N8N_HOOK_SECRET,
-      SUPPRESSION_HMAC_KEY: env.SUPPRESSION_HMAC_KEY || secrets.SUPPRESSION_HMAC_KEY,
+      SUPPRESSION_HMAC_KEYS: env.SUPPRESSION_HMAC_KEYS || secrets.SUPPRESSION_HMAC_KEYS,
+      SUBJECT_SEAL_KEYS: env.SUBJECT_SEAL_KEYS || secrets.SUBJECT_SEAL_KEYS,
     };
     // The app listens after its stand-ins: the n8n ledger hook reads its URL when a run happens.
     const live: { appUrl?: string } = {};

@@ -18,6 +18,7 @@ import type { ErasureDeps } from '../adapters/privacy/erasure.ts';
 import { recordExecution } from '../adapters/privacy/ledger.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
 import { type Config, parseConfig } from '../core/config.ts';
+import { parseKeyring } from '../core/privacy/keyring.ts';
 import { prospectKeys, redisKeys } from '../core/redis-keys.ts';
 import { type ReceiptSigner, receiptSignerFrom } from '../core/privacy/receipt.ts';
 import { type N8nStandIn, startN8nStandIn } from '../sandbox/n8n/stand-in.ts';
@@ -104,7 +105,8 @@ export async function startErasureStack(options: {
     VIGIE_STAGE: 'local',
     SUPABASE_JWKS_URL: auth.jwksUrl,
     SUPABASE_JWT_ISSUER: auth.issuer,
-    SUPPRESSION_HMAC_KEY: randomBytes(32).toString('hex'),
+    SUPPRESSION_HMAC_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+    SUBJECT_SEAL_KEYS: `s1:${randomBytes(32).toString('hex')}`,
     RECEIPT_SIGNING_KEY: randomBytes(32).toString('hex'),
     N8N_BASE_URL: n8n.url,
     N8N_API_KEY: n8nKey,
@@ -142,7 +144,11 @@ export async function startErasureStack(options: {
       pool: appPool,
       redis,
       n8n: n8nClient,
-      keys: { suppressionHmacKey: config.SUPPRESSION_HMAC_KEY as string, receiptSigner: signer },
+      keys: {
+        suppressionHmacKey: parseKeyring(config.SUPPRESSION_HMAC_KEYS as string),
+        subjectSealKeys: parseKeyring(config.SUBJECT_SEAL_KEYS as string),
+        receiptSigner: signer,
+      },
       now,
       ...extra,
     }),

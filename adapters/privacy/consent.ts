@@ -1,4 +1,5 @@
 import { VigieError } from '../../core/errors.ts';
+import type { Keyring } from '../../core/privacy/keyring.ts';
 import type { SuppressionReason } from '../../core/privacy/suppression.ts';
 import { type Pool, type PoolClient, withTransaction } from '../postgres/pool.ts';
 import { addSuppression } from './suppression.ts';
@@ -15,8 +16,8 @@ export type ConsentAction = 'consent' | 'objection' | 'art14_notice';
 
 export interface ConsentDeps {
   pool: Pool;
-  /** `SUPPRESSION_HMAC_KEY`; without it objections still stop processing but add no digest. */
-  suppressionKey?: string;
+  /** `SUPPRESSION_HMAC_KEYS`; without it objections still stop processing but add no digest. */
+  suppressionKey?: Keyring | undefined;
 }
 
 export interface ConsentInput {

@@ -13,6 +13,7 @@ import type {
   UpstashErasureResult,
 } from '../../core/privacy/receipt.ts';
 import type { ErasureSubject } from '../../core/privacy/subject-seal.ts';
+import type { Keyring } from '../../core/privacy/keyring.ts';
 import { prospectKeys, redisKeys } from '../../core/redis-keys.ts';
 import { personIdentifiers, personRecords } from '../../core/privacy/person.ts';
 import { suppressionDigests } from '../../core/privacy/suppression.ts';
@@ -244,15 +245,15 @@ export async function addErasureSuppression(
   pool: Queryable,
   target: Target,
   subject: ErasureSubject,
-  options: { hmacKey: string; mark: StepMark },
+  options: { hmacKey: Keyring; mark: StepMark },
 ): Promise<SuppressionResult> {
   const all = personRecords(subject).flatMap((r) => suppressionDigests(options.hmacKey, r));
   const digests = [...new Map(all.map((d) => [d.digest, d])).values()];
   const result: SuppressionResult = { kinds: [...new Set(digests.map((d) => d.kind))] };
   await pool.query(
     `with ins as (
-       insert into public.suppression_list (user_id, kind, digest, reason, created_at)
-       select $1::uuid, d.kind, d.digest, 'erasure', $4
+       insert into public.suppression_list (user_id, kind, digest, reason, created_at, key_id)
+       select $1::uuid, d.kind, d.digest, 'erasure', $4, $7
          from unnest($2::text[], $3::text[]) as d(kind, digest)
        on conflict on constraint suppression_list_entry_key do nothing
      )
@@ -267,6 +268,7 @@ export async function addErasureSuppression(
       options.mark.now,
       options.mark.requestId,
       JSON.stringify(result),
+      options.hmacKey.current.id,
     ],
   );
   return result;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Keyring, parseKeyring } from '../../core/privacy/keyring.ts';
 import { verifyReceipt } from '../../core/privacy/receipt.ts';
 import { redisKeys } from '../../core/redis-keys.ts';
 import { type ErasureStack, startErasureStack } from '../../testkit/erasure-stack.ts';
@@ -499,8 +500,8 @@ describe('suppression', () => {
   });
 });
 
-function hmac(): string {
-  return stack.config.SUPPRESSION_HMAC_KEY as string;
+function hmac(): Keyring {
+  return parseKeyring(stack.config.SUPPRESSION_HMAC_KEYS as string);
 }
 
 describe('the same person on file twice', () => {

@@ -41,6 +41,7 @@ import {
   signReceipt,
 } from '../../core/privacy/receipt.ts';
 import { type ErasureSubject, openSubject, sealSubject } from '../../core/privacy/subject-seal.ts';
+import type { Keyring } from '../../core/privacy/keyring.ts';
 import { N8nApiError, type N8nClient } from '../n8n/client.ts';
 import { type Pool, type Queryable, withTransaction } from '../postgres/pool.ts';
 import {
@@ -59,8 +60,10 @@ export interface ErasureDeps {
   redis: Redis;
   n8n: N8nClient;
   keys: {
-    /** `SUPPRESSION_HMAC_KEY`: suppression digests, and (derived) the subject seal. */
-    suppressionHmacKey: string;
+    /** `SUPPRESSION_HMAC_KEYS`: the suppression digests only. */
+    suppressionHmacKey: Keyring;
+    /** `SUBJECT_SEAL_KEYS`: seals the subject while the erasure is open. */
+    subjectSealKeys: Keyring;
     receiptSigner: ReceiptSigner;
   };
   now: Date;
@@ -216,7 +219,7 @@ async function createRequest(
     const plan = planErasure(deps.now);
     const prospectIds = [prospectId, ...row.others.map((o) => o.id)];
     const sealed = sealSubject(
-      deps.keys.suppressionHmacKey,
+      deps.keys.subjectSealKeys,
       {
         email: row.email,
         linkedinUrl: row.linkedin_url,
@@ -351,7 +354,13 @@ async function advanceClaimed(
   const subject: ErasureSubject =
     request.subject_sealed === null
       ? { email: null, linkedinUrl: null }
-      : openSubject(deps.keys.suppressionHmacKey, request.subject_sealed, request.id);
+      : openSubject(
+          deps.keys.subjectSealKeys,
+          request.subject_sealed,
+          request.id,
+          // Sealed before the keys were separated: under a key derived from the HMAC key.
+          deps.keys.suppressionHmacKey.all.map((k) => k.secret),
+        );
 
   for (const store of ERASURE_STORES) {
     const step = steps.get(store);

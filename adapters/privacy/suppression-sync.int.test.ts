@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKeyring } from '../../core/privacy/keyring.ts';
 import { migrate } from '../postgres/migrate.ts';
 import { createPool, type Pool } from '../postgres/pool.ts';
 import { seed } from '../postgres/seed.ts';
@@ -7,7 +8,7 @@ import { isSuppressed } from './suppression.ts';
 import { syncSuppressions } from './suppression-sync.ts';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
-const HMAC_KEY = 's'.repeat(48);
+const HMAC_KEY = parseKeyring(`k1:${'s'.repeat(48)}`);
 
 let db: TestDatabase;
 let pool: Pool;

@@ -2,7 +2,7 @@
  * The suppression sweep: every unsubscribed prospect (unsubscribe or complaint email event,
  * Art. 21 objection) gets its suppression digests, whoever marked it. The app inserts email
  * events directly and the database trigger (migration 20261126045210) marks the prospect, but
- * the digests need `SUPPRESSION_HMAC_KEY`, which the database never sees: this sweep, run by the
+ * the digests need `SUPPRESSION_HMAC_KEYS`, which the database never sees: this sweep, run by the
  * erasure-retry collector every 5 minutes, closes that gap.
  *
  * Idempotent (`on conflict do nothing`, and a `suppression_sync` row per prospect done) and
@@ -10,10 +10,12 @@
  * run. Two sweeps at once are harmless (both inserts are conflict-free no-ops the second time).
  */
 import { type SuppressionReason, suppressionDigests } from '../../core/privacy/suppression.ts';
+import type { Keyring } from '../../core/privacy/keyring.ts';
 import { type Pool, withTransaction } from '../postgres/pool.ts';
 
 export interface SuppressionSyncOptions {
-  hmacKey: string;
+  /** `SUPPRESSION_HMAC_KEYS`. */
+  hmacKey: Keyring;
   now: Date;
   /** Prospects per transaction (default 500). */
   batchSize?: number;
@@ -69,8 +71,8 @@ export async function syncSuppressions(
       );
       if (entries.length > 0) {
         await client.query(
-          `insert into public.suppression_list (user_id, kind, digest, reason, created_at)
-           select u, k, d, r, $5 from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as x(u, k, d, r)
+          `insert into public.suppression_list (user_id, kind, digest, reason, created_at, key_id)
+           select u, k, d, r, $5, $6 from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as x(u, k, d, r)
            on conflict on constraint suppression_list_entry_key do nothing`,
           [
             entries.map((e) => e.userId),
@@ -78,6 +80,7 @@ export async function syncSuppressions(
             entries.map((e) => e.digest),
             entries.map((e) => e.reason),
             options.now,
+            options.hmacKey.current.id,
           ],
         );
       }

@@ -11,11 +11,13 @@ import {
   type SuppressionKind,
   type SuppressionReason,
   suppressionDigests,
+  suppressionLookupDigests,
 } from '../../core/privacy/suppression.ts';
+import type { Keyring } from '../../core/privacy/keyring.ts';
 
 export interface SuppressionOptions {
-  /** `SUPPRESSION_HMAC_KEY`. */
-  hmacKey: string;
+  /** `SUPPRESSION_HMAC_KEYS`: new digests under the first key, lookups under all. */
+  hmacKey: Keyring;
 }
 
 export interface AddSuppressionInput extends SuppressionIdentifiers {
@@ -34,8 +36,8 @@ export async function addSuppression(
   const digests = suppressionDigests(options.hmacKey, input);
   if (digests.length === 0) return [];
   await db.query(
-    `insert into public.suppression_list (user_id, kind, digest, reason, created_at)
-     select $1::uuid, d.kind, d.digest, $4, $5
+    `insert into public.suppression_list (user_id, kind, digest, reason, created_at, key_id)
+     select $1::uuid, d.kind, d.digest, $4, $5, $6
        from unnest($2::text[], $3::text[]) as d(kind, digest)
      on conflict on constraint suppression_list_entry_key do nothing`,
     [
@@ -44,6 +46,7 @@ export async function addSuppression(
       digests.map((d) => d.digest),
       input.reason,
       input.now,
+      options.hmacKey.current.id,
     ],
   );
   return digests.map((d) => d.kind);
@@ -55,7 +58,7 @@ export async function isSuppressed(
   identifiers: SuppressionIdentifiers & { userId?: string | null },
   options: SuppressionOptions,
 ): Promise<boolean> {
-  const digests = suppressionDigests(options.hmacKey, identifiers);
+  const digests = suppressionLookupDigests(options.hmacKey, identifiers);
   if (digests.length === 0) return false;
   const hits = await matchingDigests(db, digests, identifiers.userId ?? null);
   return hits.size > 0;
@@ -71,7 +74,7 @@ export async function filterSuppressed<T extends SuppressionIdentifiers>(
   candidates: readonly T[],
   options: SuppressionOptions,
 ): Promise<{ allowed: T[]; suppressed: T[] }> {
-  const perCandidate = candidates.map((c) => suppressionDigests(options.hmacKey, c));
+  const perCandidate = candidates.map((c) => suppressionLookupDigests(options.hmacKey, c));
   const hits = await matchingDigests(db, perCandidate.flat(), userId);
   const allowed: T[] = [];
   const suppressed: T[] = [];

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { type Keyring, parseKeyring } from '../../core/privacy/keyring.ts';
 import { z } from 'zod';
 import { readProspect, recordConsent } from '../../adapters/privacy/consent.ts';
 import { parseInput, readJson } from '../errors.ts';
@@ -26,8 +27,8 @@ export const consentBodySchema = z.strictObject({
 const prospectIdSchema = z.uuid({ message: 'expected a UUID' });
 
 export interface ConsentRouteDeps extends PrivacyRouteDeps {
-  /** `SUPPRESSION_HMAC_KEY` (from config when not given). */
-  suppressionKey?: string;
+  /** `SUPPRESSION_HMAC_KEYS` (from config when not given). */
+  suppressionKey?: Keyring;
 }
 
 /**
@@ -38,7 +39,11 @@ export interface ConsentRouteDeps extends PrivacyRouteDeps {
 export function consentRoutes(deps: ConsentRouteDeps): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const now = deps.now ?? (() => new Date());
-  const suppressionKey = deps.suppressionKey ?? deps.config.SUPPRESSION_HMAC_KEY;
+  const suppressionKey =
+    deps.suppressionKey ??
+    (deps.config.SUPPRESSION_HMAC_KEYS === undefined
+      ? undefined
+      : parseKeyring(deps.config.SUPPRESSION_HMAC_KEYS));
 
   app.get('/prospects/:id', requireUser(deps), async (c) => {
     const prospectId = parseInput(prospectIdSchema, c.req.param('id'), 'prospect id');

@@ -1,3 +1,4 @@
+import { parseKeyring } from '../../core/privacy/keyring.ts';
 import type { Redis } from '@upstash/redis';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { type N8nClient, createN8nClient } from '../../adapters/n8n/client.ts';
@@ -202,7 +203,8 @@ function validId(what: string): MiddlewareHandler {
 
 async function buildDeps(deps: ErasureRouteDeps): Promise<Omit<ErasureDeps, 'now'>> {
   const missing = [
-    deps.config.SUPPRESSION_HMAC_KEY === undefined ? 'SUPPRESSION_HMAC_KEY' : undefined,
+    deps.config.SUPPRESSION_HMAC_KEYS === undefined ? 'SUPPRESSION_HMAC_KEYS' : undefined,
+    deps.config.SUBJECT_SEAL_KEYS === undefined ? 'SUBJECT_SEAL_KEYS' : undefined,
     deps.n8n === undefined && deps.config.N8N_BASE_URL === undefined ? 'N8N_BASE_URL' : undefined,
     deps.n8n === undefined && deps.config.N8N_API_KEY === undefined ? 'N8N_API_KEY' : undefined,
   ].filter((name) => name !== undefined);
@@ -233,7 +235,11 @@ async function buildDeps(deps: ErasureRouteDeps): Promise<Omit<ErasureDeps, 'now
     pool: deps.pool,
     redis: deps.redis,
     n8n,
-    keys: { suppressionHmacKey: deps.config.SUPPRESSION_HMAC_KEY as string, receiptSigner },
+    keys: {
+      suppressionHmacKey: parseKeyring(deps.config.SUPPRESSION_HMAC_KEYS as string),
+      subjectSealKeys: parseKeyring(deps.config.SUBJECT_SEAL_KEYS as string),
+      receiptSigner,
+    },
     residual: {
       n8nMaxAgeHours: deps.config.N8N_EXECUTIONS_MAX_AGE_HOURS,
       n8nHardDeleteBufferHours: 1,

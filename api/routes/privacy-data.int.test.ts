@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseKeyring } from '../../core/privacy/keyring.ts';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../adapters/postgres/migrate.ts';
@@ -16,7 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
 import { createApp } from '../app.ts';
 import { exportRoutes } from './export.ts';
 
-const HMAC_KEY = 'suppression-key-for-tests-only-0123456789abcdef';
+const HMAC_KEYS = 'k1:suppression-key-for-tests-only-0123456789abcdef';
+const HMAC_KEY = parseKeyring(HMAC_KEYS);
 const NOW = new Date('2026-11-26T10:00:00Z');
 
 let db: TestDatabase;
@@ -46,7 +48,7 @@ beforeAll(async () => {
     VIGIE_STAGE: 'local',
     SUPABASE_JWKS_URL: auth.jwksUrl,
     SUPABASE_JWT_ISSUER: auth.issuer,
-    SUPPRESSION_HMAC_KEY: HMAC_KEY,
+    SUPPRESSION_HMAC_KEYS: HMAC_KEYS,
   });
   app = createApp({
     config,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKeyring } from '../../core/privacy/keyring.ts';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import {
   advanceErasure,
@@ -58,7 +59,7 @@ describe('erasure-retry collector', () => {
        values ($1, $2, 'unsubscribe', $3)`,
       [p.user_id, p.id, NOW],
     );
-    const key = stack.config.SUPPRESSION_HMAC_KEY as string;
+    const key = parseKeyring(stack.config.SUPPRESSION_HMAC_KEYS as string);
     const { rows } = await stack.pool.query<{ email: string; linkedin_url: string }>(
       'select email, linkedin_url from public.prospects where id = $1',
       [p.id],

@@ -4,6 +4,7 @@ import type { createPool } from '../../adapters/postgres/pool.ts';
 import { loadReceiptSigner } from '../../adapters/privacy/receipt-key.ts';
 import { createRedis } from '../../adapters/upstash/client.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
+import { parseKeyring } from '../../core/privacy/keyring.ts';
 import { withPool } from './wiring.ts';
 
 /** The erasure collectors' (retention-purge, erasure-retry) shared deps, `now` left to them. */
@@ -20,7 +21,8 @@ export async function withErasure<T>(
       'UPSTASH_REDIS_REST_TOKEN',
       'N8N_BASE_URL',
       'N8N_API_KEY',
-      'SUPPRESSION_HMAC_KEY',
+      'SUPPRESSION_HMAC_KEYS',
+      'SUBJECT_SEAL_KEYS',
     ],
     purpose,
   );
@@ -34,7 +36,11 @@ export async function withErasure<T>(
         retries: 1,
       }),
       n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }),
-      keys: { suppressionHmacKey: c.SUPPRESSION_HMAC_KEY, receiptSigner },
+      keys: {
+        suppressionHmacKey: parseKeyring(c.SUPPRESSION_HMAC_KEYS),
+        subjectSealKeys: parseKeyring(c.SUBJECT_SEAL_KEYS),
+        receiptSigner,
+      },
       // Off the request path: search n8n further back, and sign what was covered.
       n8nSearchLimit: COLLECTOR_N8N_SEARCH_LIMIT,
       n8nSearchIncomplete: 'complete',

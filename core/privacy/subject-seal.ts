@@ -5,10 +5,15 @@
  * AES-256-GCM in `erasure_requests.subject_sealed` and that column is nulled when the request
  * completes, so the erasure record itself keeps ids only.
  *
- * The key is derived (HKDF-SHA256) from `SUPPRESSION_HMAC_KEY` with its own label, so one
- * secret serves both without the HMAC key ever being used as an encryption key.
+ * Keys come from `SUBJECT_SEAL_KEYS`, a keyring of its own (never the suppression HMAC keys):
+ * new subjects are sealed under the first key, whose id is written into the sealed text
+ * (`v2.<keyId>.…`), and opened with the key of that id, so rotating the seal key leaves open
+ * erasures openable as long as the old key stays listed. The AES key is derived per secret
+ * (HKDF-SHA256, its own label). `v1` texts (sealed before the keys were separated, with a key
+ * derived from the suppression HMAC key) still open through `legacyV1Secrets`.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { keyById, type Keyring } from './keyring.ts';
 
 export interface ErasureSubject {
   email: string | null;
@@ -23,7 +28,8 @@ export interface ErasureSubject {
 }
 
 const INFO = 'vigie/erasure-subject/aes-256-gcm/v1';
-const VERSION = 'v1';
+const VERSION = 'v2';
+const LEGACY_VERSION = 'v1';
 /**
  * GCM tags are 16 bytes here and only 16 bytes are accepted: without `authTagLength`, Node
  * accepts a tag truncated to as little as 4 bytes, which turns forging into a 2^32 guess.
@@ -43,25 +49,66 @@ function keyFrom(secret: string): Buffer {
   return key;
 }
 
-/** `v1.<iv>.<tag>.<ciphertext>`, base64url parts; `aad` binds it to one request id. */
-export function sealSubject(secret: string, subject: ErasureSubject, aad: string): string {
+/** `v2.<keyId>.<iv>.<tag>.<ciphertext>`, base64url parts; `aad` binds it to one request id. */
+export function sealSubject(keys: Keyring, subject: ErasureSubject, aad: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyFrom(secret), iv, {
+  const cipher = createCipheriv('aes-256-gcm', keyFrom(keys.current.secret), iv, {
     authTagLength: TAG_BYTES,
   });
   cipher.setAAD(Buffer.from(aad));
   const body = Buffer.concat([cipher.update(JSON.stringify(subject), 'utf8'), cipher.final()]);
-  return [VERSION, iv, cipher.getAuthTag(), body]
+  return [VERSION, keys.current.id, iv, cipher.getAuthTag(), body]
     .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
     .join('.');
 }
 
-/** Throws if the text was not sealed with this secret for this `aad`. */
-export function openSubject(secret: string, sealed: string, aad: string): ErasureSubject {
-  const [version, iv, tag, body] = sealed.split('.');
-  if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
+/**
+ * Throws if the text was not sealed with a key of this ring for this `aad`. `legacyV1Secrets`:
+ * the suppression HMAC secrets a `v1` text may have been sealed under.
+ */
+export function openSubject(
+  keys: Keyring,
+  sealed: string,
+  aad: string,
+  legacyV1Secrets: readonly string[] = [],
+): ErasureSubject {
+  const parts = sealed.split('.');
+  if (parts[0] === LEGACY_VERSION && parts.length === 4) {
+    let last: unknown;
+    for (const secret of legacyV1Secrets) {
+      try {
+        return decrypt(secret, parts[1] as string, parts[2] as string, parts[3] as string, aad);
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw new Error('sealed erasure subject (v1): no legacy key opens it', { cause: last });
+  }
+  const [version, keyId, iv, tag, body] = parts;
+  if (
+    version !== VERSION ||
+    keyId === undefined ||
+    iv === undefined ||
+    tag === undefined ||
+    body === undefined ||
+    parts.length !== 5
+  ) {
     throw new Error('not a sealed erasure subject');
   }
+  const key = keyById(keys, keyId);
+  if (key === undefined) {
+    throw new Error(`sealed erasure subject: key "${keyId}" is not in SUBJECT_SEAL_KEYS`);
+  }
+  return decrypt(key.secret, iv, tag, body, aad);
+}
+
+function decrypt(
+  secret: string,
+  iv: string,
+  tag: string,
+  body: string,
+  aad: string,
+): ErasureSubject {
   const authTag = Buffer.from(tag, 'base64url');
   if (authTag.length !== TAG_BYTES) throw new Error('sealed erasure subject: bad tag length');
   const decipher = createDecipheriv('aes-256-gcm', keyFrom(secret), Buffer.from(iv, 'base64url'), {

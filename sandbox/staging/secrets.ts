@@ -1,19 +1,22 @@
 /**
  * Local secrets of the staging, made once and kept in `<stateDir>/staging/secrets.json`
- * (mode 0600, git-ignored with the state dir): the n8n hook secret and the suppression HMAC key
- * must survive restarts (suppression digests and receipts made yesterday must still match), and
+ * (mode 0600, git-ignored with the state dir): the n8n hook secret and the two keyrings — the
+ * suppression HMAC keys and the subject seal keys, separate — must survive restarts
+ * (suppression digests made yesterday must still match, open erasures must still open), and
  * the DKIM public key the DNS stand-in publishes should not change either. The receipt signing
  * key lives beside them, managed by `adapters/privacy/receipt-key.ts`.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { VigieError } from '../../core/errors.ts';
 
 const secretsSchema = z.object({
   N8N_HOOK_SECRET: z.string().min(16),
-  SUPPRESSION_HMAC_KEY: z.string().min(32),
+  /** `id:secret` keyrings (core/privacy/keyring.ts). */
+  SUPPRESSION_HMAC_KEYS: z.string().min(36),
+  SUBJECT_SEAL_KEYS: z.string().min(36),
   /** Base64 SubjectPublicKeyInfo of an RSA-2048 key: the `p=` of the DKIM records. */
   dkimPublicKey: z.string().min(200),
 });
@@ -27,7 +30,8 @@ export async function loadOrCreateLocalSecrets(stateDir: string): Promise<LocalS
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const created: LocalSecrets = {
     N8N_HOOK_SECRET: randomBytes(24).toString('base64url'),
-    SUPPRESSION_HMAC_KEY: randomBytes(32).toString('hex'),
+    SUPPRESSION_HMAC_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+    SUBJECT_SEAL_KEYS: `s1:${randomBytes(32).toString('hex')}`,
     dkimPublicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
   };
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -56,7 +60,8 @@ async function readSecrets(file: string): Promise<LocalSecrets | undefined> {
   } catch {
     parsed = undefined;
   }
-  const result = secretsSchema.safeParse(parsed);
+  const upgraded = await upgradeLegacy(file, parsed);
+  const result = secretsSchema.safeParse(upgraded);
   if (!result.success) {
     throw new VigieError(
       'CONFIG_INVALID',
@@ -64,4 +69,24 @@ async function readSecrets(file: string): Promise<LocalSecrets | undefined> {
     );
   }
   return result.data;
+}
+
+/**
+ * A file written before the keys were separated holds one `SUPPRESSION_HMAC_KEY`: it becomes
+ * the suppression keyring's `k1` (its digests keep matching; subjects it sealed still open
+ * through the legacy path) and a new seal key is made. Rewritten atomically (temp + rename).
+ */
+async function upgradeLegacy(file: string, parsed: unknown): Promise<unknown> {
+  if (typeof parsed !== 'object' || parsed === null) return parsed;
+  const { SUPPRESSION_HMAC_KEY: legacy, ...rest } = parsed as Record<string, unknown>;
+  if (typeof legacy !== 'string' || 'SUPPRESSION_HMAC_KEYS' in rest) return parsed;
+  const upgraded = {
+    ...rest,
+    SUPPRESSION_HMAC_KEYS: `k1:${legacy}`,
+    SUBJECT_SEAL_KEYS: `s1:${randomBytes(32).toString('hex')}`,
+  };
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+  await rename(temp, file);
+  return upgraded;
 }
