@@ -11,6 +11,7 @@
  * `clean` by itself once an operator has removed the copy. Nothing here is deleted
  * automatically: a copy in someone else's row is for a person to judge.
  */
+import type { Keyring } from '../../core/privacy/keyring.ts';
 import type { VerificationResult } from '../../core/privacy/receipt.ts';
 import { openSubject } from '../../core/privacy/subject-seal.ts';
 import type { Pool } from '../postgres/pool.ts';
@@ -18,7 +19,7 @@ import { deepVerifyPostgres, summarize } from './erasure-verify.ts';
 
 export interface SweepDeps {
   pool: Pool;
-  keys: { suppressionHmacKey: string };
+  keys: { suppressionHmacKey: Keyring; subjectSealKeys: Keyring };
   now: Date;
 }
 
@@ -58,7 +59,12 @@ export async function sweepErasures(
   );
   const out: SweepResult = { checked: 0, clean: 0, found: [] };
   for (const row of rows) {
-    const subject = openSubject(deps.keys.suppressionHmacKey, row.subject_sealed, row.id);
+    const subject = openSubject(
+      deps.keys.subjectSealKeys,
+      row.subject_sealed,
+      row.id,
+      deps.keys.suppressionHmacKey.all.map((k) => k.secret),
+    );
     const target = {
       userId: row.user_id,
       prospectId: row.prospect_id,
