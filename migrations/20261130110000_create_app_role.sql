@@ -61,9 +61,12 @@ alter default privileges in schema public
 -- The db-health collector reads other sessions' statistics (pg_stat_activity,
 -- pg_stat_statements), which Postgres shows in full only to members of pg_read_all_stats.
 -- Read-only; where the migration owner may not grant it, the collector sees its own sessions.
+-- Memberships are cluster-wide: a concurrent migration of another database may race this one.
 do $$
 begin
-  grant pg_read_all_stats to vigie_app;
-exception when insufficient_privilege then
+  if not pg_has_role('vigie_app', 'pg_read_all_stats', 'member') then
+    grant pg_read_all_stats to vigie_app;
+  end if;
+exception when others then
   raise notice 'vigie_app: pg_read_all_stats not granted (%), db-health sees less', sqlerrm;
 end $$;
