@@ -58,6 +58,17 @@ alter default privileges in schema public
 alter default privileges in schema public
   grant usage, select on sequences to vigie_app;
 
+-- Supabase Auth's users, read-only: the Art. 15 export includes the user's own account and the
+-- weekly summary counts sign-ups. Supabase's `auth` schema belongs to its auth service; where
+-- the migration owner may not grant this, those two features need it granted by an admin.
+do $$
+begin
+  grant usage on schema auth to vigie_app;
+  grant select on auth.users to vigie_app;
+exception when others then
+  raise notice 'vigie_app: select on auth.users not granted (%)', sqlerrm;
+end $$;
+
 -- The db-health collector reads other sessions' statistics (pg_stat_activity,
 -- pg_stat_statements), which Postgres shows in full only to members of pg_read_all_stats.
 -- Read-only; where the migration owner may not grant it, the collector sees its own sessions.

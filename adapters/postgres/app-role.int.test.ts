@@ -85,6 +85,12 @@ describe('the least-privilege app role', () => {
       'prospect_delete',
     ]);
     await app.query(`select count(*) from public.alert_outbox`);
+    // Supabase Auth's users: read (export, weekly summary), never written.
+    const users = await app.query(`select count(*)::int as n from auth.users where id = $1`, [
+      USER,
+    ]);
+    expect(users.rows).toEqual([{ n: 1 }]);
+    await refused(`insert into auth.users (id) values (gen_random_uuid())`);
   });
 
   it('gets data access to tables a later migration adds (default privileges)', async () => {
