@@ -207,7 +207,7 @@ beforeAll(async () => {
   });
   const redis = new Redis({ url: 'http://127.0.0.1:9', token: 'unused', retry: false });
   app = createApp({
-    config: parseConfig({ SENTRY_DSN: sentry.dsn, N8N_HOOK_SECRET: SECRET }),
+    config: parseConfig({ VIGIE_STAGE: 'local', SENTRY_DSN: sentry.dsn, N8N_HOOK_SECRET: SECRET }),
     pool,
     redis,
     telemetry,
