@@ -106,6 +106,22 @@ export function privacy(): DashboardExport {
           ],
         }),
       },
+      {
+        panel: timeSeries({
+          title: 'Audit trail (last anchoring run)',
+          description:
+            'Audit log rows whose hash links were recomputed, and breaks found against the chain or the latest signed checkpoint (any break pages: audit-chain-broken).',
+          unit: 'short',
+          thresholds: [{ value: 1, color: 'red' }],
+          queries: [
+            {
+              expr: `sum(${inStage(stored('vigie_audit_rows_verified'))})`,
+              legend: 'rows verified',
+            },
+            { expr: `sum(${inStage(stored('vigie_audit_chain_breaks'))})`, legend: 'breaks' },
+          ],
+        }),
+      },
     ],
   });
 }

@@ -29,6 +29,7 @@ const PUBLIC_JOB_NAMES: Record<string, string> = {
   'alert-dispatch': 'Alerting',
   onboarding: 'Onboarding checks',
   'db-health': 'Database health checks',
+  'audit-anchor': 'Audit trail checks',
 };
 
 export const statusPage: {
