@@ -107,13 +107,13 @@ export const metrics = [
   {
     name: 'vigie_audit_rows_verified',
     kind: 'gauge',
-    unit: 'rows',
+    unit: '{row}',
     description: 'Audit log rows whose hash links were recomputed by the last audit-anchor run.',
   },
   {
     name: 'vigie_audit_chain_breaks',
     kind: 'gauge',
-    unit: 'breaks',
+    unit: '{break}',
     description:
       'Broken links and checkpoint mismatches found by the last audit-anchor run (0 when intact).',
   },

@@ -89,6 +89,8 @@ beforeAll(async () => {
       VIGIE_TIME_SCALE: '600',
       N8N_HOOK_SECRET: HOOK_SECRET,
       RECEIPT_SIGNING_KEY: 'dashboards-proof-receipt-signing-key-0123456789',
+      // A deployed stage signs audit checkpoints with its own key (docs/audit-anchoring.md).
+      AUDIT_CHECKPOINT_KEY: 'dashboards-proof-audit-checkpoint-key-0123456789',
     },
     stateDir,
     seedSize: { customers: 2, prospectsPerCustomer: 20 },
