@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createPool } from '../../adapters/postgres/pool.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,9 +52,11 @@ const KNOWN_EMPTY: Record<string, string> = {};
  * exactly as the db-health collector's own test allows.
  */
 async function expectEmptyWithoutStatements(): Promise<void> {
-  const { rows } = await stack.pool.query<{ libs: string }>('select current_setting($1) as libs', [
-    'shared_preload_libraries',
-  ]);
+  // The app's role may not read server settings: ask as the database's owner.
+  const owner = createPool(db.url, { max: 1 });
+  const { rows } = await owner
+    .query<{ libs: string }>('select current_setting($1) as libs', ['shared_preload_libraries'])
+    .finally(() => owner.end());
   if (!rows[0]!.libs.includes('pg_stat_statements')) {
     KNOWN_EMPTY['Vigie — Overview / Database: slow statements and unused indexes (A)'] =
       'pg_stat_statements is not preloaded in this Postgres';
