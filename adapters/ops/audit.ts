@@ -10,8 +10,8 @@ export async function auditAction(
   input: { action: string; userId: string | null; subject: string; at: Date; actor?: string },
 ): Promise<void> {
   await db.query(
-    `insert into public.audit_log (user_id, action, occurred_at, request_id, actor)
-     values ($1, $2, $3, $4, $5)`,
+    // The app role appends to the audit log only through this function (docs/database-roles.md).
+    `select public.audit_append($1, $2, null, $3, $4, $5)`,
     [input.userId, input.action, input.at, input.subject.slice(0, 128), input.actor ?? 'cli'],
   );
 }
