@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, requireSettings } from './config.ts';
+import {
+  configSchema,
+  isSecretShaped,
+  parseConfig,
+  requireSettings,
+  SECRET_SETTINGS,
+  type SettingName,
+} from './config.ts';
 import { VigieError } from './errors.ts';
 
 function errorOf(fn: () => unknown): VigieError {
@@ -60,5 +67,14 @@ describe('requireSettings', () => {
   it('returns the config when everything is set', () => {
     const config = parseConfig({ N8N_BASE_URL: 'http://127.0.0.1:5678', N8N_API_KEY: 'k' });
     expect(requireSettings(config, ['N8N_API_KEY'], 'x').N8N_API_KEY).toBe('k');
+  });
+});
+
+describe('secret settings', () => {
+  it('lists every setting typed as a secret, and only real settings', () => {
+    const shaped = (Object.keys(configSchema.shape) as SettingName[]).filter(isSecretShaped);
+    expect(shaped.length).toBeGreaterThan(5);
+    expect(shaped.filter((n) => !(SECRET_SETTINGS as readonly string[]).includes(n))).toEqual([]);
+    for (const name of SECRET_SETTINGS) expect(Object.keys(configSchema.shape)).toContain(name);
   });
 });
