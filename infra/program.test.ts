@@ -6,6 +6,7 @@ import { heartbeats, httpMonitors } from '../core/catalog/monitors.ts';
 import { SECRET_SETTINGS } from '../core/config.ts';
 import { heartbeatSettingName } from '../core/heartbeat-settings.ts';
 import { NAME_LIMITS } from './naming.ts';
+import { SCHEDULE_INPUT } from './schedule-input.ts';
 import { type Plan, type PlannedResource, planStack } from './plan.ts';
 import { readStackFile } from './stack-files.ts';
 
@@ -57,6 +58,9 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
         scheduleExpressionTimezone: 'Europe/Paris',
         target: { arn: expect.stringContaining(`collector-${collector.name}Function`) },
       });
+      expect(JSON.parse(String((schedule!.inputs.target as { input: string }).input))).toEqual(
+        SCHEDULE_INPUT,
+      );
       const target = schedule!.inputs.target as {
         retryPolicy: { maximumRetryAttempts: number };
         deadLetterConfig: { arn: string };

@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Schedule } from '../../core/catalog/types.ts';
 import { physicalName } from '../naming.ts';
+import { SCHEDULE_INPUT } from '../schedule-input.ts';
 import { type AlarmTopic, lambdaRuntime } from './shared.ts';
 import type { SecretsAccess } from './secrets.ts';
 
@@ -269,19 +270,6 @@ export class ScheduledCollector extends pulumi.ComponentResource {
     }
   }
 }
-
-/**
- * What EventBridge Scheduler sends the function: its context attributes, filled in per run
- * (docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html).
- */
-export const SCHEDULE_INPUT = {
-  source: 'aws.scheduler',
-  'detail-type': 'Scheduled Event',
-  scheduleArn: '<aws.scheduler.schedule-arn>',
-  scheduledTime: '<aws.scheduler.scheduled-time>',
-  executionId: '<aws.scheduler.execution-id>',
-  attemptNumber: '<aws.scheduler.attempt-number>',
-} as const;
 
 export function assumeBy(service: string): string {
   return JSON.stringify({
