@@ -14,18 +14,19 @@ export const SSM_SECRETS_SETTING = 'VIGIE_SSM_SECRETS';
  */
 export async function loadSsmSecrets(
   env: Record<string, string | undefined>,
-  client: Pick<SSMClient, 'send'> = new SSMClient({}),
+  client?: Pick<SSMClient, 'send'>,
 ): Promise<string[]> {
   const names = (env[SSM_SECRETS_SETTING] ?? '')
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean);
   const loaded: string[] = [];
+  if (names.length === 0) return loaded;
+  // Region, credentials and endpoint come from the Lambda environment (AWS_REGION…).
+  const ssm = client ?? new SSMClient({});
   for (let i = 0; i < names.length; i += 10) {
     const batch = names.slice(i, i + 10);
-    const answer = await client.send(
-      new GetParametersCommand({ Names: batch, WithDecryption: true }),
-    );
+    const answer = await ssm.send(new GetParametersCommand({ Names: batch, WithDecryption: true }));
     if (answer.InvalidParameters && answer.InvalidParameters.length > 0) {
       throw new VigieError(
         'CONFIG_INVALID',
