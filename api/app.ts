@@ -7,6 +7,7 @@ import { bodyLimitMiddleware, notFound, onError, requestIdMiddleware } from './e
 import type { Telemetry } from '../telemetry/init.ts';
 import { telemetryMiddleware } from '../telemetry/hono.ts';
 import { n8nHookRoutes } from './routes/n8n-hook.ts';
+import { snsHookRoutes } from './routes/aws-sns-hook.ts';
 import { TUNNEL_PATH, sentryTunnelRoutes } from './routes/sentry-tunnel.ts';
 import { webRoutes } from './routes/web.ts';
 import { exportRoutes } from './routes/export.ts';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound(notFound);
   app.route('/', healthRoutes(deps));
   app.route('/', n8nHookRoutes(deps));
+  app.route('/', snsHookRoutes(deps));
   app.route('/', sentryTunnelRoutes(deps));
   app.route('/', webRoutes(deps));
   app.route('/', exportRoutes(deps));

@@ -1,4 +1,5 @@
 import { handle } from 'hono/aws-lambda';
+import { loadSsmSecrets } from '../adapters/aws/ssm-secrets.ts';
 import { createN8nClient } from '../adapters/n8n/client.ts';
 import { createPool } from '../adapters/postgres/pool.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
@@ -12,6 +13,9 @@ import { createApp } from './app.ts';
  * once per container from env (the same names as local env and Pulumi config); Supavisor's
  * transaction mode lets many containers share few connections, so each keeps a pool of 2.
  */
+// Deployed: secrets arrive as SSM parameter names (VIGIE_SSM_SECRETS), read once per cold start.
+await loadSsmSecrets(process.env);
+
 const config = requireSettings(
   parseConfig(process.env),
   ['DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'],

@@ -8,6 +8,7 @@ type Bench = () => Promise<Record<string, number | string>>;
 const benches: Record<string, () => Promise<Bench>> = {
   alerts: async () => (await import('./alerts.ts')).benchAlerts,
   collectors: async () => (await import('./collectors.ts')).benchCollectors,
+  infra: async () => (await import('./infra.ts')).benchInfra,
   'privacy-export': async () => (await import('./privacy-export.ts')).benchExport,
   'migrate-seed': async () => (await import('./migrate-seed.ts')).benchMigrateSeed,
   'privacy-erasure': async () => (await import('./privacy-erasure.ts')).benchErasure,

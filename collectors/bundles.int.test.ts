@@ -29,8 +29,8 @@ const adaptersOf: Record<string, string[]> = {
   'db-health': [],
   'audit-anchor': ['privacy', 'upstash'],
 };
-/** Folders the telemetry and config layers bring to every bundle. */
-const everywhere = ['postgres', 'alerts', 'http'];
+/** Folders the telemetry and config layers bring to every bundle (`aws`: secrets from SSM at cold start). */
+const everywhere = ['postgres', 'alerts', 'http', 'aws'];
 /** The weekly summary reuses the cost and n8n collectors' readers. */
 const otherCollectorsAllowed: Record<string, string[]> = {
   'weekly-summary': ['cost', 'n8n-failure-rate'],

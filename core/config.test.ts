@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, requireSettings } from './config.ts';
+import {
+  configSchema,
+  isSecretShaped,
+  parseConfig,
+  requireSettings,
+  SECRET_SETTINGS,
+  type SettingName,
+} from './config.ts';
 import { VigieError } from './errors.ts';
 
 function errorOf(fn: () => unknown): VigieError {
@@ -99,5 +106,14 @@ describe('key settings', () => {
     expect(error.message).toMatch(/SUPPRESSION_HMAC_KEY: replaced: set SUPPRESSION_HMAC_KEYS=k1:/);
     expect(error.message).toMatch(/SUBJECT_SEAL_KEYS: key 1 has no valid id/);
     expect(error.message).not.toContain('x'.repeat(40));
+  });
+});
+
+describe('secret settings', () => {
+  it('lists every setting typed as a secret, and only real settings', () => {
+    const shaped = (Object.keys(configSchema.shape) as SettingName[]).filter(isSecretShaped);
+    expect(shaped.length).toBeGreaterThan(5);
+    expect(shaped.filter((n) => !(SECRET_SETTINGS as readonly string[]).includes(n))).toEqual([]);
+    for (const name of SECRET_SETTINGS) expect(Object.keys(configSchema.shape)).toContain(name);
   });
 });

@@ -207,6 +207,24 @@ export const configSchema = z.object({
   /** db-health: seconds a session may wait on a lock, and a transaction stay open, before alerting. */
   DB_HEALTH_BLOCKED_SECONDS: z.coerce.number().positive().default(30),
   DB_HEALTH_LONG_TRANSACTION_SECONDS: z.coerce.number().positive().default(300),
+  /**
+   * Drills' fault switches (staging only): lets `vigie sandbox fault` and game days reach a
+   * deployed stack. The Pulumi program refuses it on prod (`infra/config.ts`).
+   */
+  VIGIE_FAULT_INJECTION: z.stringbool({ message: 'expected true or false' }).default(false),
+  /**
+   * Deployed stacks: the SSM SecureString parameter names (comma-separated) a function reads
+   * its secrets from at cold start (`adapters/aws/ssm-secrets.ts`); set by the Pulumi program.
+   */
+  VIGIE_SSM_SECRETS: z.string().optional(),
+  /** The SNS topic whose CloudWatch alarms `POST /hooks/aws/sns` accepts (set by the program). */
+  AWS_SNS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+      message:
+        'expected an SNS topic ARN, e.g. arn:aws:sns:eu-west-3:123456789012:vigie-prod-alarms',
+    })
+    .optional(),
   /** `HEARTBEAT_URL_<COLLECTOR>`: one per catalog collector, derived so none can be missing. */
   ...heartbeatUrlSettings(),
 });
@@ -219,6 +237,41 @@ function heartbeatUrlSettings() {
 
 export type Config = z.infer<typeof configSchema>;
 export type SettingName = keyof Config;
+
+/**
+ * Settings that are secrets: set with `pulumi config set --secret`, stored as SSM SecureString
+ * parameters, never in a stack file or a resource input in clear text. `config.test.ts` checks
+ * every field typed as a secret is listed, so a new key or token cannot slip through.
+ */
+export const SECRET_SETTINGS = [
+  'DATABASE_URL',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'N8N_API_KEY',
+  'N8N_HOOK_SECRET',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_ADMIN_KEY',
+  'PHANTOMBUSTER_API_KEY',
+  'UPSTASH_API_KEY',
+  'UPSTASH_DATABASE_ID',
+  'BETTERSTACK_API_TOKEN',
+  'SUPABASE_JWT_SECRET',
+  'SENTRY_AUTH_TOKEN',
+  'PROMETHEUS_QUERY_TOKEN',
+  'SLACK_WEBHOOK_URL',
+  'SMTP_URL',
+  'DATABASE_MIGRATION_URL',
+  'SUPPRESSION_HMAC_KEYS',
+  'SUBJECT_SEAL_KEYS',
+  'AUDIT_CHECKPOINT_KEY',
+  'RECEIPT_SIGNING_KEY',
+] as const satisfies readonly SettingName[];
+
+/** True when `schema` is the shared `secret` shape (possibly optional). */
+export function isSecretShaped(name: SettingName): boolean {
+  const field = configSchema.shape[name] as z.ZodType;
+  const inner = field instanceof z.ZodOptional ? field.unwrap() : field;
+  return inner === secret;
+}
 
 /** Parses the environment, reporting every problem in one error. */
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -82,6 +82,8 @@ describe('POST /monitoring/tunnel under hostile bodies', () => {
       );
       expect(bomb.byteLength).toBeLessThan(20 * 1024);
       await healthzMs(); // warm: the first request pays for connections and compilation
+      const quiet: number[] = [];
+      for (let i = 0; i < 8; i++) quiet.push(await healthzMs());
       const bombs = Array.from({ length: 8 }, () => post(bomb, true));
       const pings: number[] = [];
       for (let i = 0; i < 8; i++) pings.push(await healthzMs());
@@ -92,11 +94,13 @@ describe('POST /monitoring/tunnel under hostile bodies', () => {
         expect(body.code).toBe('PAYLOAD_TOO_LARGE');
         expect(body.message).toContain(String(TUNNEL_MAX_INFLATED_BYTES));
       }
-      pings.sort((a, b) => a - b);
-      // The bar is 100 ms; the median is compared so one scheduler hiccup on a shared
-      // machine does not fail it, and the slowest must still be far from the minutes of before.
-      expect(pings[Math.floor(pings.length / 2)]).toBeLessThan(100);
-      expect(pings.at(-1)).toBeLessThan(5_000);
+      // The bar is 100 ms. Medians, so one scheduler hiccup does not fail it; and when
+      // the whole suite loads the machine so that even a quiet /healthz is slow, the bar is
+      // three times the quiet median instead. Before the fix the answer took minutes.
+      const median = (xs: number[]) =>
+        [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+      expect(median(pings)).toBeLessThan(Math.max(100, 3 * median(quiet)));
+      expect(Math.max(...pings)).toBeLessThan(5_000);
     },
   );
 

@@ -5,6 +5,7 @@ import { register as dashboardsCmd } from './dashboards.ts';
 import { register as dev } from './dev.ts';
 import { register as diag } from './diag.ts';
 import { register as gameday } from './gameday.ts';
+import { register as infra } from './infra.ts';
 import { register as migrate } from './migrate.ts';
 import { register as monitors } from './monitors.ts';
 import { register as ops } from './ops.ts';
@@ -24,6 +25,7 @@ export const commands: Array<(program: Command) => void> = [
   dev,
   diag,
   gameday,
+  infra,
   migrate,
   monitors,
   ops,

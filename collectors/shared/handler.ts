@@ -1,3 +1,4 @@
+import { loadSsmSecrets } from '../../adapters/aws/ssm-secrets.ts';
 import type { CollectorName } from '../../core/catalog/collectors.ts';
 import { type Config, parseConfig } from '../../core/config.ts';
 import { heartbeatSettings } from '../../core/heartbeat-settings.ts';
@@ -20,7 +21,15 @@ export function collectorHandler(
   name: CollectorName,
   runner: CollectorRunner,
 ): (event: unknown, context: unknown) => Promise<TickBase> {
+  let secrets: Promise<unknown> | undefined;
   return async (event, context) => {
+    // Deployed: secrets are SSM parameter names (VIGIE_SSM_SECRETS), read once per container;
+    // a failed read is retried by the next invocation, not cached.
+    secrets ??= loadSsmSecrets(process.env).catch((error: unknown) => {
+      secrets = undefined;
+      throw error;
+    });
+    await secrets;
     let config: Config;
     try {
       config = parseConfig(process.env);

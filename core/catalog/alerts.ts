@@ -44,6 +44,26 @@ export const alerts = [
     dedupKey: '{collector}:{source}',
     route: 'slack',
   },
+  // AWS (CloudWatch alarms through SNS to `POST /hooks/aws/sns`; label `alarm` is its name).
+  {
+    id: 'collector-lambda-alarm',
+    severity: 'warning',
+    summary: 'A collector function is failing in AWS',
+    description:
+      'CloudWatch alarm {alarm} fired: errors, throttles, dead-lettered runs or runs near the timeout.',
+    runbook: 'collectors',
+    dedupKey: '{alarm}',
+    route: 'slack',
+  },
+  {
+    id: 'api-alarm',
+    severity: 'critical',
+    summary: 'The privacy API is failing or slow',
+    description: 'CloudWatch alarm {alarm} fired: 5xx rate or p95 latency over its threshold.',
+    runbook: 'uptime',
+    dedupKey: '{alarm}',
+    route: 'slack+email',
+  },
   // Sentry.
   {
     id: 'sentry-error-spike',

@@ -3,38 +3,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectors } from '../../core/catalog/collectors.ts';
-import { type RunningStack, startStack } from '../../sandbox/stack.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/pg.ts';
-import { testRedisUrl } from '../../testkit/redis.ts';
+import { type LambdaStaging, startLambdaStaging } from '../../testkit/lambda-staging.ts';
 import { buildAll, type BuiltBundle } from './build.ts';
 import { browserBundle, lambdaBundles } from './bundles.ts';
 import { apiGatewayEvent, invokeBundle, scheduledEvent, type Invocation } from './invoke.ts';
 
 // Every Lambda bundle, built for real into a temporary folder, is imported in a fresh Node
 // process (no node_modules next to it, as in Lambda) and invoked once against a local staging
-// (real Postgres, Redis behind the Upstash bridge, the provider stand-ins): this catches a file
-// or a native module the bundle lacks, which the TypeScript tests cannot see.
-let db: TestDatabase;
-let stack: RunningStack;
+// (real Postgres, Redis behind the Upstash bridge, the provider stand-ins), its secrets read
+// from the Parameter Store stand-in at cold start: this catches a file or a native module the
+// bundle lacks, which the TypeScript tests cannot see.
+let staging: LambdaStaging;
 let outDir = '';
 let built: BuiltBundle[] = [];
-let env: Record<string, string> = {};
 const runs = new Map<string, Promise<Invocation>>();
 
 beforeAll(async () => {
   outDir = await mkdtemp(path.join(tmpdir(), 'vigie-build-'));
-  db = await createTestDatabase();
-  const [bundles, running] = await Promise.all([
+  [built, staging] = await Promise.all([
     buildAll({ root: process.cwd(), outDir }),
-    startStack({
-      env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(5), PORT: '0' },
-      stateDir: path.join(outDir, 'state'),
-      seedSize: { customers: 1, prospectsPerCustomer: 5 },
-    }),
+    startLambdaStaging({ stateDir: outDir, redisDb: 5 }),
   ]);
-  built = bundles;
-  stack = running;
-  env = parseEnvFile(await readFile(stack.envFile, 'utf8'));
   // All at once: the alert dispatcher's run lasts its ~50 s budget, the others a second.
   for (const bundle of lambdaBundles) {
     const dir = built.find((b) => b.name === bundle.name)!.dir;
@@ -42,17 +31,16 @@ beforeAll(async () => {
       bundle.kind === 'api'
         ? apiGatewayEvent('GET', '/healthz')
         : scheduledEvent(
-            `arn:aws:scheduler:eu-west-3:000000000000:schedule/x/${bundle.name}`,
+            `arn:aws:scheduler:eu-west-3:123456789012:schedule/default/${bundle.name}`,
             new Date(),
           );
-    runs.set(bundle.name, invokeBundle(dir, event, { env }));
+    runs.set(bundle.name, invokeBundle(dir, event, { env: staging.env }));
   }
   await Promise.allSettled(runs.values());
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await db?.drop();
+  await staging?.stop();
   await rm(outDir, { recursive: true, force: true });
 });
 
@@ -61,6 +49,12 @@ describe('Lambda bundles', () => {
     expect(built.map((b) => b.name).sort()).toEqual(
       ['api', ...collectors.map((c) => `collector-${c.name}`)].sort(),
     );
+  });
+
+  it('read their secrets from SSM at cold start (none is in the environment)', () => {
+    expect(staging.env.DATABASE_URL).toBeUndefined();
+    expect(staging.env.VIGIE_SSM_SECRETS).toContain('/vigie/staging/DATABASE_URL');
+    expect(staging.ssm.requested.length).toBeGreaterThanOrEqual(lambdaBundles.length);
   });
 
   it('the API bundle answers an API Gateway v2 event from its own folder', async () => {
@@ -78,7 +72,7 @@ describe('Lambda bundles', () => {
     const copied = await readFile(path.join(dir, browserBundle.fileName), 'utf8');
     expect(copied).toContain('VigieSentry');
     const run = await invokeBundle(dir, apiGatewayEvent('GET', '/assets/sentry-browser.js'), {
-      env,
+      env: staging.env,
     });
     const response = run.result as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
@@ -94,12 +88,3 @@ describe('Lambda bundles', () => {
     },
   );
 });
-
-function parseEnvFile(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z0-9_]+)='(.*)'$/.exec(line);
-    if (match) env[match[1]!] = match[2]!.replaceAll("'\\''", "'");
-  }
-  return env;
-}

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUNDLE_FILE } from './bundles.ts';
 
+export { scheduledEvent } from '../schedule-input.ts';
+
 export interface Invocation {
   /** What the handler returned (JSON round-trip), or its error's message and code. */
   result?: unknown;
@@ -73,18 +75,6 @@ export async function invokeBundle(
   } catch {
     throw new Error(`bundle ${dir} did not answer (exit ${code}); stderr:\n${stderr.slice(-2000)}`);
   }
-}
-
-/** The event EventBridge Scheduler sends (the schedule's `input` with its placeholders filled). */
-export function scheduledEvent(scheduleArn: string, at: Date): Record<string, string> {
-  return {
-    source: 'aws.scheduler',
-    'detail-type': 'Scheduled Event',
-    scheduleArn,
-    scheduledTime: at.toISOString(),
-    executionId: 'bundle-test-execution',
-    attemptNumber: '1',
-  };
 }
 
 /** An API Gateway HTTP API (payload format 2.0) event. */

@@ -120,7 +120,7 @@ export function createPinger(store: BetterStackStore, options: PingerOptions = {
       for (;;) {
         let due: [string, MonitorState] | undefined;
         for (const [id, m] of store.monitors) {
-          if (m.paused) continue;
+          if (m.paused_at !== null) continue;
           const s = stateOf(id);
           if (s.nextCheckAt <= limit && (!due || s.nextCheckAt < due[1].nextCheckAt)) due = [id, s];
         }
@@ -128,7 +128,7 @@ export function createPinger(store: BetterStackStore, options: PingerOptions = {
         await runCheck(due[0], due[1]);
       }
       for (const [id, h] of store.heartbeats) {
-        if (h.paused || h.lastPingAt === null || store.openIncidents(id)) continue;
+        if (h.paused_at !== null || h.lastPingAt === null || store.openIncidents(id)) continue;
         const deadline = h.lastPingAt.getTime() + (h.period + h.grace) * 1000;
         if (deadline <= limit) {
           h.status = 'down';

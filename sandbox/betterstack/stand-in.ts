@@ -1,27 +1,51 @@
 /**
- * Better Stack Uptime stand-in: the subset of the Uptime API Vigie calls.
- *
- * Follows betterstack.com/docs/uptime/api (monitors, heartbeats, "Get a monitor's availability
- * summary"), the heartbeat docs (betterstack.com/docs/uptime/cron-and-heartbeat-monitor) and the
- * fields of BetterStackHQ/terraform-provider-better-uptime; see
- * docs/providers/monitoring.md:
+ * Better Stack Uptime stand-in, held to the published API (docs/betterstack-uptime-api.md:
+ * betterstack.com/docs/uptime/api pages and the official Terraform provider's schema):
  * - `Authorization: Bearer <token>` on `/api/v2` and `/api/v3`; 401 otherwise;
- * - `/api/v2/monitors` and `/api/v2/heartbeats`: list (with `pagination`), create, get, PATCH
- *   (changed fields only), delete; `/api/v3/policies`: list, create, get, delete;
- * - resources as `{data: {id, type, attributes}}`; 422 `{errors}` on invalid fields;
- * - `GET /api/v2/monitors/{id}/sla?from=YYYY-MM-DD&to=YYYY-MM-DD` (400 on a bad range);
+ * - resources as `{data: {id, type, attributes}}` with every documented attribute; 422
+ *   `{errors: {field: [..]}}` naming every invalid field; 404 `{errors: "…not found"}`;
+ * - lists paginated as documented: `per_page` (default 50, at most 250) and `page` (from 1),
+ *   `pagination.{first,last,prev,next}` as absolute URLs; monitors filter by `url` and
+ *   `pronounceable_name`;
+ * - monitors (`/api/v2/monitors`): documented types, `request_timeout` allowed values per type
+ *   (milliseconds for ping/tcp/udp/smtp/pop/imap/dns, seconds otherwise), integer `policy_id`,
+ *   `paused` sets `paused_at` and the `paused` status; `GET /{id}/sla` with optional
+ *   `from`/`to` (default: since creation, to today);
+ * - heartbeats (`/api/v2/heartbeats`) the same way, and `GET /{id}/availability`;
+ * - policies (`/api/v3/policies`), status pages (`/api/v2/status-pages`, unique `subdomain`)
+ *   and their resources (`/api/v2/status-pages/{id}/resources`);
  * - heartbeat pings `GET|POST /api/v1/heartbeat/{token}` and `/{token}/fail` (no auth).
- * Fault knobs apply to the API, not to heartbeat pings. The pinger (`pinger.ts`) runs checks.
+ * Fault knobs (`faults`, and `rateLimitNext(n, seconds)`) apply to the API, not to pings.
  */
 import { type Context, Hono } from 'hono';
 import { defaultFaults, faultMiddleware, type HttpFaults, listen } from '../http-faults.ts';
-import { BetterStackStore, type HeartbeatAttributes, type MonitorAttributes } from './store.ts';
+import {
+  allowedRequestTimeouts,
+  type Errors,
+  HEARTBEAT_FIELDS,
+  MONITOR_FIELDS,
+  monitorProblems,
+  pickFields,
+  POLICY_FIELDS,
+  STATUS_PAGE_FIELDS,
+  STATUS_PAGE_RESOURCE_FIELDS,
+} from './attributes.ts';
+import {
+  BetterStackStore,
+  type HeartbeatAttributes,
+  type MonitorAttributes,
+  type PolicyAttributes,
+  type StatusPageAttributes,
+  type StatusPageResourceAttributes,
+} from './store.ts';
 
 export interface BetterStackStandInOptions {
   token: string;
   port?: number;
   /** The stand-in's clock (compressed in drills). */
   now?: () => Date;
+  /** The team the token belongs to (answered as `team_name`). */
+  teamName?: string;
 }
 
 export interface BetterStackStandIn {
@@ -29,80 +53,42 @@ export interface BetterStackStandIn {
   token: string;
   faults: HttpFaults;
   store: BetterStackStore;
+  /** The next `count` API requests answer 429 with `Retry-After: seconds`. */
+  rateLimitNext(count: number, seconds: number): void;
+  /** API requests received (method and path with query), for tests. */
+  requests: string[];
   close(): Promise<void>;
 }
 
-const monitorFields = {
-  url: 'string',
-  pronounceable_name: 'string',
-  monitor_type: 'string',
-  check_frequency: 'number',
-  confirmation_period: 'number',
-  recovery_period: 'number',
-  request_timeout: 'number',
-  regions: 'array',
-  policy_id: 'string',
-  paused: 'boolean',
-} as const;
-
-const heartbeatFields = {
-  name: 'string',
-  period: 'number',
-  grace: 'number',
-  policy_id: 'string',
-  paused: 'boolean',
-} as const;
-
-type FieldKinds = Record<string, 'string' | 'number' | 'boolean' | 'array'>;
-
-function pick(
-  body: unknown,
-  fields: FieldKinds,
-): { values: Record<string, unknown>; errors: Record<string, string[]> } {
-  const values: Record<string, unknown> = {};
-  const errors: Record<string, string[]> = {};
-  if (typeof body !== 'object' || body === null)
-    return { values, errors: { base: ['body must be a JSON object'] } };
-  for (const [key, value] of Object.entries(body)) {
-    const kind = fields[key];
-    if (kind === undefined) continue;
-    const ok =
-      kind === 'array'
-        ? Array.isArray(value)
-        : value === null
-          ? key === 'policy_id'
-          : typeof value === kind;
-    if (ok) values[key] = value;
-    else errors[key] = [`must be a ${kind}`];
-  }
-  return { values, errors };
-}
-
-function monitorProblems(m: Partial<MonitorAttributes>): Record<string, string[]> {
-  const errors: Record<string, string[]> = {};
-  if (!m.url || !/^https?:\/\//.test(m.url)) errors.url = ['is not a valid URL'];
-  if (m.check_frequency !== undefined && m.check_frequency < 30)
-    errors.check_frequency = ['must be ≥ 30'];
-  if (m.request_timeout !== undefined && (m.request_timeout < 2 || m.request_timeout > 60))
-    errors.request_timeout = ['must be 2–60 seconds for HTTP monitors'];
-  return errors;
-}
+const NOT_FOUND = 'Resource with provided ID was not found';
 
 export async function startBetterStackStandIn(
   options: BetterStackStandInOptions,
 ): Promise<BetterStackStandIn> {
   const now = options.now ?? (() => new Date());
+  const teamName = options.teamName ?? 'Vigie';
   const store = new BetterStackStore();
   const faults = defaultFaults();
   const closing = new AbortController();
+  const requests: string[] = [];
+  const limited = { count: 0, seconds: 1 };
   const app = new Hono();
   let baseUrl = '';
 
   const api = new Hono();
-  // Mounted under /api, so this middleware would also see /api/v1/heartbeat pings: those are
+  // Mounted under /api, so these middlewares also see /api/v1/heartbeat pings: those are
   // unauthenticated (the token is in the URL) and exempt from the API fault knobs.
   const faulty = faultMiddleware(faults, closing.signal);
-  api.use('*', (c, next) => (c.req.path.startsWith('/api/v1/') ? next() : faulty(c, next)));
+  api.use('*', async (c, next) => {
+    if (c.req.path.startsWith('/api/v1/')) return next();
+    requests.push(`${c.req.method} ${new URL(c.req.url).pathname}${new URL(c.req.url).search}`);
+    if (limited.count > 0) {
+      limited.count -= 1;
+      c.header('retry-after', String(limited.seconds));
+      return c.json({ errors: 'Too Many Requests' }, 429);
+    }
+    return faulty(c, next);
+  });
   api.use('*', async (c, next) => {
     if (c.req.path.startsWith('/api/v1/')) return next();
     if (c.req.header('authorization') !== `Bearer ${options.token}`) {
@@ -112,73 +98,173 @@ export async function startBetterStackStandIn(
   });
 
   const resource = (type: string, id: string, attributes: object) => ({ id, type, attributes });
-  const list = (c: Context, type: string, entries: Array<[string, object]>) =>
-    c.json({
-      data: entries.map(([id, a]) => resource(type, id, a)),
-      pagination: { first: c.req.url, last: c.req.url, prev: null, next: null },
-    });
   const body = async (c: Context): Promise<unknown> => c.req.json().catch(() => undefined);
+  const notFound = (c: Context) => c.json({ errors: NOT_FOUND }, 404);
+  const invalid = (c: Context, errors: Errors) => c.json({ errors }, 422);
+  const stamp = () => now().toISOString();
+
+  /** A documented paginated list: `per_page` ≤ 250 (default 50), `page` from 1. */
+  const list = (c: Context, type: string, entries: Array<[string, object]>) => {
+    const perPage = Math.min(250, Math.max(1, Number(c.req.query('per_page') ?? 50) || 50));
+    const lastPage = Math.max(1, Math.ceil(entries.length / perPage));
+    const page = Math.min(Math.max(1, Number(c.req.query('page') ?? 1) || 1), lastPage);
+    const link = (p: number) => {
+      const url = new URL(c.req.url);
+      url.searchParams.set('page', String(p));
+      url.searchParams.set('per_page', String(perPage));
+      return url.toString();
+    };
+    return c.json({
+      data: entries
+        .slice((page - 1) * perPage, page * perPage)
+        .map(([id, a]) => resource(type, id, a)),
+      pagination: {
+        first: link(1),
+        last: link(lastPage),
+        prev: page > 1 ? link(page - 1) : null,
+        next: page < lastPage ? link(page + 1) : null,
+      },
+    });
+  };
+
+  /** `from`/`to` (YYYY-MM-DD, both optional): the whole days asked for, or since creation. */
+  const dateRange = (c: Context, createdAt: string): { start: Date; end: Date } | undefined => {
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    const from = c.req.query('from');
+    const to = c.req.query('to');
+    if ((from !== undefined && !day.test(from)) || (to !== undefined && !day.test(to)))
+      return undefined;
+    const today = now().toISOString().slice(0, 10);
+    const start = new Date(`${from ?? createdAt.slice(0, 10)}T00:00:00Z`);
+    const last = new Date(`${to ?? today}T00:00:00Z`);
+    if (Number.isNaN(start.getTime()) || Number.isNaN(last.getTime()) || start > last)
+      return undefined;
+    if (start.getTime() > now().getTime()) return undefined;
+    return { start, end: new Date(last.getTime() + 86_400_000) };
+  };
+  const badRange = (c: Context) =>
+    c.json(
+      {
+        errors:
+          'The data range is invalid. The date format could not be parsed, the start time is in the future, or the end time is before the start time.',
+      },
+      400,
+    );
 
   // Monitors.
-  api.get('/v2/monitors', (c) => list(c, 'monitor', [...store.monitors.entries()]));
+  const publicMonitor = (m: MonitorAttributes) => m;
+  api.get('/v2/monitors', (c) => {
+    const url = c.req.query('url');
+    const name = c.req.query('pronounceable_name');
+    const entries = [...store.monitors.entries()].filter(
+      ([, m]) =>
+        (url === undefined || m.url === url) &&
+        (name === undefined || m.pronounceable_name === name),
+    );
+    return list(
+      c,
+      'monitor',
+      entries.map(([id, m]) => [id, publicMonitor(m)]),
+    );
+  });
   api.post('/v2/monitors', async (c) => {
-    const { values, errors } = pick(await body(c), monitorFields);
+    const { values, errors } = pickFields(await body(c), MONITOR_FIELDS);
+    const type = typeof values.monitor_type === 'string' ? values.monitor_type : 'status';
+    const at = stamp();
+    const { paused, ...rest } = values as Partial<MonitorAttributes> & { paused?: boolean };
     const monitor: MonitorAttributes = {
+      url: '',
       pronounceable_name: String(values.url ?? ''),
-      monitor_type: 'status',
-      check_frequency: 180,
-      confirmation_period: 0,
-      recovery_period: 180,
-      request_timeout: 30,
-      regions: ['us', 'eu', 'as', 'au'],
+      monitor_type: type,
+      monitor_group_id: null,
+      last_checked_at: null,
+      status: paused ? 'paused' : 'pending',
       policy_id: null,
-      paused: false,
-      ...(values as Partial<MonitorAttributes>),
-      url: String(values.url ?? ''),
-      status: values.paused ? 'paused' : 'pending',
-      created_at: now().toISOString(),
+      expiration_policy_id: null,
+      team_name: teamName,
+      required_keyword: null,
+      verify_ssl: true,
+      follow_redirects: true,
+      remember_cookies: true,
+      check_frequency: 180,
+      call: false,
+      sms: false,
+      email: true,
+      push: true,
+      critical_alert: false,
+      team_wait: null,
+      http_method: 'get',
+      request_timeout: defaultRequestTimeout(type),
+      recovery_period: 180,
+      request_headers: [],
+      request_body: '',
+      paused_at: paused ? at : null,
+      created_at: at,
+      updated_at: at,
+      ssl_expiration: null,
+      domain_expiration: null,
+      regions: ['us', 'eu', 'as', 'au'],
+      maintenance_from: null,
+      maintenance_to: null,
+      maintenance_timezone: 'UTC',
+      maintenance_days: [],
+      port: null,
+      confirmation_period: 0,
+      expected_status_codes: [],
+      ip_version: null,
+      ...rest,
     };
-    const problems = { ...errors, ...monitorProblems(monitor) };
-    if (Object.keys(problems).length > 0) return c.json({ errors: problems }, 422);
+    const problems = {
+      ...errors,
+      ...monitorProblems(monitor as unknown as Record<string, unknown>),
+    };
+    if (Object.keys(problems).length > 0) return invalid(c, problems);
     const id = store.nextId();
     store.monitors.set(id, monitor);
-    return c.json({ data: resource('monitor', id, monitor) }, 201);
+    return c.json({ data: resource('monitor', id, publicMonitor(monitor)) }, 201);
   });
   api.get('/v2/monitors/:id', (c) => {
     const m = store.monitors.get(c.req.param('id'));
     return m
-      ? c.json({ data: resource('monitor', c.req.param('id'), m) })
-      : c.json({ errors: 'Resource not found' }, 404);
+      ? c.json({ data: resource('monitor', c.req.param('id'), publicMonitor(m)) })
+      : notFound(c);
   });
   api.patch('/v2/monitors/:id', async (c) => {
     const id = c.req.param('id');
     const m = store.monitors.get(id);
-    if (!m) return c.json({ errors: 'Resource not found' }, 404);
-    const { values, errors } = pick(await body(c), monitorFields);
-    const next = { ...m, ...(values as Partial<MonitorAttributes>) };
-    const problems = { ...errors, ...monitorProblems(next) };
-    if (Object.keys(problems).length > 0) return c.json({ errors: problems }, 422);
-    if (values.paused !== undefined) next.status = values.paused ? 'paused' : 'pending';
+    if (!m) return notFound(c);
+    const { values, errors } = pickFields(await body(c), MONITOR_FIELDS);
+    const { paused, ...rest } = values as Partial<MonitorAttributes> & { paused?: boolean };
+    const next: MonitorAttributes = { ...m, ...rest, updated_at: stamp() };
+    // A type change with no timeout given: keep the old one only if the new type allows it.
+    if (
+      rest.monitor_type &&
+      rest.request_timeout === undefined &&
+      !allowedRequestTimeouts(next.monitor_type).includes(next.request_timeout)
+    ) {
+      next.request_timeout = defaultRequestTimeout(next.monitor_type);
+    }
+    const problems = { ...errors, ...monitorProblems(next as unknown as Record<string, unknown>) };
+    if (Object.keys(problems).length > 0) return invalid(c, problems);
+    if (paused !== undefined) {
+      next.paused_at = paused ? (m.paused_at ?? stamp()) : null;
+      next.status = paused ? 'paused' : m.status === 'paused' ? 'pending' : m.status;
+    }
     store.monitors.set(id, next);
-    return c.json({ data: resource('monitor', id, next) });
+    return c.json({ data: resource('monitor', id, publicMonitor(next)) });
   });
   api.delete('/v2/monitors/:id', (c) =>
-    store.monitors.delete(c.req.param('id'))
-      ? c.body(null, 204)
-      : c.json({ errors: 'Resource not found' }, 404),
+    store.monitors.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
   );
   api.get('/v2/monitors/:id/sla', (c) => {
     const id = c.req.param('id');
-    if (!store.monitors.has(id)) return c.json({ errors: 'Resource not found' }, 404);
-    const day = /^\d{4}-\d{2}-\d{2}$/;
-    const from = c.req.query('from');
-    const to = c.req.query('to');
-    if (!from || !to || !day.test(from) || !day.test(to) || from > to) {
-      return c.json({ errors: 'Invalid date range: from and to are YYYY-MM-DD, from ≤ to' }, 400);
-    }
-    const start = new Date(`${from}T00:00:00Z`);
-    const end = new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000);
-    return c.json({ data: resource('monitor_sla', id, store.sla(id, start, end, now())) });
+    const m = store.monitors.get(id);
+    if (!m) return notFound(c);
+    const range = dateRange(c, m.created_at);
+    if (!range) return badRange(c);
+    return c.json({
+      data: resource('monitor_sla', id, store.sla(id, range.start, range.end, now())),
+    });
   });
 
   // Heartbeats.
@@ -194,22 +280,42 @@ export async function startBetterStackStandIn(
     ),
   );
   api.post('/v2/heartbeats', async (c) => {
-    const { values, errors } = pick(await body(c), heartbeatFields);
-    if (typeof values.name !== 'string' || values.name === '') errors.name = ['is required'];
-    if (typeof values.period !== 'number' || values.period < 30) errors.period = ['must be ≥ 30'];
-    if (Object.keys(errors).length > 0) return c.json({ errors }, 422);
+    const { values, errors } = pickFields(await body(c), HEARTBEAT_FIELDS);
+    if (typeof values.name !== 'string' || values.name === '')
+      (errors.name ??= []).push("can't be blank");
+    if (typeof values.period !== 'number' || values.period < 30)
+      (errors.period ??= []).push('must be greater than or equal to 30');
+    if (values.grace !== undefined && (values.grace as number) < 0)
+      (errors.grace ??= []).push('must be greater than or equal to 0');
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
     const id = store.nextId();
     const token = `hb${id}${Math.random().toString(36).slice(2, 10)}`;
+    const at = stamp();
+    const { paused, ...rest } = values as Partial<HeartbeatAttributes> & { paused?: boolean };
     const heartbeat = {
-      grace: 0,
-      policy_id: null,
-      paused: false,
-      ...(values as Partial<HeartbeatAttributes>),
-      name: String(values.name),
-      period: Number(values.period),
       url: `${baseUrl}/api/v1/heartbeat/${token}`,
-      status: 'pending' as const,
-      created_at: now().toISOString(),
+      name: '',
+      period: 0,
+      grace: 0,
+      call: false,
+      sms: false,
+      email: true,
+      push: true,
+      critical_alert: false,
+      team_wait: null,
+      heartbeat_group_id: null,
+      policy_id: null,
+      team_name: teamName,
+      sort_index: null,
+      paused_at: paused ? at : null,
+      maintenance_from: null,
+      maintenance_to: null,
+      maintenance_timezone: 'UTC',
+      maintenance_days: [],
+      created_at: at,
+      updated_at: at,
+      status: paused ? ('paused' as const) : ('pending' as const),
+      ...rest,
       token,
       lastPingAt: null,
     };
@@ -220,51 +326,210 @@ export async function startBetterStackStandIn(
     const h = store.heartbeats.get(c.req.param('id'));
     return h
       ? c.json({ data: resource('heartbeat', c.req.param('id'), publicHeartbeat(h)) })
-      : c.json({ errors: 'Resource not found' }, 404);
+      : notFound(c);
   });
   api.patch('/v2/heartbeats/:id', async (c) => {
     const id = c.req.param('id');
     const h = store.heartbeats.get(id);
-    if (!h) return c.json({ errors: 'Resource not found' }, 404);
-    const { values, errors } = pick(await body(c), heartbeatFields);
-    if (Object.keys(errors).length > 0) return c.json({ errors }, 422);
-    Object.assign(h, values);
+    if (!h) return notFound(c);
+    const { values, errors } = pickFields(await body(c), HEARTBEAT_FIELDS);
+    if (values.period !== undefined && (values.period as number) < 30)
+      (errors.period ??= []).push('must be greater than or equal to 30');
+    if (values.name === '') (errors.name ??= []).push("can't be blank");
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
+    const { paused, ...rest } = values as Partial<HeartbeatAttributes> & { paused?: boolean };
+    Object.assign(h, rest, { updated_at: stamp() });
+    if (paused !== undefined) {
+      h.paused_at = paused ? (h.paused_at ?? stamp()) : null;
+      h.status = paused ? 'paused' : h.status === 'paused' ? 'pending' : h.status;
+    }
     return c.json({ data: resource('heartbeat', id, publicHeartbeat(h)) });
   });
   api.delete('/v2/heartbeats/:id', (c) =>
-    store.heartbeats.delete(c.req.param('id'))
-      ? c.body(null, 204)
-      : c.json({ errors: 'Resource not found' }, 404),
+    store.heartbeats.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
   );
+  api.get('/v2/heartbeats/:id/availability', (c) => {
+    const id = c.req.param('id');
+    const h = store.heartbeats.get(id);
+    if (!h) return notFound(c);
+    const range = dateRange(c, h.created_at);
+    if (!range) return badRange(c);
+    return c.json({
+      data: resource('heartbeat_availability', id, store.sla(id, range.start, range.end, now())),
+    });
+  });
 
   // Escalation policies (v3).
   api.get('/v3/policies', (c) => list(c, 'policy', [...store.policies.entries()]));
   api.post('/v3/policies', async (c) => {
-    const b = (await body(c)) as Partial<PolicyInput> | undefined;
-    if (!b || typeof b.name !== 'string' || !Array.isArray(b.steps)) {
-      return c.json({ errors: { name: ['is required'], steps: ['must be an array'] } }, 422);
-    }
+    const { values, errors } = pickFields(await body(c), POLICY_FIELDS);
+    if (typeof values.name !== 'string' || values.name === '')
+      (errors.name ??= []).push("can't be blank");
+    if (!Array.isArray(values.steps)) (errors.steps ??= []).push('must be an array');
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
     const id = store.nextId();
-    const policy = {
-      name: b.name,
-      repeat_count: b.repeat_count ?? 0,
-      repeat_delay: b.repeat_delay ?? 0,
-      steps: b.steps,
+    const policy: PolicyAttributes = {
+      name: '',
+      repeat_count: 0,
+      repeat_delay: 0,
+      incident_token: null,
+      policy_group_id: null,
+      team_name: teamName,
+      steps: [],
+      ...(values as Partial<PolicyAttributes>),
     };
     store.policies.set(id, policy);
     return c.json({ data: resource('policy', id, policy) }, 201);
   });
   api.get('/v3/policies/:id', (c) => {
     const p = store.policies.get(c.req.param('id'));
-    return p
-      ? c.json({ data: resource('policy', c.req.param('id'), p) })
-      : c.json({ errors: 'Resource not found' }, 404);
+    return p ? c.json({ data: resource('policy', c.req.param('id'), p) }) : notFound(c);
+  });
+  api.patch('/v3/policies/:id', async (c) => {
+    const id = c.req.param('id');
+    const p = store.policies.get(id);
+    if (!p) return notFound(c);
+    const { values, errors } = pickFields(await body(c), POLICY_FIELDS);
+    if (values.name === '') (errors.name ??= []).push("can't be blank");
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
+    Object.assign(p, values);
+    return c.json({ data: resource('policy', id, p) });
   });
   api.delete('/v3/policies/:id', (c) =>
-    store.policies.delete(c.req.param('id'))
-      ? c.body(null, 204)
-      : c.json({ errors: 'Resource not found' }, 404),
+    store.policies.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
   );
+
+  // Status pages and their resources.
+  const statusPageProblems = (p: Record<string, unknown>, id?: string): Errors => {
+    const errors: Errors = {};
+    for (const field of ['company_name', 'subdomain', 'timezone'] as const) {
+      if (typeof p[field] !== 'string' || p[field] === '')
+        (errors[field] ??= []).push("can't be blank");
+    }
+    if (typeof p.subdomain === 'string' && !/^[a-z0-9-]+$/.test(p.subdomain))
+      (errors.subdomain ??= []).push('is invalid');
+    const taken = [...store.statusPages.entries()].some(
+      ([other, s]) => other !== id && s.subdomain === p.subdomain,
+    );
+    if (taken) (errors.subdomain ??= []).push('has already been taken');
+    if (p.history !== undefined && ((p.history as number) < 7 || (p.history as number) > 365)) {
+      (errors.history ??= []).push('must be between 7 and 365');
+    }
+    return errors;
+  };
+  api.get('/v2/status-pages', (c) => list(c, 'status_page', [...store.statusPages.entries()]));
+  api.post('/v2/status-pages', async (c) => {
+    const { values, errors } = pickFields(await body(c), STATUS_PAGE_FIELDS);
+    const at = stamp();
+    const page = {
+      company_name: '',
+      company_url: null,
+      contact_url: null,
+      logo_url: null,
+      timezone: '',
+      subdomain: '',
+      custom_domain: null,
+      min_incident_length: 0,
+      subscribable: false,
+      hide_from_search_engines: false,
+      password_enabled: false,
+      history: 90,
+      aggregate_state: 'operational',
+      created_at: at,
+      updated_at: at,
+      ...values,
+    } as StatusPageAttributes;
+    const problems = { ...errors, ...statusPageProblems(page) };
+    if (Object.keys(problems).length > 0) return invalid(c, problems);
+    const id = store.nextId();
+    store.statusPages.set(id, page);
+    return c.json({ data: resource('status_page', id, page) }, 201);
+  });
+  api.get('/v2/status-pages/:id', (c) => {
+    const p = store.statusPages.get(c.req.param('id'));
+    return p ? c.json({ data: resource('status_page', c.req.param('id'), p) }) : notFound(c);
+  });
+  api.patch('/v2/status-pages/:id', async (c) => {
+    const id = c.req.param('id');
+    const p = store.statusPages.get(id);
+    if (!p) return notFound(c);
+    const { values, errors } = pickFields(await body(c), STATUS_PAGE_FIELDS);
+    const next = { ...p, ...values, updated_at: stamp() } as StatusPageAttributes;
+    const problems = { ...errors, ...statusPageProblems(next, id) };
+    if (Object.keys(problems).length > 0) return invalid(c, problems);
+    store.statusPages.set(id, next);
+    return c.json({ data: resource('status_page', id, next) });
+  });
+  api.delete('/v2/status-pages/:id', (c) => {
+    const id = c.req.param('id');
+    if (!store.statusPages.delete(id)) return notFound(c);
+    for (const [rid, r] of store.statusPageResources)
+      if (String(r.status_page_id) === id) store.statusPageResources.delete(rid);
+    return c.body(null, 204);
+  });
+  const pageResources = (pageId: string) =>
+    [...store.statusPageResources.entries()].filter(([, r]) => String(r.status_page_id) === pageId);
+  const resourceExists = (type: string, id: number) =>
+    type === 'Monitor'
+      ? store.monitors.has(String(id))
+      : type === 'Heartbeat'
+        ? store.heartbeats.has(String(id))
+        : true;
+  api.get('/v2/status-pages/:page/resources', (c) =>
+    store.statusPages.has(c.req.param('page'))
+      ? list(c, 'status_page_resource', pageResources(c.req.param('page')))
+      : notFound(c),
+  );
+  api.post('/v2/status-pages/:page/resources', async (c) => {
+    const pageId = c.req.param('page');
+    if (!store.statusPages.has(pageId)) return notFound(c);
+    const { values, errors } = pickFields(await body(c), STATUS_PAGE_RESOURCE_FIELDS);
+    if (typeof values.resource_id !== 'number') (errors.resource_id ??= []).push("can't be blank");
+    if (typeof values.resource_type !== 'string')
+      (errors.resource_type ??= []).push("can't be blank");
+    else if (
+      typeof values.resource_id === 'number' &&
+      !resourceExists(values.resource_type, values.resource_id)
+    ) {
+      (errors.resource_id ??= []).push('does not exist');
+    }
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
+    const id = store.nextId();
+    const created = {
+      public_name: null,
+      explanation: '',
+      widget_type: 'history',
+      position: pageResources(pageId).length,
+      status_page_section_id: null,
+      ...values,
+      status_page_id: Number(pageId),
+    } as unknown as StatusPageResourceAttributes;
+    store.statusPageResources.set(id, created);
+    return c.json({ data: resource('status_page_resource', id, created) }, 201);
+  });
+  const pageResource = (c: Context) => {
+    const r = store.statusPageResources.get(c.req.param('id') ?? '');
+    return r && String(r.status_page_id) === c.req.param('page') ? r : undefined;
+  };
+  api.get('/v2/status-pages/:page/resources/:id', (c) => {
+    const r = pageResource(c);
+    return r
+      ? c.json({ data: resource('status_page_resource', c.req.param('id'), r) })
+      : notFound(c);
+  });
+  api.patch('/v2/status-pages/:page/resources/:id', async (c) => {
+    const r = pageResource(c);
+    if (!r) return notFound(c);
+    const { values, errors } = pickFields(await body(c), STATUS_PAGE_RESOURCE_FIELDS);
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
+    Object.assign(r, values);
+    return c.json({ data: resource('status_page_resource', c.req.param('id'), r) });
+  });
+  api.delete('/v2/status-pages/:page/resources/:id', (c) => {
+    if (!pageResource(c)) return notFound(c);
+    store.statusPageResources.delete(c.req.param('id'));
+    return c.body(null, 204);
+  });
 
   app.route('/api', api);
 
@@ -275,6 +540,7 @@ export async function startBetterStackStandIn(
     const [id, h] = entry;
     const at = now();
     h.lastPingAt = at;
+    if (h.paused_at !== null) return c.text('OK');
     if (failed) {
       h.status = 'down';
       await store.open('heartbeat', id, at, 'failure reported');
@@ -291,12 +557,21 @@ export async function startBetterStackStandIn(
 
   const server = await listen(app, options.port, () => closing.abort());
   baseUrl = server.url;
-  return { url: server.url, token: options.token, faults, store, close: server.close };
+  return {
+    url: server.url,
+    token: options.token,
+    faults,
+    store,
+    requests,
+    rateLimitNext(count, seconds) {
+      limited.count = count;
+      limited.seconds = seconds;
+    },
+    close: server.close,
+  };
 }
 
-interface PolicyInput {
-  name: string;
-  repeat_count: number;
-  repeat_delay: number;
-  steps: unknown[];
+function defaultRequestTimeout(type: string): number {
+  const allowed = allowedRequestTimeouts(type);
+  return allowed.includes(30) ? 30 : allowed.includes(3000) ? 3000 : allowed[allowed.length - 1]!;
 }

@@ -1,44 +1,96 @@
 /**
- * State of the Better Stack stand-in: monitors, heartbeats, policies and incidents, shaped like
- * Uptime API v2/v3 resources (betterstack.com/docs/uptime/api; field list in Terraform provider
- * BetterStackHQ/terraform-provider-better-uptime `docs/resources/*`; see
- * docs/providers/monitoring.md).
+ * State of the Better Stack stand-in: monitors, heartbeats, policies, status pages and
+ * incidents, shaped like Uptime API v2/v3 resources (betterstack.com/docs/uptime/api; field
+ * lists in docs/betterstack-uptime-api.md).
  */
 
 export type MonitorStatus = 'paused' | 'pending' | 'maintenance' | 'up' | 'validating' | 'down';
 
+/** A monitor's attributes as the API answers them (docs' "List all existing monitors"). */
 export interface MonitorAttributes {
   url: string;
   pronounceable_name: string;
   monitor_type: string;
-  check_frequency: number;
-  confirmation_period: number;
-  recovery_period: number;
-  request_timeout: number;
-  regions: string[];
-  policy_id: string | null;
-  paused: boolean;
+  monitor_group_id: string | null;
+  last_checked_at: string | null;
   status: MonitorStatus;
+  policy_id: number | null;
+  expiration_policy_id: number | null;
+  team_name: string;
+  required_keyword: string | null;
+  verify_ssl: boolean;
+  follow_redirects: boolean;
+  remember_cookies: boolean;
+  check_frequency: number;
+  call: boolean;
+  sms: boolean;
+  email: boolean;
+  push: boolean;
+  critical_alert: boolean;
+  team_wait: number | null;
+  http_method: string;
+  request_timeout: number;
+  recovery_period: number;
+  request_headers: Array<{ id?: string; name: string; value: string }>;
+  request_body: string;
+  paused_at: string | null;
   created_at: string;
+  updated_at: string;
+  ssl_expiration: number | null;
+  domain_expiration: number | null;
+  regions: string[];
+  maintenance_from: string | null;
+  maintenance_to: string | null;
+  maintenance_timezone: string;
+  maintenance_days: string[];
+  port: string | null;
+  confirmation_period: number;
+  expected_status_codes: number[];
+  ip_version: string | null;
 }
 
+/** A heartbeat's attributes as the API answers them (docs' "List all existing heartbeats"). */
 export interface HeartbeatAttributes {
+  url: string;
   name: string;
   period: number;
   grace: number;
-  policy_id: string | null;
-  paused: boolean;
-  url: string;
-  status: 'paused' | 'pending' | 'up' | 'down';
+  call: boolean;
+  sms: boolean;
+  email: boolean;
+  push: boolean;
+  critical_alert: boolean;
+  team_wait: number | null;
+  heartbeat_group_id: string | null;
+  policy_id: number | null;
+  team_name: string;
+  sort_index: number | null;
+  paused_at: string | null;
+  maintenance_from: string | null;
+  maintenance_to: string | null;
+  maintenance_timezone: string;
+  maintenance_days: string[];
   created_at: string;
+  updated_at: string;
+  status: 'paused' | 'pending' | 'up' | 'down';
 }
 
 export interface PolicyAttributes {
   name: string;
   repeat_count: number;
   repeat_delay: number;
+  incident_token: string | null;
+  policy_group_id: number | null;
+  team_name: string;
   steps: unknown[];
 }
+
+export type StatusPageAttributes = Record<string, unknown> & { subdomain: string };
+export type StatusPageResourceAttributes = Record<string, unknown> & {
+  status_page_id: number;
+  resource_id: number;
+  resource_type: string;
+};
 
 export interface Incident {
   id: string;
@@ -70,6 +122,8 @@ export class BetterStackStore {
     HeartbeatAttributes & { token: string; lastPingAt: Date | null }
   >();
   readonly policies = new Map<string, PolicyAttributes>();
+  readonly statusPages = new Map<string, StatusPageAttributes>();
+  readonly statusPageResources = new Map<string, StatusPageResourceAttributes>();
   readonly incidents: Incident[] = [];
   readonly #listeners: Array<(event: IncidentEvent) => void | Promise<void>> = [];
 
@@ -117,7 +171,10 @@ export class BetterStackStore {
     this.incidents.push({ id: this.nextId(), resource, resourceId, startedAt, resolvedAt, cause });
   }
 
-  /** Availability summary over `[from, to)`, as `GET /monitors/{id}/sla` reports it. */
+  /**
+   * Availability summary over `[from, to)`, as `GET /monitors/{id}/sla` and
+   * `GET /heartbeats/{id}/availability` report it.
+   */
   sla(resourceId: string, from: Date, to: Date, now: Date) {
     const total = (to.getTime() - from.getTime()) / 1000;
     const durations = this.incidents

@@ -1,0 +1,57 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { buildAll } from '../infra/build/build.ts';
+import { BUNDLE_FILE, lambdaBundles } from '../infra/build/bundles.ts';
+import { apiGatewayEvent, invokeBundle, scheduledEvent } from '../infra/build/invoke.ts';
+import { startLambdaStaging } from '../testkit/lambda-staging.ts';
+
+/**
+ * Each Lambda bundle: its size zipped (deflate level 9, what a zip holds; target ≤ 1 MB) and
+ * its cold start — a fresh Node process importing the bundle (Lambda's init) and running the
+ * first invocation against a local staging (target ≤ 300 ms). The alert dispatcher's first
+ * invocation is its ~50 s polling run by design, so its import time is what is compared.
+ * Cold starts run one at a time, so they do not compete for the CPU.
+ */
+export async function benchInfra(): Promise<Record<string, number | string>> {
+  const figures: Record<string, number | string> = {};
+  const outDir = await mkdtemp(path.join(tmpdir(), 'vigie-bench-build-'));
+  try {
+    const started = performance.now();
+    const built = await buildAll({ root: process.cwd(), outDir });
+    figures['build, all bundles, ms'] = Math.round(performance.now() - started);
+    const staging = await startLambdaStaging({ stateDir: outDir, redisDb: 5 });
+    try {
+      for (const bundle of lambdaBundles) {
+        const dir = built.find((b) => b.name === bundle.name)!.dir;
+        const code = await readFile(path.join(dir, BUNDLE_FILE));
+        figures[`${bundle.name}: zipped, KB`] = Math.round(
+          deflateRawSync(code, { level: 9 }).length / 1024,
+        );
+        const event =
+          bundle.kind === 'api'
+            ? apiGatewayEvent('GET', '/healthz')
+            : scheduledEvent('arn:aws:scheduler:eu-west-3:123456789012:schedule/bench', new Date());
+        const run = await invokeBundle(dir, event, { env: staging.env });
+        if (run.error) figures[`${bundle.name}: error`] = run.error.message.slice(0, 120);
+        figures[`${bundle.name}: import (init, incl. SSM read for the API), ms`] = Math.round(
+          run.importMs,
+        );
+        figures[
+          bundle.collector === 'alert-dispatch'
+            ? `${bundle.name}: first run (a ~50 s poll by design), ms`
+            : `${bundle.name}: import + first invocation, ms`
+        ] = Math.round(
+          bundle.collector === 'alert-dispatch' ? run.invokeMs : run.importMs + run.invokeMs,
+        );
+      }
+      figures.targets = '≤ 1,024 KB zipped per bundle; cold start ≤ 300 ms';
+    } finally {
+      await staging.stop();
+    }
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+  return figures;
+}

@@ -1,0 +1,125 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import * as sentry from '@pulumiverse/sentry';
+import type { AlarmTopic } from './alarm-topic.ts';
+
+export interface AlertRoutesArgs {
+  /** @example "staging" */
+  stage: string;
+  /** The topic the stack's alarms publish to. */
+  topic: AlarmTopic;
+  /** The privacy API's base URL; SNS posts to `<apiUrl>/hooks/aws/sns`. */
+  apiUrl: pulumi.Input<string>;
+  /** Sentry organization and team slugs; omit to leave Sentry out of this stack. */
+  sentry?: { organization: string; team: string };
+}
+
+/** The Sentry projects Vigie watches, with the platform Sentry groups their events by. */
+export const SENTRY_PROJECTS = [
+  { key: 'api', platform: 'node-awslambda' },
+  { key: 'n8n', platform: 'node' },
+  { key: 'frontend', platform: 'javascript' },
+] as const;
+
+/**
+ * Every alert source ends in Vigie's one router (the outbox → Slack path that dedups and
+ * paces): the alarm topic's HTTPS subscription is `POST /hooks/aws/sns` (the route verifies
+ * the signature and reads the catalog alert id from the alarm's description); the Sentry
+ * projects get an issue rule (`sentry-new-issue`) and a metric rule (`sentry-error-spike`),
+ * each named with its catalog id. Collectors raise into the outbox themselves.
+ */
+export class AlertRoutes extends pulumi.ComponentResource {
+  readonly subscription: aws.sns.TopicSubscription;
+  readonly sentryProjects: sentry.SentryProject[];
+
+  constructor(name: string, args: AlertRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('vigie:aws:AlertRoutes', name, {}, opts);
+    // Children are parented to this component (SST's shape: steps as nested functions).
+    const child = { parent: this };
+
+    const subscription = createSubscription();
+    const projects = args.sentry ? createSentryRules(args.sentry) : [];
+
+    this.subscription = subscription;
+    this.sentryProjects = projects;
+    this.registerOutputs({ subscriptionArn: subscription.arn });
+
+    function createSubscription() {
+      return new aws.sns.TopicSubscription(
+        `${name}AlarmHook`,
+        {
+          topic: args.topic.topicArn,
+          protocol: 'https',
+          endpoint: pulumi.interpolate`${args.apiUrl}/hooks/aws/sns`,
+          // The route confirms by fetching SubscribeURL once the signature verifies.
+          endpointAutoConfirms: true,
+          deliveryPolicy: JSON.stringify({
+            healthyRetryPolicy: {
+              numRetries: 5,
+              minDelayTarget: 5,
+              maxDelayTarget: 60,
+              backoffFunction: 'exponential',
+            },
+          }),
+        },
+        child,
+      );
+    }
+
+    function createSentryRules(org: { organization: string; team: string }) {
+      return SENTRY_PROJECTS.map((project) => {
+        const slug = `vigie-${args.stage}-${project.key}`;
+        const created = new sentry.SentryProject(
+          `${name}-sentry-${project.key}`,
+          {
+            organization: org.organization,
+            teams: [org.team],
+            name: slug,
+            slug,
+            platform: project.platform,
+          },
+          child,
+        );
+        new sentry.SentryIssueAlert(
+          `${name}-sentry-${project.key}-new-issue`,
+          {
+            organization: org.organization,
+            project: created.slug,
+            name: `[vigie:sentry-new-issue] ${slug}`,
+            actionMatch: 'any',
+            filterMatch: 'all',
+            frequency: 30,
+            conditions: [
+              { id: 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition' },
+            ],
+            actions: [
+              {
+                id: 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction',
+                service: 'webhooks',
+              },
+            ],
+          },
+          child,
+        );
+        new sentry.SentryMetricAlert(
+          `${name}-sentry-${project.key}-error-spike`,
+          {
+            organization: org.organization,
+            project: created.slug,
+            name: `[vigie:sentry-error-spike] ${slug}`,
+            dataset: 'events',
+            eventTypes: ['error'],
+            query: '',
+            aggregate: 'count()',
+            timeWindow: 10,
+            thresholdType: 0,
+            resolveThreshold: 10,
+            triggers: [{ label: 'critical', alertThreshold: 50, thresholdType: 0, actions: [] }],
+          },
+          child,
+        );
+        return created;
+      });
+    }
+  }
+}
