@@ -216,7 +216,6 @@ const NOT_PRODUCED_YET = [
   'readyz-degraded',
   'n8n-unreachable',
   'n8n-error-hook-received',
-  'audit-chain-broken',
 ];
 
 describe('staging and prod', () => {

@@ -66,7 +66,7 @@ beforeAll(async () => {
   app.route(
     '/',
     snsHookRoutes({
-      config: parseConfig({ AWS_SNS_TOPIC_ARN: TOPIC }),
+      config: parseConfig({ VIGIE_STAGE: 'staging', AWS_SNS_TOPIC_ARN: TOPIC }),
       pool,
       fetchCertificate: async (url) => {
         fetched.push(url.href);
