@@ -6,6 +6,7 @@ import { register as dev } from './dev.ts';
 import { register as diag } from './diag.ts';
 import { register as gameday } from './gameday.ts';
 import { register as infra } from './infra.ts';
+import { register as load } from './load.ts';
 import { register as migrate } from './migrate.ts';
 import { register as monitors } from './monitors.ts';
 import { register as ops } from './ops.ts';
@@ -26,6 +27,7 @@ export const commands: Array<(program: Command) => void> = [
   diag,
   gameday,
   infra,
+  load,
   migrate,
   monitors,
   ops,

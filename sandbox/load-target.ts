@@ -1,0 +1,48 @@
+/**
+ * A running local staging described as a `LoadTarget`: its URLs and keys, the plans its
+ * stand-ins enforce, and seeded users with a fresh token and some of their prospects.
+ */
+import { CLAUDE_TIERS, N8N_PLANS, PHANTOMBUSTER_PLANS } from '../core/capacity/providers.ts';
+import type { LoadTarget } from '../load/target.ts';
+import type { RunningStack } from './stack.ts';
+
+export async function localLoadTarget(
+  stack: RunningStack,
+  options: { users?: number; prospectsPerUser?: number } = {},
+): Promise<LoadTarget> {
+  const c = stack.config;
+  const auth = stack.standIns.auth;
+  if (!auth) throw new Error('the local staging has no Supabase Auth stand-in to sign tokens');
+  if (!c.N8N_BASE_URL || !c.N8N_API_KEY)
+    throw new Error('the local staging has no n8n (N8N_BASE_URL / N8N_API_KEY)');
+  if (!c.UPSTASH_REDIS_REST_URL || !c.UPSTASH_REDIS_REST_TOKEN)
+    throw new Error('the local staging has no Upstash endpoint');
+  const { rows } = await stack.pool.query<{ user_id: string; ids: string[] }>(
+    `select user_id, (array_agg(id order by id))[1:$2] as ids
+       from prospects where status <> 'unsubscribed'
+      group by user_id order by user_id limit $1`,
+    [options.users ?? 20, options.prospectsPerUser ?? 20],
+  );
+  if (rows.length === 0)
+    throw new Error('the local staging has no seeded prospects: run `npx vigie seed`');
+  const users = await Promise.all(
+    rows.map(async (r) => ({
+      userId: r.user_id,
+      token: await auth.signToken({ userId: r.user_id, ttlSeconds: 3_600 }),
+      prospectIds: r.ids,
+    })),
+  );
+  const tier = CLAUDE_TIERS[c.ANTHROPIC_TIER];
+  return {
+    label: 'local staging',
+    appUrl: stack.urls.app,
+    n8n: { url: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY },
+    upstash: { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN },
+    users,
+    plans: {
+      n8nConcurrency: N8N_PLANS[c.N8N_PLAN].concurrency,
+      phantomBusterSlots: PHANTOMBUSTER_PLANS[c.PHANTOMBUSTER_PLAN].slots,
+      claudeTier: { ...tier, name: tier.name },
+    },
+  };
+}
