@@ -66,6 +66,7 @@ export async function runArtillery(options: {
     'bin',
     'run',
   );
+  options = { ...options, workDir: path.resolve(options.workDir) };
   const output = path.join(options.workDir, `${options.tag}.artillery.json`);
   const recordsFile = path.join(options.workDir, `${options.tag}.records.ndjson`);
   await writeFile(recordsFile, '');
