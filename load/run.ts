@@ -5,6 +5,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { demandFor } from '../core/capacity/model.ts';
+import { usageProfileFromSeed } from '../core/capacity/profile.ts';
+import { UPSTASH_PLANS } from '../core/capacity/providers.ts';
 import { minimumDurationMs } from '../core/enrichment/token-bucket.ts';
 import { runArtillery, type ArtilleryRun } from './artillery.ts';
 import type { LoadRecord } from './scenarios/records.ts';
@@ -111,13 +114,19 @@ async function scrape(
   let running = 0;
   let maxRunning = 0;
   for (const [, d] of edges) maxRunning = Math.max(maxRunning, (running += d!));
-  const { n8nConcurrency, phantomBusterSlots } = target.plans;
+  const { n8nConcurrency, phantomBusterSlots, claudeTier } = target.plans;
+  const scrapeStep = distribution(ok.map((r) => num(r, 'scrapeMs')).filter(Number.isFinite));
+  const enrichStep = distribution(ok.map((r) => num(r, 'enrichMs')).filter(Number.isFinite));
+  // Total time ≈ (users ÷ concurrency) × execution time: the run is held back by the plan's
+  // concurrency when executions wait for it, and each execution by its slowest step.
+  const slowest =
+    enrichStep.p50 > scrapeStep.p50
+      ? `Claude enrichment (${claudeTier.name}, ${enrichStep.p50} ms p50 per execution)`
+      : `PhantomBuster scrape (${phantomBusterSlots} slots, ${scrapeStep.p50} ms p50 per execution)`;
   const binding =
     wait.p95 < 100
-      ? 'none (no execution waited)'
-      : n8nConcurrency <= phantomBusterSlots
-        ? `n8n plan concurrency (${n8nConcurrency} executions; ${maxRunning} ran at once, the rest queued)`
-        : `PhantomBuster slots (${phantomBusterSlots} containers; n8n allowed ${n8nConcurrency})`;
+      ? `none queued; slowest step: ${slowest}`
+      : `${n8nConcurrency <= phantomBusterSlots ? `n8n plan concurrency (${n8nConcurrency} at once, ${maxRunning} seen)` : `PhantomBuster slots (${phantomBusterSlots})`}; slowest step: ${slowest}`;
   const gates: Gate[] = [
     {
       name: 'every execution succeeded',
@@ -147,6 +156,9 @@ async function scrape(
       maxConcurrentExecutions: maxRunning,
       n8nConcurrency,
       phantomBusterSlots,
+      claudeTier: claudeTier.name,
+      scrapeStepP50Ms: scrapeStep.p50,
+      enrichStepP50Ms: enrichStep.p50,
       bindingLimit: binding,
     },
   };
@@ -188,15 +200,18 @@ async function emailQueue(
       figures[`${queueMode}.${op}P99Ms`] = d.p99;
     }
     const all = distribution(times);
-    const busyMs = times.reduce((s, v) => s + v, 0);
+    // From the first operation's start to the last one's end (Artillery's start-up excluded).
+    const spanMs = ops.length
+      ? Math.max(...ops.map((r) => num(r, 'at'))) -
+        Math.min(...ops.map((r) => num(r, 'at') - num(r, 'ms')))
+      : 0;
     figures[`${queueMode}.operations`] = ops.length;
     figures[`${queueMode}.commands`] = ops.reduce((s, r) => s + num(r, 'commands'), 0);
     figures[`${queueMode}.requests`] = ops.reduce((s, r) => s + num(r, 'requests'), 0);
     figures[`${queueMode}.p95Ms`] = all.p95;
-    // Throughput while operating: operations over the time users spent in them, times users
-    // (wall time includes Artillery's own start-up, which is not the queue's).
-    figures[`${queueMode}.operationsPerSecond`] = r2(
-      (ops.length / Math.max(1, busyMs)) * 1000 * users,
+    figures[`${queueMode}.operationsPerSecond`] = r2((ops.length / Math.max(1, spanMs)) * 1000);
+    figures[`${queueMode}.commandsPerSecond`] = r2(
+      (ops.reduce((s, r) => s + num(r, 'commands'), 0) / Math.max(1, spanMs)) * 1000,
     );
     figures[`${queueMode}.wallSeconds`] = r2(seconds);
     const expected = users * cycles * 3;
@@ -206,6 +221,29 @@ async function emailQueue(
       detail: `${ops.length} of ${expected} operations, ${transportErrors(run)} transport errors`,
     });
   }
+  // The plan's request limits against the load of 50 and 100 customers (seed usage profile,
+  // commands per email as measured here: enqueue + claim + ack).
+  const profile = usageProfileFromSeed({ customers: 2 });
+  const perEmail =
+    Number(figures['single.commands']) / Math.max(1, Number(figures['single.operations']) / 3);
+  for (const customers of [50, 100]) {
+    const demand = demandFor(customers, profile, {});
+    const emailCommands = customers * profile.emailsPerDay * perEmail * 30;
+    const monthly =
+      demand.upstashCommandsPerMonth - customers * profile.emailsPerDay * 6 * 30 + emailCommands;
+    const free = UPSTASH_PLANS.free;
+    figures[`${customers}customers.commandsPerMonth`] = Math.round(monthly);
+    figures[`${customers}customers.freePlanMonthlyUse`] = r2(
+      monthly / (free.commandsPerMonth ?? Infinity),
+    );
+    figures[`${customers}customers.peakCommandsPerSecond`] = r2(
+      demand.upstashCommandsPerSecondAtPeak,
+    );
+    figures[`${customers}customers.paygUsdPerMonth`] = r2(
+      (monthly / 100_000) * UPSTASH_PLANS.payg.usdPer100kCommands,
+    );
+  }
+  figures.planCommandsPerSecondLimit = UPSTASH_PLANS.payg.commandsPerSecond;
   return { artilleryExitCode: exit, figures, gates };
 }
 

