@@ -80,7 +80,7 @@ export async function runScenario(
 
 type Partial = Pick<
   ScenarioResult,
-  'figures' | 'gates' | 'artilleryExitCode' | 'steps' | 'artilleryTail'
+  'figures' | 'gates' | 'artilleryExitCode' | 'steps' | 'artilleryTail' | 'samples' | 'vusers'
 >;
 
 async function scrape(
@@ -142,6 +142,11 @@ async function scrape(
   return {
     artilleryExitCode: run.exitCode,
     ...(run.exitCode === 0 ? {} : { artilleryTail: run.tail }),
+    vusers: users,
+    samples: done.map((r) => ({
+      ms: num(r, 'stoppedAt') - num(r, 'triggeredAt'),
+      ok: r.status === 'success',
+    })),
     gates,
     figures: {
       users,
@@ -175,6 +180,7 @@ async function emailQueue(
   const figures: Record<string, number | string | null> = {};
   const gates: Gate[] = [];
   let exit = 0;
+  const samples: Array<{ ms: number; ok: boolean }> = [];
   for (const queueMode of ['single', 'pipelined'] as const) {
     const run = await runArtillery({
       script: 'email-queue.yml',
@@ -192,6 +198,7 @@ async function emailQueue(
     exit ||= run.exitCode;
     const ops = of(run.records, 'queue');
     const times = ops.map((r) => num(r, 'ms'));
+    for (const ms of times) samples.push({ ms, ok: true });
     const seconds = Math.max(0.001, run.wallMs / 1000);
     for (const op of ['enqueue', 'claim', 'ack']) {
       const d = distribution(ops.filter((r) => r.op === op).map((r) => num(r, 'ms')));
@@ -244,7 +251,7 @@ async function emailQueue(
     );
   }
   figures.planCommandsPerSecondLimit = UPSTASH_PLANS.payg.commandsPerSecond;
-  return { artilleryExitCode: exit, figures, gates };
+  return { artilleryExitCode: exit, figures, gates, samples, vusers: users };
 }
 
 async function enrichment(
@@ -298,6 +305,8 @@ async function enrichment(
   return {
     artilleryExitCode: run.exitCode,
     ...(run.exitCode === 0 ? {} : { artilleryTail: run.tail }),
+    vusers: count,
+    samples: rec.map((r) => ({ ms: num(r, 'doneAt') - num(r, 'sentAt'), ok: r.ok === true })),
     gates,
     figures: {
       enrichments: count,
@@ -326,7 +335,12 @@ async function apiStep(
   env: Record<string, string>,
   workDir: string,
   tag: string,
-): Promise<{ step: StepResult; run: ArtilleryRun; byRoute: Record<string, number> }> {
+): Promise<{
+  step: StepResult;
+  run: ArtilleryRun;
+  byRoute: Record<string, number>;
+  samples: Array<{ ms: number; ok: boolean }>;
+}> {
   const run = await runArtillery({
     script: 'api.yml',
     workDir,
@@ -348,6 +362,7 @@ async function apiStep(
   return {
     run,
     byRoute,
+    samples: rec.map((r) => ({ ms: num(r, 'ms'), ok: r.ok === true })),
     step: {
       users,
       requests: rec.length + transportErrors(run),
@@ -394,6 +409,8 @@ async function api(mode: LoadMode, env: Record<string, string>, workDir: string)
   return {
     artilleryExitCode: main.run.exitCode,
     ...(main.run.exitCode === 0 ? {} : { artilleryTail: main.run.tail }),
+    vusers: main.step.users,
+    samples: main.samples,
     steps,
     gates: [
       {

@@ -53,6 +53,10 @@ export interface ScenarioResult {
   figures: Record<string, number | string | null>;
   gates: Gate[];
   steps?: StepResult[];
+  /** Per-request timings for the live metrics (`vigie.load.*`); not written to the JSON. */
+  samples?: Array<{ ms: number; ok: boolean }>;
+  /** Virtual users of the main run. */
+  vusers?: number;
 }
 
 export const SCENARIOS = ['scrape', 'email-queue', 'enrichment', 'api'] as const;

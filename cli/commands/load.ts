@@ -35,11 +35,28 @@ export async function runLoad(o: LoadRunOptions): Promise<ScenarioResult[]> {
   for (const name of o.scenarios) {
     await o.target.beforeScenario?.(name);
     log(`${name}: running (${o.mode}) against ${o.target.label}…`);
-    const result = await runScenario(name, o.target, o.mode, path.join(o.outDir, 'work', name));
+    const { samples, vusers, ...result } = await runScenario(
+      name,
+      o.target,
+      o.mode,
+      path.join(o.outDir, 'work', name),
+    );
     await writeFile(path.join(o.outDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    if (o.telemetry)
-      for (const p of loadMetricPoints(result))
-        o.telemetry.meter.createGauge(p.name).record(p.value, p.labels);
+    if (o.telemetry) {
+      const meter = o.telemetry.meter;
+      for (const p of loadMetricPoints(result)) meter.createGauge(p.name).record(p.value, p.labels);
+      // The per-request series the load dashboard charts (catalog entries marked `load-run`),
+      // recorded once the scenario's records are read back.
+      const duration = meter.createHistogram('vigie.load.request.duration', { unit: 's' });
+      const requests = meter.createCounter('vigie.load.requests');
+      for (const s of samples ?? []) {
+        const labels = { 'vigie.load.scenario': name, outcome: s.ok ? 'ok' : 'error' };
+        duration.record(s.ms / 1000, labels);
+        requests.add(1, labels);
+      }
+      if (vusers !== undefined)
+        meter.createGauge('vigie.load.vusers').record(vusers, { 'vigie.load.scenario': name });
+    }
     for (const line of describe(result)) log(line);
     results.push(result);
   }
