@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseConfig } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
-import { loadMetricPoints } from '../../load/metrics.ts';
 import { runScenario } from '../../load/run.ts';
 import {
   type LoadMode,
@@ -27,7 +26,7 @@ export interface LoadRunOptions {
   log?: (line: string) => void;
 }
 
-/** Runs the scenarios in order, writes `<outDir>/<scenario>.json`, records the metrics. */
+/** Runs the scenarios in order, writes `<outDir>/<scenario>.json`, records the `vigie.load.*` series. */
 export async function runLoad(o: LoadRunOptions): Promise<ScenarioResult[]> {
   const log = o.log ?? (() => {});
   await mkdir(o.outDir, { recursive: true });
@@ -44,7 +43,6 @@ export async function runLoad(o: LoadRunOptions): Promise<ScenarioResult[]> {
     await writeFile(path.join(o.outDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     if (o.telemetry) {
       const meter = o.telemetry.meter;
-      for (const p of loadMetricPoints(result)) meter.createGauge(p.name).record(p.value, p.labels);
       // The per-request series the load dashboard charts (catalog entries marked `load-run`),
       // recorded once the scenario's records are read back.
       const duration = meter.createHistogram('vigie.load.request.duration', { unit: 's' });

@@ -248,45 +248,6 @@ export const metrics = [
     description: 'Virtual users active in the load run (label vigie.load.scenario).',
     driver: 'load-run',
   },
-  // Load runs (`npx vigie load`, load/metrics.ts): labels scenario, mode (full|smoke), measure, step.
-  {
-    name: 'vigie_load_latency_p95_ms',
-    kind: 'gauge',
-    unit: 'ms',
-    description:
-      'p95 of a load run (measure: n8n_execution, n8n_queue_wait, queue_single, queue_pipelined, enrichment, api with failures counted, api_stair per step).',
-  },
-  {
-    name: 'vigie_load_throughput_per_second',
-    kind: 'gauge',
-    unit: '{operation}/s',
-    description:
-      'Throughput of a load run (measure: queue_single, queue_pipelined, api, api_stair).',
-  },
-  {
-    name: 'vigie_load_completion_seconds',
-    kind: 'gauge',
-    unit: 's',
-    description: 'Time until every scrape (scenario scrape) or enrichment (enrichment) finished.',
-  },
-  {
-    name: 'vigie_load_failures',
-    kind: 'gauge',
-    unit: '{request}',
-    description: 'Failed requests of a load run (measure: api, claude_429).',
-  },
-  {
-    name: 'vigie_load_knee_users',
-    kind: 'gauge',
-    unit: '{user}',
-    description: 'Concurrent users at the knee of the API stair-step run.',
-  },
-  {
-    name: 'vigie_load_gates_failed',
-    kind: 'gauge',
-    unit: '{gate}',
-    description: 'ensure gates a load scenario failed (0 = all passed).',
-  },
 ] as const satisfies readonly MetricDefinition[];
 
 export type MetricName = (typeof metrics)[number]['name'];

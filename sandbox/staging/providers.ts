@@ -24,10 +24,13 @@ import { fromEnv, type LaunchContext, type ServiceEntry } from './context.ts';
 import { configSchema } from '../../core/config.ts';
 import { CLAUDE_TIERS, N8N_PLANS, PHANTOMBUSTER_PLANS } from '../../core/capacity/providers.ts';
 import { LINKEDIN_PROFILE_SCRAPER_AGENT_ID } from '../phantombuster/agents.ts';
+import type { ScrapeWorkflowDeps } from '../n8n/scrape-workflow.ts';
 
 export interface ProviderStandIns {
   auth?: SupabaseAuthStandIn;
   n8n?: N8nStandIn;
+  /** How to wire n8n's workflow to PhantomBuster and the gateway (`n8n.configureWorkflow`). */
+  scrapeWorkflow?: ScrapeWorkflowDeps;
   anthropic?: AnthropicStandIn;
   upstashManagement?: UpstashManagementStandIn;
   phantombuster?: PhantomBusterResourcesStandIn;
@@ -181,7 +184,9 @@ export async function startProviders(
   const pbUrl = settings.PHANTOMBUSTER_BASE_URL ?? ctx.env.PHANTOMBUSTER_BASE_URL;
   const pbKey = settings.PHANTOMBUSTER_API_KEY ?? ctx.env.PHANTOMBUSTER_API_KEY;
   if (standIns.n8n && pbUrl && pbKey) {
-    standIns.n8n.configureWorkflow({
+    // Kept, not applied: `npm start`'s workflow stays synchronous (drills and tests rely on its
+    // immediate answer); `vigie load` wires it (sandbox/load-target.ts).
+    standIns.scrapeWorkflow = {
       phantombuster: { url: pbUrl, apiKey: pbKey, agentId: LINKEDIN_PROFILE_SCRAPER_AGENT_ID },
       enrich: {
         url: () => {
@@ -190,7 +195,7 @@ export async function startProviders(
         },
         hookSecret: ledger.hookSecret,
       },
-    });
+    };
   }
 
   if (fromEnv(ctx, 'DNS_RESOLVER')) {
