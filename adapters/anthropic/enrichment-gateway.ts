@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Redis } from '@upstash/redis';
 import { backoffMs } from '../../core/alerting/backoff.ts';
-import { parseRetryAfter } from '../../core/alerting/slack-response.ts';
+import { retryAfterMs } from '../../core/retry-after.ts';
 import {
   type EnrichmentInput,
   estimateInputTokens,
@@ -245,9 +245,8 @@ export class EnrichmentGateway {
         }
         const retryAfter = headers?.get('retry-after') ?? null;
         const waitMs =
-          retryAfter !== null
-            ? parseRetryAfter(retryAfter, this.#now())
-            : backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000, factor: 2 });
+          retryAfterMs(retryAfter, this.#now()) ??
+          backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000, factor: 2 });
         // A 429 took nothing from the provider's buckets; neither does a 5xx or a lost call
         // count toward output (the provider refunds unfinished reservations).
         this.limiter.release(admission);
