@@ -164,7 +164,7 @@ const boundaries = Object.keys(forbidden).flatMap((folder) => [
 ]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.vigie/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.vigie/**', 'coverage/**', 'load/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

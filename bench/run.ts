@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   alerts: async () => (await import('./alerts.ts')).benchAlerts,
   collectors: async () => (await import('./collectors.ts')).benchCollectors,
   infra: async () => (await import('./infra.ts')).benchInfra,
+  load: async () => (await import('./load.ts')).benchLoad,
   'privacy-export': async () => (await import('./privacy-export.ts')).benchExport,
   'migrate-seed': async () => (await import('./migrate-seed.ts')).benchMigrateSeed,
   'privacy-erasure': async () => (await import('./privacy-erasure.ts')).benchErasure,

@@ -177,6 +177,24 @@ export const configSchema = z.object({
   BUDGET_PHANTOMBUSTER_USD: usd.default(69),
   BUDGET_SUPABASE_USD: usd.default(25),
 
+  /**
+   * The plans Vigie runs on (core/capacity/providers.ts): the capacity report starts from them
+   * and the local stand-ins enforce them (n8n concurrency, PhantomBuster slots, Claude tier).
+   */
+  N8N_PLAN: z
+    .enum(['starter', 'pro', 'pro-50k', 'enterprise'], {
+      message: 'expected one of starter, pro, pro-50k, enterprise',
+    })
+    .default('starter'),
+  PHANTOMBUSTER_PLAN: z
+    .enum(['starter', 'pro', 'team'], { message: 'expected one of starter, pro, team' })
+    .default('starter'),
+  ANTHROPIC_TIER: z
+    .enum(['tier1', 'tier2', 'tier3', 'tier4'], {
+      message: 'expected one of tier1, tier2, tier3, tier4',
+    })
+    .default('tier2'),
+
   /** Enrichment gateway (`POST /enrichments`): model, output cap and each tenant's daily budget. */
   ENRICHMENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
   ENRICHMENT_MAX_TOKENS: z.coerce.number().int().min(16).max(4096).default(300),

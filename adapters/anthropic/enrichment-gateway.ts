@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Redis } from '@upstash/redis';
 import { backoffMs } from '../../core/alerting/backoff.ts';
-import { parseRetryAfter } from '../../core/alerting/slack-response.ts';
+import { retryAfterMs } from '../../core/retry-after.ts';
 import {
   type EnrichmentInput,
   estimateInputTokens,
@@ -64,6 +64,8 @@ export interface EnrichmentResult {
   cached: boolean;
   usage: TokenUsage | null;
   costUsd: number;
+  /** How the call went through the limiter (load scenarios read these). */
+  limiter: { attempts: number; rateLimited: number; queuedMs: number };
 }
 
 const SPEND_CAP_CODE = 'enforced_spend_limit_reached';
@@ -118,6 +120,7 @@ export class EnrichmentGateway {
         cached: true,
         usage: null,
         costUsd: 0,
+        limiter: { attempts: 0, rateLimited: 0, queuedMs: 0 },
       };
     }
 
@@ -127,11 +130,14 @@ export class EnrichmentGateway {
     await this.#checkBudget(tenantId, now, worst);
     this.#inflightUsd.set(tenantId, (this.#inflightUsd.get(tenantId) ?? 0) + worst);
     try {
-      const { brief, usage } = await this.#call(user, { inputTokens, maxTokens: o.maxTokens });
+      const { brief, usage, limiter } = await this.#call(user, {
+        inputTokens,
+        maxTokens: o.maxTokens,
+      });
       const cost = costUsd(o.model, usage);
       await this.#meter(tenantId, now, usage, cost);
-      if (o.redis)
-        await o.redis.set(cacheKey, { brief, model: o.model }, { ex: ENRICHMENT_TTL_SECONDS });
+      if (cache)
+        await cache.set(cacheKey, { brief, model: o.model }, { ex: ENRICHMENT_TTL_SECONDS });
       o.onCall?.({ outcome: 'ok', usage, costUsd: cost });
       return {
         prospectId: input.prospectId,
@@ -140,6 +146,7 @@ export class EnrichmentGateway {
         cached: false,
         usage,
         costUsd: cost,
+        limiter,
       };
     } finally {
       const left = (this.#inflightUsd.get(tenantId) ?? 0) - worst;
@@ -175,8 +182,11 @@ export class EnrichmentGateway {
   async #call(user: string, demand: { inputTokens: number; maxTokens: number }) {
     const maxAttempts = this.#o.maxAttempts ?? 4;
     let lastStatus: number | undefined;
+    const limiter = { attempts: 0, rateLimited: 0, queuedMs: 0 };
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       const admission: Admission = await this.limiter.acquire(demand);
+      limiter.attempts = attempt;
+      limiter.queuedMs += admission.waitedMs;
       try {
         const { data, response } = await this.#client.messages
           .create({
@@ -209,7 +219,7 @@ export class EnrichmentGateway {
           .map((b) => (b.type === 'text' ? b.text : ''))
           .join('')
           .trim();
-        return { brief, usage };
+        return { brief, usage, limiter };
       } catch (error) {
         if (!(error instanceof Anthropic.APIError)) {
           this.limiter.release(admission);
@@ -222,6 +232,7 @@ export class EnrichmentGateway {
           await this.#spendCapReached(error);
           throw this.#spendCapError();
         }
+        if (status === 429) limiter.rateLimited += 1;
         const retryable = status === undefined || status === 408 || status === 429 || status >= 500;
         if (!retryable) {
           this.limiter.release(admission);
@@ -234,9 +245,8 @@ export class EnrichmentGateway {
         }
         const retryAfter = headers?.get('retry-after') ?? null;
         const waitMs =
-          retryAfter !== null
-            ? parseRetryAfter(retryAfter, this.#now())
-            : backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000, factor: 2 });
+          retryAfterMs(retryAfter, this.#now()) ??
+          backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000, factor: 2 });
         // A 429 took nothing from the provider's buckets; neither does a 5xx or a lost call
         // count toward output (the provider refunds unfinished reservations).
         this.limiter.release(admission);

@@ -166,6 +166,7 @@ describe('POST /enrichments (the enrichment gateway)', () => {
 
   it('what reaches Claude holds no name, email or URL', async () => {
     const captured: string[] = [];
+    const fresh = randomUUID();
     const original = globalThis.fetch;
     globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
       if (String(input).startsWith(anthropic.url)) captured.push(String(init?.body));
@@ -174,7 +175,7 @@ describe('POST /enrichments (the enrichment gateway)', () => {
     try {
       const app = makeApp(gateway());
       const r = await post(app, {
-        prospectId: randomUUID(),
+        prospectId: fresh,
         title: 'CTO',
         company: 'Globex',
         fullName: 'Jeanne Dupont',
@@ -186,6 +187,8 @@ describe('POST /enrichments (the enrichment gateway)', () => {
       globalThis.fetch = original;
     }
     expect(captured).toHaveLength(1);
+    // A prospect not stored yet (fresh scrape) is never cached: nobody can plant an answer.
+    expect(await redis.exists(redisKeys.enrichment(fresh))).toBe(0);
     expect(captured[0]).toContain('Globex');
     for (const secret of ['Jeanne', 'Dupont', 'example.com', 'linkedin', 'prospectId'])
       expect(captured[0]).not.toContain(secret);

@@ -6,11 +6,13 @@ import { register as dev } from './dev.ts';
 import { register as diag } from './diag.ts';
 import { register as gameday } from './gameday.ts';
 import { register as infra } from './infra.ts';
+import { register as load } from './load.ts';
 import { register as migrate } from './migrate.ts';
 import { register as monitors } from './monitors.ts';
 import { register as ops } from './ops.ts';
 import { register as privacy } from './privacy.ts';
 import { register as privacyDeadlines } from './privacy-deadlines.ts';
+import { register as report } from './report.ts';
 import { register as run } from './run.ts';
 import { register as runbook } from './runbook.ts';
 import { register as sandbox } from './sandbox.ts';
@@ -26,11 +28,13 @@ export const commands: Array<(program: Command) => void> = [
   diag,
   gameday,
   infra,
+  load,
   migrate,
   monitors,
   ops,
   privacy,
   privacyDeadlines,
+  report,
   run,
   runbook,
   sandbox,

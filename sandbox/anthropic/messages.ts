@@ -54,7 +54,7 @@ export interface MessagesOptions {
   apiKey: string;
   ledger: Ledger;
   now: () => Date;
-  tier: TierLimits;
+  buckets: TierBuckets;
   spendCap: { reached: boolean };
   faults: MessagesFaults;
   stats: MessagesStats;
@@ -130,14 +130,26 @@ function validate(body: unknown): string | undefined {
   return undefined;
 }
 
+/** The tier's three buckets; `set` switches tier (full buckets), as an upgrade would. */
+export class TierBuckets {
+  requests!: TokenBucket;
+  input!: TokenBucket;
+  output!: TokenBucket;
+
+  constructor(tier: TierLimits, nowMs: number) {
+    this.set(tier, nowMs);
+  }
+
+  set(tier: TierLimits, nowMs: number): void {
+    this.requests = new TokenBucket(tier.requestsPerMinute, nowMs);
+    this.input = new TokenBucket(tier.inputTokensPerMinute, nowMs);
+    this.output = new TokenBucket(tier.outputTokensPerMinute, nowMs);
+  }
+}
+
 export function messagesRoutes(o: MessagesOptions): Hono {
   const app = new Hono();
-  const t0 = o.now().getTime();
-  const buckets = {
-    requests: new TokenBucket(o.tier.requestsPerMinute, t0),
-    input: new TokenBucket(o.tier.inputTokensPerMinute, t0),
-    output: new TokenBucket(o.tier.outputTokensPerMinute, t0),
-  };
+  const buckets = o.buckets;
   /** Prompt-cache entries: prefix digest → expiry (ms). */
   const cache = new Map<string, number>();
   const answerTokens = o.answerTokens ?? 120;

@@ -29,6 +29,7 @@ import {
   type MessagesStats,
   messagesRoutes,
   newRequestId,
+  TierBuckets,
 } from './messages.ts';
 import { entryCostCents, Ledger } from './ledger.ts';
 
@@ -54,8 +55,9 @@ export interface AnthropicStandIn {
   faults: HttpFaults;
   /** When true, `/v1/messages` answers the spend-cap 429 until the next month. */
   spendCap: { reached: boolean };
-  /** The limits `/v1/messages` enforces (mutable: a drill can lower them). */
+  /** The limits `/v1/messages` enforces; `setTier` changes them (full buckets). */
   tier: TierLimits;
+  setTier(limits: TierLimits): void;
   /** `/v1/messages` fault switches (Anthropic's error shapes, 529 included). */
   messagesFaults: MessagesFaults;
   messagesStats: MessagesStats;
@@ -124,6 +126,7 @@ export async function startAnthropicStandIn(
     ...options.tier,
     ...(options.requestsPerMinute ? { requestsPerMinute: options.requestsPerMinute } : {}),
   };
+  const tierBuckets = new TierBuckets(tier, now().getTime());
   const messagesFaults = defaultMessagesFaults();
   const generation = { ms: options.generationMs ?? 0 };
   const messagesStats: MessagesStats = { admitted: 0, rateLimited: 0, faulted: 0 };
@@ -136,7 +139,7 @@ export async function startAnthropicStandIn(
       apiKey: options.apiKey,
       ledger,
       now,
-      tier,
+      buckets: tierBuckets,
       spendCap,
       faults: messagesFaults,
       stats: messagesStats,
@@ -278,6 +281,10 @@ export async function startAnthropicStandIn(
     messagesFaults,
     messagesStats,
     generation,
+    setTier: (limits) => {
+      Object.assign(tier, limits);
+      tierBuckets.set(tier, now().getTime());
+    },
     close: server.close,
   };
 }

@@ -21,6 +21,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
+import { ExecutionQueue, runScrapeAndEnrich, type ScrapeWorkflowDeps } from './scrape-workflow.ts';
 import {
   EXECUTION_STATUSES,
   type ExecutionStatus,
@@ -69,6 +70,10 @@ export interface N8nStandInOptions {
   now?: () => Date;
   /** The API key holds the `execution:reveal` scope (default true). */
   revealScope?: boolean;
+  /** Wires the workflow to PhantomBuster and the enrichment hook (else it makes data up). */
+  workflow?: ScrapeWorkflowDeps;
+  /** Concurrent production executions (the n8n Cloud plan's limit); default 5 (Starter). */
+  concurrency?: number;
 }
 
 /** Instance settings of the executions API, mutable by tests and drills. */
@@ -91,6 +96,10 @@ export interface N8nStandIn {
   onExecution(callback: (report: LedgerReport) => void | Promise<void>): void;
   /** Completes every held `running` execution with `status`. */
   finishRunning(status?: ExecutionStatus): void;
+  /** Wires (or rewires) the workflow to real stand-ins; from then on webhooks queue and run it. */
+  configureWorkflow(deps: ScrapeWorkflowDeps): void;
+  /** The plan's execution queue: `limit` is settable, `stats` count running/queued. */
+  queue: ExecutionQueue;
   close(): Promise<void>;
 }
 
@@ -129,6 +138,8 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     maxDisplaySizeBytes: 8 * 1024 * 1024,
     revealScope: options.revealScope ?? true,
   };
+  let workflow = options.workflow;
+  const queue = new ExecutionQueue(options.concurrency ?? 5);
   const app = new Hono();
   app.use('*', async (c, next) => {
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
@@ -276,6 +287,60 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     if (typeof body === 'string') return c.json({ code: 400, message: body }, 400);
     const startedAt = now();
     const prospectIds = body.prospects.map((p) => String(p.id));
+    if (workflow !== undefined) {
+      // "Respond to Webhook" first, then the run waits for a slot of the plan (status `new`).
+      const deps = workflow;
+      const execution = store.add(
+        {
+          workflowId: SCRAPE_AND_ENRICH_WORKFLOW_ID,
+          mode: 'webhook',
+          status: 'new',
+          startedAt: startedAt.toISOString(),
+          data: { resultData: { runData: {} } },
+        },
+        startedAt,
+      );
+      queue.run(async () => {
+        execution.status = 'running';
+        execution.startedAt = now().toISOString();
+        const report: LedgerReport = {
+          executionId: execution.id,
+          workflowId: execution.workflowId,
+          userId: body.userId,
+          prospectIds,
+        };
+        let outcome: Awaited<ReturnType<typeof runScrapeAndEnrich>>;
+        try {
+          await reportToLedger(report);
+          outcome = await runScrapeAndEnrich(body, deps);
+        } catch (error) {
+          outcome = {
+            runData: {},
+            lastNodeExecuted: 'Report to ledger',
+            error: error instanceof Error ? error.message : String(error),
+          };
+        }
+        const failed = outcome.error !== undefined || faults.random() < faults.failureRate;
+        execution.data = {
+          resultData: {
+            runData: {
+              Webhook: [
+                {
+                  startTime: startedAt.getTime(),
+                  executionTime: 0,
+                  data: { main: [[{ json: { body } }]] },
+                },
+              ],
+              ...outcome.runData,
+            },
+            lastNodeExecuted: outcome.lastNodeExecuted,
+            ...(outcome.error === undefined ? {} : { error: { message: outcome.error } }),
+          },
+        };
+        finish(execution, failed ? faults.failureStatus : 'success');
+      });
+      return c.json({ executionId: execution.id, status: execution.status, prospectIds });
+    }
     const execution = store.add(
       {
         workflowId: SCRAPE_AND_ENRICH_WORKFLOW_ID,
@@ -347,6 +412,10 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     onExecution: (callback) => {
       hooks.push(callback);
     },
+    configureWorkflow: (deps) => {
+      workflow = deps;
+    },
+    queue,
     finishRunning: (status = 'success') => {
       for (const e of store.all()) if (e.status === 'running') finish(e, status);
     },

@@ -9,7 +9,15 @@
  * resource fields; this stand-in (and the adapter) assume `{current, max}` in minutes.
  */
 import { Hono } from 'hono';
+import { PHANTOMBUSTER_PLANS, PHANTOMBUSTER_TIMING } from '../../core/capacity/providers.ts';
 import { defaultFaults, faultMiddleware, type HttpFaults, listen } from '../http-faults.ts';
+import {
+  type AgentPlan,
+  agentRoutes,
+  type AgentsState,
+  agentsState,
+  LINKEDIN_PROFILE_SCRAPER_AGENT_ID,
+} from './agents.ts';
 
 export interface PhantomBusterResources {
   planName: string;
@@ -23,6 +31,8 @@ export interface PhantomBusterResourcesStandIn {
   url: string;
   faults: HttpFaults;
   resources: PhantomBusterResources;
+  /** The scraping side (`agents.ts`): plan, containers, stats. */
+  agents: AgentsState;
   close(): Promise<void>;
 }
 
@@ -30,6 +40,8 @@ export async function startPhantomBusterResourcesStandIn(options: {
   apiKey: string;
   port?: number;
   resources?: Partial<PhantomBusterResources>;
+  /** Slots and timings of the plan (default: Starter, `core/capacity/providers.ts`). */
+  plan?: Partial<AgentPlan>;
 }): Promise<PhantomBusterResourcesStandIn> {
   const faults = defaultFaults();
   const resources: PhantomBusterResources = {
@@ -40,15 +52,28 @@ export async function startPhantomBusterResourcesStandIn(options: {
     monthlyResourceNextResetAt: Date.UTC(2100, 0, 1),
     ...options.resources,
   };
+  const agents = agentsState(
+    {
+      slots: PHANTOMBUSTER_PLANS.starter.slots,
+      launchMs: PHANTOMBUSTER_TIMING.launchMs,
+      msPerProfile: PHANTOMBUSTER_TIMING.msPerProfile,
+      ...options.plan,
+    },
+    [LINKEDIN_PROFILE_SCRAPER_AGENT_ID],
+  );
   const closing = new AbortController();
   const app = new Hono();
   app.use('*', faultMiddleware(faults, closing.signal));
+  app.route('/', agentRoutes(agents, options.apiKey));
   app.get('/api/v2/orgs/fetch-resources', (c) => {
     const key = c.req.header('x-phantombuster-key') ?? c.req.header('x-phantombuster-key-1');
     if (key !== options.apiKey) return c.json({ status: 'error', error: 'Unauthorized' }, 401);
     return c.json({
       planName: resources.planName,
-      monthlyExecutionTime: resources.monthlyExecutionMinutes,
+      monthlyExecutionTime: {
+        current: resources.monthlyExecutionMinutes.current + agents.executionMs.total / 60_000,
+        max: resources.monthlyExecutionMinutes.max,
+      },
       dailyExecutionTime: resources.dailyExecutionMinutes,
       monthlyAiCredit: { current: 0, max: 0 },
       monthlyMail: { current: 0, max: 0 },
@@ -57,5 +82,5 @@ export async function startPhantomBusterResourcesStandIn(options: {
     });
   });
   const server = await listen(app, options.port, () => closing.abort());
-  return { url: server.url, faults, resources, close: server.close };
+  return { url: server.url, faults, resources, agents, close: server.close };
 }

@@ -21,10 +21,16 @@ import {
   type UpstashManagementStandIn,
 } from '../upstash-management/stand-in.ts';
 import { fromEnv, type LaunchContext, type ServiceEntry } from './context.ts';
+import { configSchema } from '../../core/config.ts';
+import { CLAUDE_TIERS, N8N_PLANS, PHANTOMBUSTER_PLANS } from '../../core/capacity/providers.ts';
+import { LINKEDIN_PROFILE_SCRAPER_AGENT_ID } from '../phantombuster/agents.ts';
+import type { ScrapeWorkflowDeps } from '../n8n/scrape-workflow.ts';
 
 export interface ProviderStandIns {
   auth?: SupabaseAuthStandIn;
   n8n?: N8nStandIn;
+  /** How to wire n8n's workflow to PhantomBuster and the gateway (`n8n.configureWorkflow`). */
+  scrapeWorkflow?: ScrapeWorkflowDeps;
   anthropic?: AnthropicStandIn;
   upstashManagement?: UpstashManagementStandIn;
   phantombuster?: PhantomBusterResourcesStandIn;
@@ -76,7 +82,12 @@ export async function startProviders(
   if (fromEnv(ctx, 'N8N_BASE_URL', ['N8N_API_KEY'])) {
     envService('n8n', ctx.env.N8N_BASE_URL);
   } else {
-    const n8n = await startN8nStandIn({ apiKey: key(), now: ctx.clock.now });
+    const plan = N8N_PLANS[configSchema.shape.N8N_PLAN.parse(ctx.env.N8N_PLAN)];
+    const n8n = await startN8nStandIn({
+      apiKey: key(),
+      now: ctx.clock.now,
+      concurrency: plan.concurrency,
+    });
     ctx.defer(n8n.close);
     // The workflow's first node reports to the app's ledger hook, as the real workflow's HTTP
     // Request node does, with the shared secret. The app's URL is read when a run happens: the
@@ -105,7 +116,15 @@ export async function startProviders(
   } else {
     const apiKey = `sk-ant-local-${key()}`;
     const adminKey = `sk-ant-admin-local-${key()}`;
-    const anthropic = await startAnthropicStandIn({ apiKey, adminKey, now: ctx.clock.now });
+    const tier = CLAUDE_TIERS[configSchema.shape.ANTHROPIC_TIER.parse(ctx.env.ANTHROPIC_TIER)];
+    const anthropic = await startAnthropicStandIn({
+      apiKey,
+      adminKey,
+      now: ctx.clock.now,
+      tier,
+      // About the time Haiku takes for a short brief.
+      generationMs: 800,
+    });
     ctx.defer(anthropic.close);
     standIns.anthropic = anthropic;
     Object.assign(settings, {
@@ -144,7 +163,13 @@ export async function startProviders(
     envService('PhantomBuster', ctx.env.PHANTOMBUSTER_BASE_URL);
   } else {
     const apiKey = key();
-    const phantombuster = await startPhantomBusterResourcesStandIn({ apiKey });
+    const plan =
+      PHANTOMBUSTER_PLANS[configSchema.shape.PHANTOMBUSTER_PLAN.parse(ctx.env.PHANTOMBUSTER_PLAN)];
+    const phantombuster = await startPhantomBusterResourcesStandIn({
+      apiKey,
+      plan: { slots: plan.slots },
+      resources: { planName: plan.name },
+    });
     ctx.defer(phantombuster.close);
     standIns.phantombuster = phantombuster;
     Object.assign(settings, {
@@ -152,6 +177,25 @@ export async function startProviders(
       PHANTOMBUSTER_API_KEY: apiKey,
     });
     services.push({ name: 'PhantomBuster', url: phantombuster.url, from: 'stand-in' });
+  }
+
+  // The n8n stand-in's workflow really scrapes through PhantomBuster and enriches through the
+  // app's gateway, as the real workflow does.
+  const pbUrl = settings.PHANTOMBUSTER_BASE_URL ?? ctx.env.PHANTOMBUSTER_BASE_URL;
+  const pbKey = settings.PHANTOMBUSTER_API_KEY ?? ctx.env.PHANTOMBUSTER_API_KEY;
+  if (standIns.n8n && pbUrl && pbKey) {
+    // Kept, not applied: `npm start`'s workflow stays synchronous (drills and tests rely on its
+    // immediate answer); `vigie load` wires it (sandbox/load-target.ts).
+    standIns.scrapeWorkflow = {
+      phantombuster: { url: pbUrl, apiKey: pbKey, agentId: LINKEDIN_PROFILE_SCRAPER_AGENT_ID },
+      enrich: {
+        url: () => {
+          const app = ledger.appUrl();
+          return app === undefined ? undefined : `${app}/hooks/n8n/enrichments`;
+        },
+        hookSecret: ledger.hookSecret,
+      },
+    };
   }
 
   if (fromEnv(ctx, 'DNS_RESOLVER')) {
