@@ -212,11 +212,7 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
 /** Raised from Better Stack incidents (monitors and heartbeats of `UptimeMonitors`). */
 const BETTER_STACK_ALERTS = ['uptime-monitor-down', 'heartbeat-missed'];
 /** In the catalog before their producer exists (core/catalog/alerts.ts says so). */
-const NOT_PRODUCED_YET = [
-  'readyz-degraded',
-  'n8n-unreachable',
-  'n8n-error-hook-received',
-];
+const NOT_PRODUCED_YET = ['readyz-degraded', 'n8n-unreachable', 'n8n-error-hook-received'];
 
 describe('staging and prod', () => {
   it('switch fault injection on only in staging', () => {
