@@ -164,7 +164,7 @@ export function register(program: Command): void {
         pid: string | undefined,
         o: { terminate?: boolean; idleInTransaction?: boolean; olderThan: string },
       ) =>
-        withPool(async (pool) => {
+        withOwnerPool(async (pool) => {
           const now = new Date();
           const terminate = o.terminate === true;
           if (o.idleInTransaction) {
@@ -206,7 +206,7 @@ export function register(program: Command): void {
       'Recreate every index the migrations define that is missing (create index if not exists)',
     )
     .action(async () =>
-      withPool(async (pool) => {
+      withOwnerPool(async (pool) => {
         const { checked, restored } = await restoreIndexes(
           pool,
           DEFAULT_MIGRATIONS_DIR,
@@ -258,8 +258,20 @@ export function registerN8n(program: Command): void {
     );
 }
 
-async function withPool(fn: (pool: ReturnType<typeof poolFromEnv>) => Promise<unknown>) {
-  const pool = poolFromEnv(process.env);
+function withOwnerPool(fn: (pool: ReturnType<typeof poolFromEnv>) => Promise<unknown>) {
+  return withPool(fn, 'owner');
+}
+
+/**
+ * Database actions on other sessions (cancel, terminate) and on indexes (DDL) are an operator's:
+ * they run as the tables' owner (DATABASE_MIGRATION_URL when set), not as the app role, which
+ * may signal only its own backends and has no DDL.
+ */
+async function withPool(
+  fn: (pool: ReturnType<typeof poolFromEnv>) => Promise<unknown>,
+  as: 'app' | 'owner' = 'app',
+) {
+  const pool = poolFromEnv(process.env, { as });
   try {
     await fn(pool);
   } finally {

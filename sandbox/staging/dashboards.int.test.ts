@@ -333,6 +333,18 @@ describe('dashboards against local staging', () => {
   }, 120_000);
 
   it("the weekly summary's error rate matches the traffic the app counted", async () => {
+    // Prometheus scrapes every 2 s: on a busy machine its newest sample can lag the app's own
+    // count, so wait until it holds every request the app counted before reading the week.
+    await stack.telemetry.flush();
+    const counted = appCounts().requests;
+    for (let i = 0; i < 40; i += 1) {
+      const total = await instantQuery(
+        { baseUrl: prometheus },
+        'sum(http_server_request_duration_seconds_count)',
+      );
+      if ((total[0]?.value ?? 0) >= counted) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const now = nextMondayMorning(new Date());
     const summary = (await (
       await loadRunner('weekly-summary')
