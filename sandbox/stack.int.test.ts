@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReceiptSigner } from '../adapters/privacy/receipt-key.ts';
+import { createRedis } from '../adapters/upstash/client.ts';
+import { upstashMonthlyBillingUsd } from '../adapters/upstash/management.ts';
 import { createDevToken } from '../cli/commands/dev.ts';
 import { verifyReceipt } from '../core/privacy/receipt.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
@@ -165,6 +167,24 @@ describe('local staging end to end', () => {
       prospect.id,
     ]);
     expect(left.rowCount).toBe(0);
+  });
+
+  it('the cost reader bills the Redis commands the stack ran, not zero', async () => {
+    const c = stack.config;
+    const read = () =>
+      upstashMonthlyBillingUsd({
+        baseUrl: c.UPSTASH_API_BASE_URL!,
+        email: c.UPSTASH_API_EMAIL!,
+        apiKey: c.UPSTASH_API_KEY!,
+        databaseId: c.UPSTASH_DATABASE_ID!,
+      });
+    const before = await read();
+    expect(before.monthlyRequests).toBeGreaterThan(0);
+    expect(before.usd).toBeCloseTo((before.monthlyRequests / 100_000) * 0.2, 10);
+    const redis = createRedis({ url: stack.urls.upstash, token: c.UPSTASH_REDIS_REST_TOKEN! });
+    await redis.set('vigie-t-stack-usage', '1', { ex: 60 });
+    // `>`: the staging's scheduled collectors may run commands of their own meanwhile.
+    expect((await read()).monthlyRequests).toBeGreaterThan(before.monthlyRequests);
   });
 
   it('publishes SPF, DKIM and DMARC for the seeded sending domains', async () => {

@@ -159,7 +159,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const bridge = await step('upstash', async () => {
       const token = given.UPSTASH_REDIS_REST_TOKEN ?? randomBytes(24).toString('base64url');
-      const handle = await startUpstashBridge({ redisUrl: redisServer.url, token });
+      const handle = await startUpstashBridge({ redisUrl: redisServer.url, token, now: clock.now });
       stops.push(handle.close);
       return handle;
     });
@@ -187,7 +187,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       startLocalPrometheus(ctx, observability.standIns.otlp, options.prometheus !== false),
     );
     const providers = await step('provider stand-ins', () =>
-      startProviders(ctx, { appUrl: () => live.appUrl, hookSecret: localSecrets.N8N_HOOK_SECRET }),
+      startProviders(
+        ctx,
+        { appUrl: () => live.appUrl, hookSecret: localSecrets.N8N_HOOK_SECRET },
+        bridge,
+      ),
     );
     const domainRecords = {
       dkimPublicKey: secrets.dkimPublicKey,

@@ -18,8 +18,10 @@ import {
 import { startSupabaseAuthStandIn, type SupabaseAuthStandIn } from '../supabase-auth/stand-in.ts';
 import {
   startUpstashManagementStandIn,
+  usageFromBridge,
   type UpstashManagementStandIn,
 } from '../upstash-management/stand-in.ts';
+import type { UpstashBridge } from '../upstash/bridge.ts';
 import { fromEnv, type LaunchContext, type ServiceEntry } from './context.ts';
 import { configSchema } from '../../core/config.ts';
 import { CLAUDE_TIERS, N8N_PLANS, PHANTOMBUSTER_PLANS } from '../../core/capacity/providers.ts';
@@ -59,6 +61,8 @@ export async function startProviders(
     appUrl: () => string | undefined;
     hookSecret: string;
   },
+  /** The REST bridge whose measured usage the Developer API stand-in reports. */
+  bridge?: Pick<UpstashBridge, 'usage' | 'storageBytes'>,
 ): Promise<ProvidersStarted> {
   const settings: Record<string, string> = {};
   const services: ServiceEntry[] = [];
@@ -142,13 +146,14 @@ export async function startProviders(
     const apiKey = key();
     const upstash = await startUpstashManagementStandIn({ email, apiKey, now: ctx.clock.now });
     ctx.defer(upstash.close);
-    // Usage starts at zero: the bridge does not count commands, and a made-up figure would
-    // show up in the cost report as if measured.
-    upstash.databases.set(LOCAL_UPSTASH_DATABASE_ID, {
-      monthlyRequests: 0,
-      dailyRequests: [0],
-      storageBytes: 0,
-    });
+    // What the bridge measured; never a made-up figure, which the cost report would show as
+    // if measured (zero without a bridge).
+    upstash.databases.set(
+      LOCAL_UPSTASH_DATABASE_ID,
+      bridge
+        ? usageFromBridge(bridge, ctx.clock.now)
+        : { monthlyRequests: 0, dailyRequests: [0], storageBytes: 0 },
+    );
     standIns.upstashManagement = upstash;
     Object.assign(settings, {
       UPSTASH_API_BASE_URL: upstash.url,

@@ -5,11 +5,13 @@
  * `devops/developer-api/authentication.mdx` (docs/providers/upstash-phantombuster.md):
  * HTTP Basic `EMAIL:API_KEY`; time series of `{x, y}` (`dailyrequests`, `dailybilling` in USD
  * per day, …) and scalars `dailybandwidth`, `total_monthly_requests`, `total_monthly_storage`,
- * `total_monthly_billing` (USD). Billing is computed from the command count the test sets,
- * at the PAYG price of $0.20 per 100k commands.
+ * `total_monthly_billing` (USD). Billing is computed from the command count at the PAYG price
+ * of $0.20 per 100k commands; the count is what a test sets, or what the REST bridge measured
+ * (`usageFromBridge`).
  */
 import { Hono } from 'hono';
 import { defaultFaults, faultMiddleware, type HttpFaults, listen } from '../http-faults.ts';
+import type { UpstashBridge } from '../upstash/bridge.ts';
 
 export interface UpstashDatabaseUsage {
   /** Commands this month so far; billed at $0.20 per 100k. */
@@ -17,12 +19,17 @@ export interface UpstashDatabaseUsage {
   /** Requests per day for the last days (oldest first), for the time series. */
   dailyRequests: number[];
   storageBytes: number;
+  /** Bytes moved per day (oldest first, as `dailyRequests`); zero when absent. */
+  dailyBandwidthBytes?: number[];
 }
+
+/** Read on every stats request: a database whose usage is measured live. */
+export type UsageSource = () => Promise<UpstashDatabaseUsage>;
 
 export interface UpstashManagementStandIn {
   url: string;
   faults: HttpFaults;
-  databases: Map<string, UpstashDatabaseUsage>;
+  databases: Map<string, UpstashDatabaseUsage | UsageSource>;
   close(): Promise<void>;
 }
 
@@ -36,7 +43,7 @@ export async function startUpstashManagementStandIn(options: {
 }): Promise<UpstashManagementStandIn> {
   const now = options.now ?? (() => new Date());
   const faults = defaultFaults();
-  const databases = new Map<string, UpstashDatabaseUsage>();
+  const databases = new Map<string, UpstashDatabaseUsage | UsageSource>();
   const closing = new AbortController();
   const app = new Hono();
   const expected = `Basic ${Buffer.from(`${options.email}:${options.apiKey}`).toString('base64')}`;
@@ -45,9 +52,11 @@ export async function startUpstashManagementStandIn(options: {
     if (c.req.header('authorization') !== expected) return c.text('Unauthorized', 401);
     return next();
   });
-  app.get('/v2/redis/stats/:id', (c) => {
-    const db = databases.get(c.req.param('id'));
-    if (!db) return c.json({ error: 'database not found' }, 404);
+  app.get('/v2/redis/stats/:id', async (c) => {
+    const entry = databases.get(c.req.param('id'));
+    if (!entry) return c.json({ error: 'database not found' }, 404);
+    const db = typeof entry === 'function' ? await entry() : entry;
+    const bandwidth = db.dailyBandwidthBytes ?? db.dailyRequests.map(() => 0);
     const today = Date.UTC(now().getUTCFullYear(), now().getUTCMonth(), now().getUTCDate());
     const series = (values: number[]) =>
       values.map((y, i) => ({
@@ -57,13 +66,13 @@ export async function startUpstashManagementStandIn(options: {
     return c.json({
       dailyrequests: series(db.dailyRequests),
       dailybilling: series(db.dailyRequests.map((r) => (r / 100_000) * PAYG_USD_PER_100K)),
-      bandwidths: series(db.dailyRequests.map(() => 0)),
+      bandwidths: series(bandwidth),
       connection_count: series(db.dailyRequests.map(() => 1)),
       throughput: [],
       diskusage: series([db.storageBytes]),
       hits: [],
       misses: [],
-      dailybandwidth: 0,
+      dailybandwidth: bandwidth.at(-1) ?? 0,
       total_monthly_requests: db.monthlyRequests,
       total_monthly_storage: db.storageBytes,
       total_monthly_billing: (db.monthlyRequests / 100_000) * PAYG_USD_PER_100K,
@@ -71,4 +80,20 @@ export async function startUpstashManagementStandIn(options: {
   });
   const server = await listen(app, options.port, () => closing.abort());
   return { url: server.url, faults, databases, close: server.close };
+}
+
+/** The bridge's measured usage (this month, by UTC day) as this stand-in serves it. */
+export function usageFromBridge(
+  bridge: Pick<UpstashBridge, 'usage' | 'storageBytes'>,
+  now: () => Date = () => new Date(),
+): UsageSource {
+  return async () => {
+    const { monthlyRequests, days } = bridge.usage.snapshot(now());
+    return {
+      monthlyRequests,
+      dailyRequests: days.map((d) => d.commands),
+      dailyBandwidthBytes: days.map((d) => d.bandwidthBytes),
+      storageBytes: await bridge.storageBytes(),
+    };
+  };
 }

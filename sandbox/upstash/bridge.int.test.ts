@@ -116,6 +116,60 @@ describe.each([
     expect(await redis.lpop(k('empty-list'))).toBeNull();
   });
 
+  it('sets, bitmaps and HyperLogLog', async () => {
+    expect(await redis.sadd(k('set'), 'a', 'b', 'c')).toBe(3);
+    expect(await redis.sadd(k('set2'), 'b', 'c', 'd')).toBe(3);
+    expect(await redis.sismember(k('set'), 'a')).toBe(1);
+    expect((await redis.sinter(k('set'), k('set2'))).sort()).toEqual(['b', 'c']);
+    expect((await redis.sunion(k('set'), k('set2'))).sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(await redis.scard(k('set'))).toBe(3);
+    expect(await redis.srem(k('set'), 'a')).toBe(1);
+    expect(await redis.setbit(k('bits'), 7, 1)).toBe(0);
+    expect(await redis.getbit(k('bits'), 7)).toBe(1);
+    expect(await redis.bitcount(k('bits'), 0, -1)).toBe(1);
+    expect(await redis.pfadd(k('hll'), 'x', 'y', 'z', 'x')).toBe(1);
+    expect(await redis.pfcount(k('hll'))).toBe(3);
+  });
+
+  it('geo, streams and keys: geoadd/geodist, xadd/xlen/xrange, type/rename/scan/ttl', async () => {
+    expect(
+      await redis.geoadd(
+        k('geo'),
+        { longitude: 2.3522, latitude: 48.8566, member: 'paris' },
+        { longitude: 4.8357, latitude: 45.764, member: 'lyon' },
+      ),
+    ).toBe(2);
+    expect(Number(await redis.geodist(k('geo'), 'paris', 'lyon', 'KM'))).toBeCloseTo(392, 0);
+    const id = await redis.xadd(k('stream'), '*', { event: 'sent', n: '1' });
+    expect(id).toMatch(/^\d+-\d+$/);
+    expect(await redis.xlen(k('stream'))).toBe(1);
+    expect(await redis.xrange(k('stream'), '-', '+')).toEqual([[id, ['event', 'sent', 'n', '1']]]);
+    expect(await redis.type(k('stream'))).toBe('stream');
+    await redis.set(k('old-name'), 'v', { ex: 100 });
+    expect(await redis.rename(k('old-name'), k('new-name'))).toBe('OK');
+    expect(await redis.exists(k('old-name'), k('new-name'))).toBe(1);
+    expect(await redis.ttl(k('new-name'))).toBeGreaterThan(90);
+    const found: string[] = [];
+    let cursor: string | number = 0;
+    do {
+      const [next, keys]: [string | number, string[]] = await redis.scan(cursor, {
+        match: k('new-*'),
+        count: 1000,
+      });
+      found.push(...keys);
+      cursor = next;
+    } while (String(cursor) !== '0');
+    expect(found).toEqual([k('new-name')]);
+  });
+
+  it('scripting: eval, script load and evalsha with keys and arguments', async () => {
+    const script = "return redis.call('SET', KEYS[1], ARGV[1])";
+    expect(await redis.eval(script, [k('lua')], ['from-lua'])).toBe('OK');
+    expect(await redis.get(k('lua'))).toBe('from-lua');
+    const sha = await redis.scriptLoad('return {KEYS[1], ARGV[1], 42}');
+    expect(await redis.evalsha(sha, [k('key')], ['arg'])).toEqual([k('key'), 'arg', 42]);
+  });
+
   it('pipelines: results in order; an error entry fails only its command', async () => {
     const results = await redis.pipeline().set(k('p1'), 'v').incr(k('p2')).get(k('p1')).exec();
     expect(results).toEqual(['OK', 1, 'v']);

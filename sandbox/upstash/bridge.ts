@@ -7,7 +7,10 @@
  * transaction is discarded; `Authorization: Bearer <token>` or `?_token=`; `Upstash-Encoding:
  * base64`; 400 / 401 / 405. The 401 body is Upstash's `{"error":"Unauthorized"}` (what
  * `@upstash/redis` surfaces, upstash/redis-js issue 711). Path-style commands (`/set/k/v`)
- * are not served: the official client never sends them.
+ * are not served: the official client never sends them. Also, as the same page and
+ * `redis/howto/readyourwrites.mdx` document: pub/sub as server-sent events (`pubsub.ts`), the
+ * `upstash-sync-token` on every answer (`sync-token.ts`), and the commands and bytes Upstash
+ * bills (`usage.ts`), which the Developer API stand-in serves as this database's usage.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +28,9 @@ import {
   parseJson,
   type RedisCommand,
 } from './wire.ts';
+import { createSubscriptions, type SubscriptionKind, type Subscriptions } from './pubsub.ts';
+import { createSyncClock, type SyncClock } from './sync-token.ts';
+import { createUsageCounter, type UsageCounter } from './usage.ts';
 
 /** Mutable fault knobs for drills: read on every request. */
 export interface UpstashBridgeFaults {
@@ -39,6 +45,8 @@ export interface UpstashBridgeOptions {
   token: string;
   port?: number;
   host?: string;
+  /** Clock stamping the usage counts (the staging clock); default: the system's. */
+  now?: () => Date;
 }
 
 export interface UpstashBridge {
@@ -46,12 +54,32 @@ export interface UpstashBridge {
   url: string;
   token: string;
   faults: UpstashBridgeFaults;
+  /** Commands and bytes as Upstash bills them, per UTC day. */
+  usage: UsageCounter;
+  /** Bytes held by the keys (Redis's `used_memory_dataset`), for the stats' storage figure. */
+  storageBytes(): Promise<number>;
+  /** The last non-empty `upstash-sync-token` a request carried (what the client sent back). */
+  lastSyncTokenReceived(): string | undefined;
+  /** Subscription streams open now. */
+  openSubscriptions(): number;
   close(): Promise<void>;
 }
 
 const ALLOWED_METHODS = new Set(['HEAD', 'GET', 'POST', 'PUT']);
 
 type Entry = { result: unknown } | { error: string };
+type Env = { Variables: { commands: readonly RedisCommand[] } };
+
+interface BridgeState {
+  redis: Redis;
+  token: string;
+  faults: UpstashBridgeFaults;
+  usage: UsageCounter;
+  sync: SyncClock;
+  subscriptions: Subscriptions;
+  now: () => Date;
+  received: { token?: string };
+}
 type Settled = [Error | null, unknown][];
 
 export async function startUpstashBridge(options: UpstashBridgeOptions): Promise<UpstashBridge> {
@@ -59,8 +87,17 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     throw new VigieError('BAD_REQUEST', 'The Upstash bridge needs a non-empty token.');
   }
   const redis = await connect(options.redisUrl);
-  const faults: UpstashBridgeFaults = { latencyMs: 0, outage: false };
-  const app = createBridgeApp(redis, options.token, faults);
+  const state: BridgeState = {
+    redis,
+    token: options.token,
+    faults: { latencyMs: 0, outage: false },
+    usage: createUsageCounter(),
+    sync: createSyncClock(),
+    subscriptions: createSubscriptions(redis),
+    now: options.now ?? (() => new Date()),
+    received: {},
+  };
+  const app = createBridgeApp(state);
 
   let server: ServerType;
   try {
@@ -81,8 +118,16 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   return {
     url: `http://${address.address}:${address.port}`,
     token: options.token,
-    faults,
+    faults: state.faults,
+    usage: state.usage,
+    storageBytes: async () => {
+      const info = String(await redis.info('memory'));
+      return Number(/^used_memory_dataset:(\d+)/m.exec(info)?.[1] ?? 0);
+    },
+    lastSyncTokenReceived: () => state.received.token,
+    openSubscriptions: () => state.subscriptions.count(),
     async close() {
+      state.subscriptions.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets from clients would otherwise hold close() open.
@@ -120,9 +165,10 @@ async function connect(redisUrl: string): Promise<Redis> {
   return redis;
 }
 
-function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFaults): Hono {
-  const app = new Hono();
-  const expected = digest(token);
+function createBridgeApp(state: BridgeState): Hono<Env> {
+  const { redis, faults } = state;
+  const app = new Hono<Env>();
+  const expected = digest(state.token);
 
   app.use('*', async (c, next) => {
     if (!ALLOWED_METHODS.has(c.req.method)) {
@@ -131,11 +177,21 @@ function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFault
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.outage) return c.json({ error: 'Service Unavailable' }, 503);
     if (!authorized(c, expected)) return c.json({ error: 'Unauthorized' }, 401);
-    return next();
+    const given = c.req.header('upstash-sync-token');
+    const check = state.sync.check(given);
+    if (check.kind === 'invalid') return c.json({ error: check.message }, 400);
+    if (check.kind !== 'none') state.received.token = given;
+    await next();
+    const commands = c.get('commands') ?? [];
+    if (commands.length > 0) state.sync.advance();
+    c.header('upstash-sync-token', state.sync.current());
+    state.usage.record({ commands, bytes: await bytesMoved(c), at: state.now() });
+    return undefined;
   });
 
   app.on(['POST', 'PUT'], '/', async (c) => {
     const command = parseCommand(parseJson(await c.req.text()));
+    c.set('commands', [command]);
     try {
       const reply = await run(redis, command);
       return c.json({ result: encodeReply(reply, wantsBase64(c)) });
@@ -147,6 +203,7 @@ function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFault
 
   app.on(['POST', 'PUT'], '/pipeline', async (c) => {
     const commands = parseCommands(parseJson(await c.req.text()));
+    c.set('commands', commands);
     return c.json(entries(await runPipeline(redis, commands), wantsBase64(c)));
   });
 
@@ -155,9 +212,11 @@ function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFault
     const tx = redis.multi();
     for (const [name, ...args] of commands) tx.callBuffer(name, ...args);
     try {
-      return c.json(entries((await tx.exec()) as Settled, wantsBase64(c)));
+      const settled = (await tx.exec()) as Settled;
+      c.set('commands', commands);
+      return c.json(entries(settled, wantsBase64(c)));
     } catch (error) {
-      // EXECABORT: a command was refused while queueing, so none ran.
+      // EXECABORT: a command was refused while queueing, so none ran (and none is billed).
       const first = (error as { previousErrors?: Error[] }).previousErrors?.[0];
       if (error instanceof ReplyError) {
         return c.json({ error: first?.message ?? (error as Error).message }, 400);
@@ -166,9 +225,23 @@ function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFault
     }
   });
 
+  for (const kind of ['subscribe', 'psubscribe'] as const satisfies SubscriptionKind[]) {
+    app.post(`/${kind}/*`, async (c) => {
+      const name = decodeURIComponent(c.req.path.slice(kind.length + 2));
+      if (name === '') throw new WireError(`ERR ${kind} needs a channel: POST /${kind}/<name>`);
+      c.set('commands', [[kind.toUpperCase(), name]]);
+      return state.subscriptions.open(c, kind, name, (bytes) =>
+        state.usage.addBytes(bytes, state.now()),
+      );
+    });
+  }
+
   app.notFound((c) =>
     c.json(
-      { error: 'ERR unknown endpoint: POST a JSON array to /, /pipeline or /multi-exec' },
+      {
+        error:
+          'ERR unknown endpoint: POST a JSON array to /, /pipeline or /multi-exec, or subscribe at /subscribe/<channel> or /psubscribe/<pattern>',
+      },
       400,
     ),
   );
@@ -180,6 +253,13 @@ function createBridgeApp(redis: Redis, token: string, faults: UpstashBridgeFault
   });
 
   return app;
+}
+
+/** Request body plus answer body; a stream's events are counted as they are written. */
+async function bytesMoved(c: Context<Env>): Promise<number> {
+  const sent = Buffer.byteLength(await c.req.text());
+  if (c.res.headers.get('content-type')?.startsWith('text/event-stream')) return sent;
+  return sent + (await c.res.clone().arrayBuffer()).byteLength;
 }
 
 async function run(redis: Redis, [name, ...args]: RedisCommand): Promise<unknown> {
@@ -216,11 +296,11 @@ function entries(settled: Settled, base64: boolean): Entry[] {
   });
 }
 
-function wantsBase64(c: Context): boolean {
+function wantsBase64(c: Context<Env>): boolean {
   return c.req.header('upstash-encoding')?.toLowerCase() === 'base64';
 }
 
-function authorized(c: Context, expected: Buffer): boolean {
+function authorized(c: Context<Env>, expected: Buffer): boolean {
   const header = c.req.header('authorization');
   const bearer = header === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(header)?.[1];
   const given = bearer ?? c.req.query('_token');
