@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 
 export type FaultMode = 'none' | 'server-error' | 'rate-limited' | 'malformed' | 'no-answer';
 
@@ -20,18 +20,37 @@ export function defaultFaults(): HttpFaults {
   return { mode: 'none', retryAfterSeconds: 30, latencyMs: 0 };
 }
 
+/** A provider's own shape for a fault's answer; the defaults are JSON. */
+export interface FaultAnswers {
+  serverError(c: Context): Response;
+  rateLimited(c: Context, retryAfterSeconds: number): Response;
+  malformed(c: Context): Response;
+}
+
+const jsonAnswers: FaultAnswers = {
+  serverError: (c) => c.json({ error: 'internal error (fault injected)' }, 503),
+  rateLimited: (c, seconds) => {
+    c.header('retry-after', String(seconds));
+    return c.json({ error: 'rate limited (fault injected)' }, 429);
+  },
+  malformed: (c) => c.body('{"data": [ {"truncated', 200, { 'content-type': 'application/json' }),
+};
+
 /** Applies `faults` (read on every request, so tests flip them live) before the real route. */
-export function faultMiddleware(faults: HttpFaults, closing: AbortSignal): MiddlewareHandler {
+export function faultMiddleware(
+  faults: HttpFaults,
+  closing: AbortSignal,
+  answers: FaultAnswers = jsonAnswers,
+): MiddlewareHandler {
   return async (c, next) => {
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     switch (faults.mode) {
       case 'server-error':
-        return c.json({ error: 'internal error (fault injected)' }, 503);
+        return answers.serverError(c);
       case 'rate-limited':
-        c.header('retry-after', String(faults.retryAfterSeconds));
-        return c.json({ error: 'rate limited (fault injected)' }, 429);
+        return answers.rateLimited(c, faults.retryAfterSeconds);
       case 'malformed':
-        return c.body('{"data": [ {"truncated', 200, { 'content-type': 'application/json' });
+        return answers.malformed(c);
       case 'no-answer':
         await new Promise<void>((resolve) => closing.addEventListener('abort', () => resolve()));
         return c.body(null, 503);

@@ -6,12 +6,21 @@
  * HTTP statuses per code follow Slack's 2016-05-17 changelog "Changes to errors for incoming
  * webhooks" (400 payload, 403 forbidden, 404 not found, 410 archived).
  *
- * Knobs: `setMode` switches a webhook (or all) to an outage (503, or connection reset) or to a
- * terminal error; `rateLimitNext` forces 429s. Every attempt and every accepted message is
- * recorded for tests and drills. Time comes from `now` so tests can compress it.
+ * Knobs: the shared `faults` (`http-faults.ts`: server-error, rate-limited, malformed,
+ * no-answer, latency) with Slack's plain-text answers, for every webhook; `setMode` switches a
+ * webhook (or all) to an outage (503, or connection reset) or to a terminal error;
+ * `rateLimitNext` forces 429s. Every attempt and every accepted message is recorded for tests
+ * and drills. Time comes from `now` so tests can compress it. On the shared Hono `listen`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { Hono, type Context } from 'hono';
+import {
+  defaultFaults,
+  faultMiddleware,
+  type FaultAnswers,
+  type HttpFaults,
+  listen,
+} from '../http-faults.ts';
 
 export const terminalStatus = {
   invalid_payload: 400,
@@ -70,6 +79,8 @@ export interface SlackStandInOptions {
 
 export interface SlackStandIn {
   url: string;
+  /** The shared fault switches, read on every request, for every webhook. */
+  faults: HttpFaults;
   /** A webhook URL shaped like Slack's `/services/T…/B…/<secret>`. */
   webhookUrl(name?: string): string;
   messages: ReceivedMessage[];
@@ -83,6 +94,22 @@ export interface SlackStandIn {
 
 const WEBHOOK_PATH = /^\/services\/(T[A-Z0-9]+)\/(B[A-Za-z0-9_-]+)\/([A-Za-z0-9]+)$/;
 
+/** Slack answers errors as a short plain-text code (`text/html`, as Slack sends it). */
+function text(c: Context, status: number, body: string, retryAfter?: number): Response {
+  const headers: Record<string, string> = { 'content-type': 'text/html' };
+  if (retryAfter) headers['retry-after'] = String(retryAfter);
+  return c.body(body, status as 200, headers);
+}
+
+const slackFaultAnswers: FaultAnswers = {
+  serverError: (c) => text(c, 503, 'service_unavailable'),
+  rateLimited: (c, seconds) => text(c, 429, 'rate_limited', seconds),
+  // A 200 whose body is cut short: the message was taken, the answer garbled on the way.
+  malformed: (c) => text(c, 200, 'o'),
+};
+
+type Env = { Bindings: { incoming: { socket: Socket } }; Variables: { reset: boolean } };
+
 export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const now = options.now ?? Date.now;
   const rate = options.ratePerSecond ?? 1;
@@ -93,6 +120,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   let globalMode: SlackMode = { kind: 'ok' };
   let forced = { count: 0, retryAfterSeconds: 1 };
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const faults = defaultFaults();
+  const closing = new AbortController();
 
   /** Token bucket per webhook: returns 0 when a token was taken, else seconds to wait. */
   function take(webhook: string, at: number): number {
@@ -106,65 +135,72 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     return Math.max(1, Math.ceil((1 - tokens) / rate));
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+  const webhookOf = (c: Context) => WEBHOOK_PATH.exec(c.req.path)?.[2] ?? '';
+
+  const app = new Hono<Env>();
+  // Outermost: every answer, injected fault or not, is an attempt.
+  app.use('*', async (c, next) => {
     const at = now();
-    const match = WEBHOOK_PATH.exec(req.url ?? '');
-    const webhook = match?.[2] ?? '';
-    const reply = (status: number, body: string, retryAfter?: number) => {
-      attempts.push({ webhook, at, status, body, ...(retryAfter ? { retryAfter } : {}) });
-      const headers: Record<string, string> = { 'content-type': 'text/html' };
-      if (retryAfter) headers['retry-after'] = String(retryAfter);
-      res.writeHead(status, headers).end(body);
-    };
-    if (req.method !== 'POST') return reply(405, 'invalid_method');
-    if (!match) return reply(404, 'no_service');
+    await next();
+    if (c.get('reset')) return;
+    const retryAfter = Number(c.res.headers.get('retry-after')) || undefined;
+    attempts.push({
+      webhook: webhookOf(c),
+      at,
+      status: c.res.status,
+      body: await c.res.clone().text(),
+      ...(retryAfter ? { retryAfter } : {}),
+    });
+  });
+  app.use('*', faultMiddleware(faults, closing.signal, slackFaultAnswers));
+  app.all('*', async (c) => {
+    const at = now();
+    const webhook = webhookOf(c);
+    if (c.req.method !== 'POST') return text(c, 405, 'invalid_method');
+    if (webhook === '') return text(c, 404, 'no_service');
     const mode = modes.get(webhook) ?? globalMode;
     if (mode.kind === 'outage') {
       if (mode.style === 'reset') {
+        c.set('reset', true);
         attempts.push({ webhook, at, status: 'reset', body: '' });
-        req.socket.destroy();
-        return;
+        c.env.incoming.socket.destroy();
+        return c.body(null, 503);
       }
-      return reply(503, 'service_unavailable');
+      return slackFaultAnswers.serverError(c);
     }
-    if (mode.kind === 'terminal') return reply(terminalStatus[mode.code], mode.code);
+    if (mode.kind === 'terminal') return text(c, terminalStatus[mode.code], mode.code);
     if (forced.count > 0) {
       forced = { ...forced, count: forced.count - 1 };
-      return reply(429, 'rate_limited', forced.retryAfterSeconds);
+      return slackFaultAnswers.rateLimited(c, forced.retryAfterSeconds);
     }
     const wait = take(webhook, at);
-    if (wait > 0) return reply(429, 'rate_limited', wait);
+    if (wait > 0) return slackFaultAnswers.rateLimited(c, wait);
     let body: SlackMessageBody;
     try {
-      body = JSON.parse(raw) as SlackMessageBody;
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
+      body = JSON.parse(await c.req.text()) as SlackMessageBody;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new Error('shape');
+      }
     } catch {
-      return reply(400, 'invalid_payload');
+      return text(c, 400, 'invalid_payload');
     }
     const hasContent =
       (typeof body.text === 'string' && body.text.length > 0) ||
       (Array.isArray(body.blocks) && body.blocks.length > 0) ||
       (Array.isArray(body.attachments) && body.attachments.length > 0);
-    if (!hasContent) return reply(400, 'no_text');
+    if (!hasContent) return text(c, 400, 'no_text');
     if (Array.isArray(body.attachments) && body.attachments.length > 100) {
-      return reply(400, 'too_many_attachments');
+      return text(c, 400, 'too_many_attachments');
     }
     messages.push({ webhook, at, body });
-    return reply(200, 'ok');
-  }
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    return text(c, 200, 'ok');
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
 
+  const server = await listen(app as unknown as Hono, options.port, () => closing.abort());
+  const url = server.url;
   return {
     url,
+    faults,
     webhookUrl: (name = 'BALERTS') =>
       `${url}/services/T0LOCAL/${name.startsWith('B') ? name : `B${name}`}/localsecret`,
     messages,
@@ -178,10 +214,6 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     rateLimitNext(count, retryAfterSeconds) {
       forced = { count, retryAfterSeconds };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }
