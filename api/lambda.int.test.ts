@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
+import { type OtlpStandIn, startOtlpStandIn } from '../sandbox/otlp/server.ts';
 import { startUpstashBridge } from '../sandbox/upstash/bridge.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
 import { testRedisUrl } from '../testkit/redis.ts';
@@ -8,6 +9,7 @@ import { testRedisUrl } from '../testkit/redis.ts';
 // The Lambda entry builds its deps from env at import: set env first, then import it.
 let db: TestDatabase;
 let bridge: Awaited<ReturnType<typeof startUpstashBridge>>;
+let otlp: OtlpStandIn;
 let handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
 
 beforeAll(async () => {
@@ -16,7 +18,9 @@ beforeAll(async () => {
   await migrate(pool);
   await pool.end();
   bridge = await startUpstashBridge({ redisUrl: testRedisUrl(), token: 'lambda-test' });
+  otlp = await startOtlpStandIn();
   Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
     VIGIE_STAGE: 'staging',
     DATABASE_URL: db.url,
     UPSTASH_REDIS_REST_URL: bridge.url,
@@ -27,6 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bridge.close();
+  await otlp.close();
   await db.drop();
 });
 
@@ -59,5 +64,30 @@ describe('the API as a Lambda', () => {
     const response = await handler(apiGatewayEvent('GET', '/nope'), {});
     expect(response.statusCode).toBe(404);
     expect(JSON.parse(response.body)).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('exports one SERVER span per request, marked as an HTTP-triggered invocation', async () => {
+    // Lambda request ids are UUIDs.
+    const requests = {
+      '6a2f0b3c-1d4e-4f50-8a61-7b8c9d0e1f21': '/healthz',
+      '6a2f0b3c-1d4e-4f50-8a61-7b8c9d0e1f22': '/nope',
+    };
+    for (const [awsRequestId, path] of Object.entries(requests)) {
+      await handler(apiGatewayEvent('GET', path), { awsRequestId });
+    }
+    // The wrapper flushed before returning; every span of these invocations is at the stand-in.
+    for (const [awsRequestId, path] of Object.entries(requests)) {
+      await otlp.waitForSpan((s) => s.attributes['faas.invocation.id'] === awsRequestId);
+      const servers = otlp
+        .spans()
+        .filter((s) => s.kind === 2 && s.resource['service.name'] === 'vigie-api')
+        .filter((s) => s.attributes['faas.invocation.id'] === awsRequestId);
+      expect(servers.map((s) => s.name)).toEqual([path === '/healthz' ? 'GET /healthz' : 'GET']);
+      expect(servers[0]?.attributes['faas.trigger']).toBe('http');
+    }
+    // No scheduled-job span for an API request, with or without an invocation id.
+    const serverSpans = otlp.spans().filter((s) => s.kind === 2);
+    expect(serverSpans.filter((s) => s.attributes['faas.trigger'] !== 'http')).toEqual([]);
+    expect(serverSpans.filter((s) => s.name === 'vigie-api')).toEqual([]);
   });
 });

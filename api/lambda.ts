@@ -42,5 +42,9 @@ const app = createApp({
     : {}),
 });
 
-/** Flushes Sentry and OTel before the invocation returns, or the container may freeze first. */
-export const handler = withTelemetry('vigie-api', handle(app), { telemetry });
+/**
+ * Flushes Sentry and OTel before the invocation returns, or the container may freeze first.
+ * `trigger: 'http'`: the telemetry middleware makes each request's one SERVER span
+ * (`faas.trigger=http`); the wrapper adds none.
+ */
+export const handler = withTelemetry('vigie-api', handle(app), { telemetry, trigger: 'http' });

@@ -143,5 +143,35 @@ describe('HTTP app telemetry', () => {
     const latest = otlp.metrics().filter(isHealth).at(-1);
     expect(latest?.kind).toBe('histogram');
     expect(latest?.value).toBe(2);
+    // The semantic conventions' recommended boundaries (seconds), not the SDK's default ones
+    // (0, 5, 10 … 10000, made for milliseconds, which put every request in one bucket).
+    expect(latest?.bounds).toEqual([
+      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ]);
+    // …and stored with them: a `le="0.075"` bucket exists only among the recommended ones.
+    expect(otlp.exposition()).toMatch(
+      /^http_server_request_duration_seconds_bucket\{[^}]*http_route="\/healthz"[^}]*le="0\.075"\} 2$/m,
+    );
+  });
+
+  it('names its process in the resource: one service.instance.id, on spans and metrics alike', async () => {
+    await app.request('/healthz', { headers: { 'x-request-id': 'req-instance-1' } });
+    await telemetry.flush();
+    const span = await otlp.waitForSpan(
+      (s) => s.attributes['vigie.request_id'] === 'req-instance-1',
+    );
+    const instance = span.resource['service.instance.id'];
+    expect(instance).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const point = otlp.metrics().find((p) => p.name === 'http.server.request.duration');
+    expect(point?.resource['service.instance.id']).toBe(instance);
+    // Stored as the `instance` label of every series, so concurrent Lambdas never share one.
+    expect(otlp.exposition()).toMatch(
+      new RegExp(
+        `^http_server_request_duration_seconds_count\\{.*instance="${String(instance)}".*\\} \\d+$`,
+        'm',
+      ),
+    );
   });
 });

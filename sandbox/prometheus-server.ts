@@ -8,16 +8,12 @@
  * stores carries the names Grafana Cloud stores; `honor_labels` keeps the `job`/`instance` the
  * stand-in derived from `service.name`/`service.instance.id` (docs/otlp-prometheus-names.md).
  *
- * Listens on 127.0.0.1 only; its TSDB lives in `dataDir`; stop() waits for the process to exit
- * and a parent exit kills it.
+ * Listens on 127.0.0.1 only; its TSDB lives in `dataDir`. Started, awaited and stopped by the
+ * shared `child-server.ts`, as redis-server is.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { VigieError } from '../core/errors.ts';
-import { collectTail, freePort, stopChild } from './child-process.ts';
-import { findOrInstall } from './debian-package.ts';
+import { startChildServer } from './child-server.ts';
 
 export interface PrometheusServerOptions {
   dataDir: string;
@@ -60,68 +56,33 @@ export function prometheusConfig(targets: string[], intervalSeconds: number): st
 export async function startPrometheusServer(
   options: PrometheusServerOptions,
 ): Promise<PrometheusServer> {
-  const env = options.env ?? process.env;
-  const log = options.log ?? (() => {});
-  const binary = findOrInstall({
+  const configFile = join(options.dataDir, 'prometheus.yml');
+  const server = await startChildServer({
     binary: 'prometheus',
     debianPackage: 'prometheus',
     howToInstall: HOW_TO_INSTALL,
-    env,
-    log,
-  });
-  mkdirSync(join(options.dataDir, 'data'), { recursive: true });
-  const configFile = join(options.dataDir, 'prometheus.yml');
-  writeFileSync(
-    configFile,
-    prometheusConfig(options.scrapeTargets, options.scrapeIntervalSeconds ?? 2),
-  );
-  const port = options.port ?? (await freePort());
-  const child = spawn(
-    binary,
-    [
+    prepare: () => {
+      mkdirSync(join(options.dataDir, 'data'), { recursive: true });
+      writeFileSync(
+        configFile,
+        prometheusConfig(options.scrapeTargets, options.scrapeIntervalSeconds ?? 2),
+      );
+    },
+    args: (port) => [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(options.dataDir, 'data')}`,
       '--storage.tsdb.retention.time=15d',
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env },
-  );
-  const output = collectTail(child);
-  let spawnError: Error | undefined;
-  child.once('error', (error) => (spawnError = error));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
-    for (;;) {
-      if (spawnError) throw spawnError;
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`prometheus exited (${String(child.exitCode ?? child.signalCode)})`);
-      }
-      if (await ready(url)) break;
-      if (Date.now() > deadline) throw new Error('no answer from /-/ready in time');
-      await sleep(100);
-    }
-  } catch (error) {
-    process.removeListener('exit', killOnExit);
-    await stopChild(child);
-    throw new VigieError(
-      'UNAVAILABLE',
-      `prometheus did not start on 127.0.0.1:${port}: ${(error as Error).message}\n${output()}`,
-      { cause: error },
-    );
-  }
-  log(`prometheus ${String(child.pid)} ready on ${url}`);
-  return {
-    url,
-    pid: child.pid as number,
-    async stop() {
-      process.removeListener('exit', killOnExit);
-      await stopChild(child);
-    },
-  };
+    ready: (port) => ready(`http://127.0.0.1:${port}`),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+    pollMs: 100,
+  });
+  return { url: `http://127.0.0.1:${server.port}`, pid: server.pid, stop: server.stop };
 }
 
 async function ready(url: string): Promise<boolean> {

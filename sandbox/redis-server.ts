@@ -1,15 +1,11 @@
 /**
  * A throwaway `redis-server` child process for local staging when `REDIS_URL` is unset.
  * Listens on 127.0.0.1 only, persists nothing (`--save "" --appendonly no`), and is stopped
- * with the launcher (stop() waits for the process to exit; a parent exit kills it too).
+ * with the launcher; started, awaited and stopped by the shared `child-server.ts`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { VigieError } from '../core/errors.ts';
-import { collectTail, freePort, stopChild } from './child-process.ts';
-import { findOrInstall } from './debian-package.ts';
+import { startChildServer } from './child-server.ts';
 import { recoverRedis } from './leftovers.ts';
 
 export { findOnPath } from './debian-package.ts';
@@ -39,21 +35,15 @@ const HOW_TO_INSTALL =
   'or set REDIS_URL=redis://host:port to use a Redis you already run.';
 
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  const env = options.env ?? process.env;
-  const log = options.log ?? (() => {});
-  const binary = findOrInstall({
+  const server = await startChildServer({
     binary: 'redis-server',
     debianPackage: 'redis-server',
     howToInstall: HOW_TO_INSTALL,
-    env,
-    log,
-  });
-  mkdirSync(options.dataDir, { recursive: true });
-  await recoverRedis(options.dataDir, log);
-  const port = options.port ?? (await freePort());
-  const child = spawn(
-    binary,
-    [
+    prepare: async () => {
+      mkdirSync(options.dataDir, { recursive: true });
+      await recoverRedis(options.dataDir, options.log ?? (() => {}));
+    },
+    args: (port) => [
       '--port',
       String(port),
       '--bind',
@@ -67,54 +57,14 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
       '--daemonize',
       'no',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env },
-  );
-  const output = collectTail(child);
-  let spawnError: Error | undefined;
-  child.once('error', (error) => (spawnError = error));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  try {
-    await waitForPing(child, port, options.readyTimeoutMs ?? 10_000, () => spawnError);
-  } catch (error) {
-    process.removeListener('exit', killOnExit);
-    await stopChild(child);
-    throw new VigieError(
-      'UNAVAILABLE',
-      `redis-server did not start on 127.0.0.1:${port}: ${(error as Error).message}\n${output()}`,
-      { cause: error },
-    );
-  }
-  log(`redis-server ${String(child.pid)} ready on 127.0.0.1:${port}`);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    pid: child.pid as number,
-    async stop() {
-      process.removeListener('exit', killOnExit);
-      await stopChild(child);
-    },
-  };
-}
-
-async function waitForPing(
-  child: ChildProcess,
-  port: number,
-  timeoutMs: number,
-  spawnError: () => Error | undefined,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const error = spawnError();
-    if (error !== undefined) throw error;
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server exited (${String(child.exitCode ?? child.signalCode)})`);
-    }
-    if (await answers(port, child.pid)) return;
-    await sleep(50);
-  }
-  throw new Error(`no answer within ${timeoutMs} ms`);
+    ready: (port, child) => answers(port, child.pid),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    readyTimeoutMs: options.readyTimeoutMs ?? 10_000,
+    pollMs: 50,
+  });
+  return { url: `redis://127.0.0.1:${server.port}`, ...server };
 }
 
 /**

@@ -11,15 +11,19 @@ import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { isVigieError } from '../core/errors.ts';
 import {
-  ATTR_ERROR_CODE,
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
-  ATTR_REQUEST_ID,
   ATTR_URL_SCHEME,
-  METRIC_HTTP_SERVER_DURATION,
-} from './attributes.ts';
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_FAAS_INVOCATION_ID,
+  ATTR_FAAS_TRIGGER,
+  FAAS_TRIGGER_VALUE_HTTP,
+} from '@opentelemetry/semantic-conventions/incubating';
+import { ATTR_ERROR_CODE, ATTR_REQUEST_ID, HTTP_SERVER_DURATION_BUCKETS } from './attributes.ts';
 import type { Telemetry } from './init.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -32,9 +36,10 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * Mount it first so the span covers the other middleware.
  */
 export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
-  const duration = telemetry.meter.createHistogram(METRIC_HTTP_SERVER_DURATION, {
+  const duration = telemetry.meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
     unit: 's',
     description: 'Duration of HTTP server requests.',
+    advice: { explicitBucketBoundaries: [...HTTP_SERVER_DURATION_BUCKETS] },
   });
   return async (c, next) => {
     const started = performance.now();
@@ -50,6 +55,9 @@ export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
         attributes: {
           [ATTR_HTTP_REQUEST_METHOD]: method,
           [ATTR_URL_SCHEME]: url.protocol.replace(':', ''),
+          // Through API Gateway the request is a Lambda invocation: this span is its FaaS
+          // server span (withTelemetry's `trigger: 'http'` makes none of its own).
+          ...faasAttributes(c.env),
         },
       },
       parent,
@@ -99,6 +107,22 @@ export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
         });
       }
     });
+  };
+}
+
+/**
+ * `faas.trigger=http` and the invocation id when the request came through `hono/aws-lambda`'s
+ * `handle()`, which puts the invocation's context in `c.env.lambdaContext`; none on a plain
+ * HTTP server (local staging), which is no FaaS.
+ */
+function faasAttributes(env: unknown): Record<string, string> {
+  const lambda = (env as { lambdaContext?: { awsRequestId?: unknown } } | undefined)?.lambdaContext;
+  if (lambda === undefined || lambda === null) return {};
+  return {
+    [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_HTTP,
+    ...(typeof lambda.awsRequestId === 'string'
+      ? { [ATTR_FAAS_INVOCATION_ID]: lambda.awsRequestId }
+      : {}),
   };
 }
 

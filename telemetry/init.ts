@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Meter, type Tracer, context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -12,10 +13,11 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import * as Sentry from '@sentry/node';
 import {
-  ATTR_DEPLOYMENT_ENVIRONMENT,
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+  ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
-} from './attributes.ts';
+} from '@opentelemetry/semantic-conventions';
 import {
   ScrubbingSpanExporter,
   sentryBeforeBreadcrumb,
@@ -34,6 +36,8 @@ export interface TelemetryOptions {
   otlpEndpoint?: string | undefined;
   environment: string;
   release?: string | undefined;
+  /** `service.instance.id`; a fresh UUID per `initTelemetry` (per process) when unset. */
+  instanceId?: string;
   /** How often metrics are pushed; `flush()` pushes them at once anyway. Default 60 s. */
   metricExportIntervalMs?: number;
 }
@@ -76,7 +80,11 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
 
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: options.serviceName,
-    [ATTR_DEPLOYMENT_ENVIRONMENT]: options.environment,
+    // One id per process (a Lambda execution environment, the local app): it becomes the
+    // `instance` label of every stored series, so two Lambdas running at once write distinct
+    // series instead of overwriting each other's cumulative counts (docs/telemetry-conventions.md).
+    [ATTR_SERVICE_INSTANCE_ID]: options.instanceId ?? randomUUID(),
+    [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: options.environment,
     ...(options.release ? { [ATTR_SERVICE_VERSION]: options.release } : {}),
   });
   const endpoint = options.otlpEndpoint?.replace(/\/+$/, '');

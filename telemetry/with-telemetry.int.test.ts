@@ -48,7 +48,7 @@ describe('withTelemetry', () => {
     });
     await expect(handler({ n: 21 }, { awsRequestId: 'inv1-ok' })).resolves.toBe(42);
     // No explicit flush here: the wrapper flushed before returning.
-    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv1-ok');
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation.id'] === 'inv1-ok');
     expect(span?.name).toBe('collector-ok');
     expect(span?.status.code).not.toBe(2);
     expect(span?.attributes['vigie.heartbeat.outcome']).toBe('sent');
@@ -65,7 +65,7 @@ describe('withTelemetry', () => {
     );
     await expect(handler({}, { awsRequestId: 'inv2-fail' })).rejects.toThrow(VigieError);
 
-    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv2-fail');
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation.id'] === 'inv2-fail');
     expect(span?.status.code).toBe(2);
     expect(span?.status.message).toBe('n8n answered 503 for owner [email]');
     expect(span?.attributes['vigie.error_code']).toBe('UNAVAILABLE');
@@ -84,7 +84,7 @@ describe('withTelemetry', () => {
       heartbeatTimeoutMs: 500,
     });
     await expect(handler(undefined, { awsRequestId: 'inv3' })).resolves.toBe('done');
-    const span = otlp.spans().find((s) => s.attributes['faas.invocation_id'] === 'inv3');
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation.id'] === 'inv3');
     expect(span?.attributes['vigie.heartbeat.outcome']).toBe('failed');
   });
 
@@ -104,5 +104,40 @@ describe('withTelemetry', () => {
       sentry.setFaults({});
       otlp.setOutage(false);
     }
+  });
+
+  it("trigger 'http': no span and no invocation count of its own; what escapes is still captured", async () => {
+    const handler = withTelemetry(
+      'api-http',
+      async (event: { fail: boolean }) => {
+        // The HTTP app's middleware makes the request's SERVER span; stand in for it here.
+        const span = telemetry.tracer.startSpan('GET /x', { kind: 2 });
+        span.end();
+        if (event.fail) throw new Error('escaped the app');
+        return 'ok';
+      },
+      { trigger: 'http' },
+    );
+    await expect(handler({ fail: false }, { awsRequestId: 'inv4-http' })).resolves.toBe('ok');
+    await expect(handler({ fail: true }, { awsRequestId: 'inv5-http' })).rejects.toThrow('escaped');
+    // Flushed before returning: the app's spans are there, and none of the wrapper's.
+    expect(otlp.spans().filter((s) => s.name === 'GET /x')).toHaveLength(2);
+    expect(otlp.spans().filter((s) => s.name === 'api-http')).toEqual([]);
+    expect(
+      otlp
+        .metrics()
+        .filter(
+          (p) => p.name === 'vigie.invocations' && p.attributes['vigie.handler'] === 'api-http',
+        ),
+    ).toEqual([]);
+    const event = sentry.events().find((e) => e.payload.tags?.['vigie.handler'] === 'api-http');
+    expect(event).toBeDefined();
+  });
+
+  it('a scheduled handler (the default) is marked faas.trigger=timer', async () => {
+    await withTelemetry('collector-timer', async () => 1)(undefined, { awsRequestId: 'inv6' });
+    const span = otlp.spans().find((s) => s.attributes['faas.invocation.id'] === 'inv6');
+    expect(span?.attributes['faas.trigger']).toBe('timer');
+    expect(span?.kind).toBe(2);
   });
 });

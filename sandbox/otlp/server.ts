@@ -60,6 +60,8 @@ export interface ReceivedMetricPoint {
   value: number;
   /** Histogram sum. */
   sum?: number;
+  /** Explicit-bucket histogram: the upper bounds its buckets were exported with. */
+  bounds?: number[];
   attributes: Record<string, AttributeValue>;
   resource: Record<string, AttributeValue>;
 }
@@ -423,6 +425,7 @@ function flattenMetrics(request: Json): ReceivedMetricPoint[] {
             kind,
             value: Number(isHistogram || kind === 'summary' ? p.count : (p.asDouble ?? p.asInt)),
             ...(p.sum !== undefined ? { sum: Number(p.sum) } : {}),
+            ...(kind === 'histogram' ? { bounds: list(p.explicitBounds).map(Number) } : {}),
             attributes: attrs(list(p.attributes)),
             resource,
           });
