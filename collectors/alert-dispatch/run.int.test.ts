@@ -37,7 +37,7 @@ beforeEach(async () => {
   hook += 1;
 });
 
-function deps(budgetMs = 50_000): AlertDispatchDeps {
+function deps(budgetMs = 50_000, remainingMs?: () => number): AlertDispatchDeps {
   return {
     db: pool,
     raise,
@@ -51,6 +51,8 @@ function deps(budgetMs = 50_000): AlertDispatchDeps {
     }),
     budgetMs,
     pollMs: 1_000,
+    remainingMs,
+    reserveMs: 10_000,
     elapsedMs: () => clock.t,
     sleep,
   };
@@ -74,6 +76,36 @@ describe('alert-dispatch collector', () => {
       value: 1,
       labels: {},
     });
+  });
+
+  it('stops polling while the Lambda still has its reserve left, when that comes before the budget', async () => {
+    // A Lambda invoked with 30 s left (a timeout set under the 50 s budget), on the fake clock.
+    const deadline = clock.t + 30_000;
+    const remaining = () => deadline - clock.t;
+    const started: number[] = [];
+    const base = deps(50_000, remaining);
+    const watched = {
+      ...base,
+      dispatcher: {
+        tick: () => {
+          started.push(remaining());
+          return base.dispatcher.tick();
+        },
+      },
+    };
+    const summary = await run(watched, new Date(clock.t));
+    // Ticks at 0 s … 20 s: the next one would start with 9 s left, under the 10 s reserve.
+    expect(summary.ticks).toBe(21);
+    expect(Math.min(...started)).toBeGreaterThanOrEqual(10_000);
+    expect(remaining()).toBeGreaterThanOrEqual(10_000 - 1_000);
+  });
+
+  it('starts no tick at all when invoked with less than the reserve left, and says so', async () => {
+    let ticks = 0;
+    const base = deps(50_000, () => 4_000);
+    const starved = { ...base, dispatcher: { tick: () => ((ticks += 1), base.dispatcher.tick()) } };
+    await expect(run(starved, new Date(clock.t))).rejects.toThrow(/4000 ms left.*timeout/);
+    expect(ticks).toBe(0);
   });
 
   it('runs the daily probe; a probe failing on a network error reaches the operator by email', async () => {

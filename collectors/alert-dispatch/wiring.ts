@@ -3,9 +3,13 @@ import { createSmtpTransport } from '../../adapters/alerts/email.ts';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import { requireSettings } from '../../core/config.ts';
 import { type CollectorRunner, withPool } from '../shared/wiring.ts';
-import { DEFAULT_BUDGET_MS, DEFAULT_POLL_MS, run } from './run.ts';
+import { DEFAULT_BUDGET_MS, DEFAULT_POLL_MS, reserveFor, run } from './run.ts';
 
-export const runner: CollectorRunner = async (config, now) => {
+/** Short ticks: ≤ 10 paced posts, 5 s per Slack call. */
+const MAX_SENDS_PER_TICK = 10;
+const SEND_TIMEOUT_MS = 5_000;
+
+export const runner: CollectorRunner = async (config, now, invocation) => {
   const c = requireSettings(
     config,
     ['DATABASE_URL', 'SLACK_WEBHOOK_URL'],
@@ -27,13 +31,14 @@ export const runner: CollectorRunner = async (config, now) => {
             runbookBaseUrl: c.ALERT_RUNBOOK_BASE_URL,
             dashboardUrl: c.ALERT_DASHBOARD_URL,
             stage: c.VIGIE_STAGE,
-            // Short ticks, so the last one started near the 50 s budget ends well before
-            // the Lambda timeout (set it to ≥ 90 s): ≤ 10 paced posts, 5 s per Slack call.
-            maxSendsPerTick: 10,
-            timeoutMs: 5_000,
+            maxSendsPerTick: MAX_SENDS_PER_TICK,
+            timeoutMs: SEND_TIMEOUT_MS,
           }),
           budgetMs: DEFAULT_BUDGET_MS,
           pollMs: DEFAULT_POLL_MS,
+          // The Lambda's time left bounds the run as well as the budget (run.ts says why).
+          remainingMs: invocation?.remainingMs,
+          reserveMs: reserveFor({ maxSends: MAX_SENDS_PER_TICK, sendTimeoutMs: SEND_TIMEOUT_MS }),
           elapsedMs: () => performance.now(),
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         },

@@ -69,3 +69,26 @@ describe('collector heartbeats', () => {
     expect(pinged).toContain('/hb/misconfigured/fail');
   });
 });
+
+describe('collectorHandler', () => {
+  it("hands the run the Lambda context's time left (alert-dispatch bounds its polling by it)", async () => {
+    process.env = { VIGIE_STAGE: 'staging' };
+    const { collectorHandler } = await import('./handler.ts');
+    const seen: number[] = [];
+    const handler = collectorHandler('alert-dispatch', async (_config, now, invocation) => {
+      seen.push(invocation?.remainingMs() ?? -1);
+      return {
+        collector: 'alert-dispatch',
+        at: now.toISOString(),
+        status: 'ok',
+        unread: [],
+        alertsRaised: [],
+        metrics: [],
+      };
+    });
+    let left = 42_000;
+    await handler({}, { awsRequestId: 'r-1', getRemainingTimeInMillis: () => (left -= 1_000) });
+    await handler({}, {});
+    expect(seen).toEqual([41_000, -1]);
+  });
+});

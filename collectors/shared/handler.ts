@@ -7,7 +7,7 @@ import { initTelemetry } from '../../telemetry/init.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
 import { recordRun } from './record-metrics.ts';
 import type { TickBase } from './tick.ts';
-import type { CollectorRunner } from './wiring.ts';
+import { type CollectorRunner, invocationOf } from './wiring.ts';
 
 /**
  * The Lambda entry of a collector: config from the environment (all problems named at once),
@@ -49,7 +49,7 @@ export function collectorHandler(
     const wrapped = withTelemetry(
       `collector.${name}`,
       async () => {
-        const summary = await runner(config, new Date());
+        const summary = await runner(config, new Date(), invocationOf(context));
         recordRun(telemetry.meter, name, summary);
         return summary;
       },
