@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { physicalName } from '../naming.ts';
 import { assumeBy } from './scheduled-collector.ts';
-import { type AlarmTopic, lambdaRuntime } from './shared.ts';
+import { type AlarmTopic, createAlarm, lambdaRuntime } from './shared.ts';
 import type { SecretsAccess } from './secrets.ts';
 
 export interface PrivacyApiArgs {
@@ -196,70 +196,65 @@ export class PrivacyApi extends pulumi.ComponentResource {
 
     function createAlarms() {
       const dimensions = { ApiId: api.id, Stage: '$default' };
-      const fiveXx = new aws.cloudwatch.MetricAlarm(
+      const on = { stage: args.stage, topic: args.alarms, alertId: 'api-alarm' };
+      const fiveXx = createAlarm(
         `${name}5xxRateAlarm`,
         {
-          name: physicalName('alarm', args.stage, 'api-5xx-rate'),
-          alarmDescription: args.alarms.describe(
-            'api-alarm',
-            `5xx answers above ${args.alarmThresholds.fiveXxRatePercent}% of requests`,
-          ),
-          comparisonOperator: 'GreaterThanThreshold',
-          threshold: args.alarmThresholds.fiveXxRatePercent,
-          evaluationPeriods: 2,
-          treatMissingData: 'notBreaching',
-          alarmActions: [args.alarms.topicArn],
-          okActions: [args.alarms.topicArn],
-          metricQueries: [
-            {
-              id: 'errors',
-              metric: {
-                namespace: 'AWS/ApiGateway',
-                metricName: '5xx',
-                dimensions,
-                period: 300,
-                stat: 'Sum',
+          ...on,
+          name: 'api-5xx-rate',
+          text: `5xx answers above ${args.alarmThresholds.fiveXxRatePercent}% of requests`,
+          metric: {
+            comparisonOperator: 'GreaterThanThreshold',
+            threshold: args.alarmThresholds.fiveXxRatePercent,
+            evaluationPeriods: 2,
+            metricQueries: [
+              {
+                id: 'errors',
+                metric: {
+                  namespace: 'AWS/ApiGateway',
+                  metricName: '5xx',
+                  dimensions,
+                  period: 300,
+                  stat: 'Sum',
+                },
               },
-            },
-            {
-              id: 'requests',
-              metric: {
-                namespace: 'AWS/ApiGateway',
-                metricName: 'Count',
-                dimensions,
-                period: 300,
-                stat: 'Sum',
+              {
+                id: 'requests',
+                metric: {
+                  namespace: 'AWS/ApiGateway',
+                  metricName: 'Count',
+                  dimensions,
+                  period: 300,
+                  stat: 'Sum',
+                },
               },
-            },
-            {
-              id: 'rate',
-              expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-              label: '5xx rate (%)',
-              returnData: true,
-            },
-          ],
+              {
+                id: 'rate',
+                expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+                label: '5xx rate (%)',
+                returnData: true,
+              },
+            ],
+          },
         },
         child,
       );
-      const latency = new aws.cloudwatch.MetricAlarm(
+      const latency = createAlarm(
         `${name}P95LatencyAlarm`,
         {
-          name: physicalName('alarm', args.stage, 'api-p95-latency'),
-          alarmDescription: args.alarms.describe(
-            'api-alarm',
-            `p95 latency above ${args.alarmThresholds.p95LatencyMs} ms`,
-          ),
-          namespace: 'AWS/ApiGateway',
-          metricName: 'Latency',
-          dimensions,
-          extendedStatistic: 'p95',
-          period: 300,
-          evaluationPeriods: 2,
-          threshold: args.alarmThresholds.p95LatencyMs,
-          comparisonOperator: 'GreaterThanThreshold',
-          treatMissingData: 'notBreaching',
-          alarmActions: [args.alarms.topicArn],
-          okActions: [args.alarms.topicArn],
+          ...on,
+          name: 'api-p95-latency',
+          text: `p95 latency above ${args.alarmThresholds.p95LatencyMs} ms`,
+          metric: {
+            namespace: 'AWS/ApiGateway',
+            metricName: 'Latency',
+            dimensions,
+            extendedStatistic: 'p95',
+            period: 300,
+            evaluationPeriods: 2,
+            threshold: args.alarmThresholds.p95LatencyMs,
+            comparisonOperator: 'GreaterThanThreshold',
+          },
         },
         child,
       );

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Schedule } from '../../core/catalog/types.ts';
 import { physicalName } from '../naming.ts';
 import { SCHEDULE_INPUT } from '../schedule-input.ts';
-import { type AlarmTopic, lambdaRuntime } from './shared.ts';
+import { type AlarmTopic, createAlarm, lambdaRuntime } from './shared.ts';
 import type { SecretsAccess } from './secrets.ts';
 
 /** Days CloudWatch keeps a function's logs. */
@@ -206,24 +206,17 @@ export class ScheduledCollector extends pulumi.ComponentResource {
     function createAlarms() {
       const alarm = (
         suffix: string,
-        props: Omit<aws.cloudwatch.MetricAlarmArgs, 'alarmActions' | 'okActions' | 'name'>,
+        metric: Omit<aws.cloudwatch.MetricAlarmArgs, 'alarmActions' | 'okActions' | 'name'>,
       ) =>
-        new aws.cloudwatch.MetricAlarm(
+        createAlarm(
           `${name}${suffix}Alarm`,
           {
-            name: physicalName(
-              'alarm',
-              args.stage,
-              `collector-${args.collector}-${suffix.toLowerCase()}`,
-            ),
-            alarmActions: [args.alarms.topicArn],
-            okActions: [args.alarms.topicArn],
-            treatMissingData: 'notBreaching',
-            ...props,
-            alarmDescription: args.alarms.describe(
-              'collector-lambda-alarm',
-              `${suffix} of collector ${args.collector}`,
-            ),
+            stage: args.stage,
+            name: `collector-${args.collector}-${suffix.toLowerCase()}`,
+            topic: args.alarms,
+            alertId: 'collector-lambda-alarm',
+            text: `${suffix} of collector ${args.collector}`,
+            metric,
           },
           child,
         );

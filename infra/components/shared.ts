@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
+import { physicalName } from '../naming.ts';
 
 /**
  * The newest Node.js Lambda runtime the installed `@pulumi/aws` knows (`nodejs24.x` with
@@ -23,4 +24,47 @@ export interface AlarmTopic {
 
 export function alarmDescription(alertId: string, text: string): string {
   return `[vigie:${alertId}] ${text}`;
+}
+
+export interface AlarmArgs {
+  /** @example "staging" */
+  stage: string;
+  /** Name under the stage, made physical by `physicalName('alarm', …)`. @example "api-5xx-rate" */
+  name: string;
+  /** Where the alarm publishes, and how its description carries the catalog alert id. */
+  topic: AlarmTopic;
+  /** The catalog alert `POST /hooks/aws/sns` raises. @example "api-alarm" */
+  alertId: string;
+  /** Ids and numbers only: it reaches Slack. */
+  text: string;
+  /** The metric (or metric math), statistic, period and threshold. */
+  metric: Omit<
+    aws.cloudwatch.MetricAlarmArgs,
+    'name' | 'alarmDescription' | 'alarmActions' | 'okActions'
+  >;
+}
+
+/**
+ * One CloudWatch alarm on the stack's alarm topic: physical name within the limit, catalog
+ * alert id in the description, ALARM and OK both published (OK resolves the alert), missing
+ * data not breaching unless the metric says otherwise. The one shape every component's alarms
+ * share.
+ */
+export function createAlarm(
+  logicalName: string,
+  args: AlarmArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    logicalName,
+    {
+      treatMissingData: 'notBreaching',
+      ...args.metric,
+      name: physicalName('alarm', args.stage, args.name),
+      alarmDescription: args.topic.describe(args.alertId, args.text),
+      alarmActions: [args.topic.topicArn],
+      okActions: [args.topic.topicArn],
+    },
+    opts,
+  );
 }
