@@ -1,7 +1,7 @@
 import { anthropicCostUsd, anthropicSpendCapReached } from '../adapters/anthropic/admin.ts';
 import { createDispatcher } from '../adapters/alerts/dispatcher.ts';
 import { createSmtpTransport } from '../adapters/alerts/email.ts';
-import { raise } from '../adapters/alerts/outbox.ts';
+import { openSince, raise } from '../adapters/alerts/outbox.ts';
 import { createBetterStackClient } from '../adapters/betterstack/client.ts';
 import { createTxtLookup } from '../adapters/dns/txt.ts';
 import { createN8nClient } from '../adapters/n8n/client.ts';
@@ -101,7 +101,7 @@ async function atScale(scale: number): Promise<Record<string, number>> {
     const label = `${customers} customers × ${PROSPECTS_PER_CUSTOMER} prospects`;
     return {
       [`${label}: n8n-failure-rate (ms)`]: await time(() =>
-        runN8n({ db: pool, raise, n8n: n8nClient }, now),
+        runN8n({ db: pool, raise, openSince, n8n: n8nClient }, now),
       ),
       [`${label}: cost (ms)`]: await time(() =>
         runCost({ db: pool, raise, timeZone: 'Europe/Paris', ...cost }, now),

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { findAlert, validateLabels } from '../core/alerting/labels.ts';
+import { apiAlerts } from '../core/catalog/api-alerts.ts';
 import { collectors } from '../core/catalog/collectors.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -156,6 +157,13 @@ describe('alerts the collectors raise', () => {
     const ids = calls.map((s) => s.alertId);
     expect(ids).toContain('collector-degraded');
     expect(ids).toContain('alert-probe-failed'); // the dispatcher, under adapters/alerts/
+  });
+
+  it('under api/, are exactly the alerts core/catalog/api-alerts.ts declares', () => {
+    const raised = new Set(
+      calls.filter((s) => s.where.startsWith('api/')).map((s) => s.alertId ?? '(not literal)'),
+    );
+    expect([...raised].sort()).toEqual(Object.keys(apiAlerts).sort());
   });
 
   it('name a catalog alert (declared by the collector raising it) with labels the outbox accepts', () => {

@@ -1,6 +1,7 @@
 import * as rpc from '@pulumi/pulumi/runtime/rpc.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alerts } from '../core/catalog/alerts.ts';
+import { apiAlerts } from '../core/catalog/api-alerts.ts';
 import { collectors } from '../core/catalog/collectors.ts';
 import { heartbeats, httpMonitors } from '../core/catalog/monitors.ts';
 import { SECRET_SETTINGS } from '../core/config.ts';
@@ -133,6 +134,7 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
       ...alarmAlerts,
       ...sentryRules,
       ...BETTER_STACK_ALERTS,
+      ...Object.keys(apiAlerts),
     ]);
     // Exactly the catalog alerts nothing raises yet: a new alert without a route fails here,
     // and so does one of these once it gets a producer (take it off the list then).
@@ -212,7 +214,7 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
 /** Raised from Better Stack incidents (monitors and heartbeats of `UptimeMonitors`). */
 const BETTER_STACK_ALERTS = ['uptime-monitor-down', 'heartbeat-missed'];
 /** In the catalog before their producer exists (core/catalog/alerts.ts says so). */
-const NOT_PRODUCED_YET = ['readyz-degraded', 'n8n-unreachable', 'n8n-error-hook-received'];
+const NOT_PRODUCED_YET: string[] = [];
 
 describe('staging and prod', () => {
   it('switch fault injection on only in staging', () => {

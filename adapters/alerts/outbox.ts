@@ -101,6 +101,23 @@ export async function raise(
 }
 
 /**
+ * When the open group of this alert (by its dedup-key labels) was first raised, or null when
+ * none is open: how long a condition has lasted, for producers whose text says so.
+ */
+export async function openSince(
+  db: Queryable,
+  input: Omit<RaiseInput, 'at'>,
+): Promise<Date | null> {
+  const alert = findAlert(input.alertId);
+  const key = dedupKey(alert, validateLabels(alert, input.labels, { only: 'dedupKey' }));
+  const { rows } = await db.query<{ first_raised_at: Date }>(
+    `select first_raised_at from alert_outbox where dedup_key = $1 and ${OPEN}`,
+    [key],
+  );
+  return rows[0]?.first_raised_at ?? null;
+}
+
+/**
  * Marks the open group of this alert resolved. Only the dedup-key labels are needed. Returns
  * false when no group is open (already resolved, or never raised): resolving is idempotent.
  */

@@ -63,3 +63,32 @@ describe('/readyz', () => {
     expect(body.dependencies.n8n?.state).toBe('not_configured');
   });
 });
+
+describe('readyz-degraded', () => {
+  it('is raised from the second failed probe in a row of a check, counted, and resolved when it passes', async () => {
+    const app = createApp({ config: stack.config, pool: stack.pool, redis: stack.redis });
+    const group = async () =>
+      (
+        await stack.pool.query<{ labels: unknown; occurrences: number; resolved: boolean }>(
+          `select labels, occurrences, resolved_at is not null as resolved from alert_outbox
+            where alert_id = 'readyz-degraded' order by id`,
+        )
+      ).rows;
+    stack.n8n.faults.outage = true;
+    try {
+      expect((await get('/readyz', app)).status).toBe(503);
+      expect(await group()).toEqual([]); // one failure is a blip
+      await get('/readyz', app);
+      await get('/readyz', app);
+    } finally {
+      stack.n8n.faults.outage = false;
+    }
+    expect(await group()).toEqual([
+      { labels: { check: 'n8n', failures: 3 }, occurrences: 2, resolved: false },
+    ]);
+    expect((await get('/readyz', app)).status).toBe(200);
+    expect(await group()).toEqual([
+      { labels: { check: 'n8n', failures: 3 }, occurrences: 2, resolved: true },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
 import type { AppDeps } from '../app.ts';
+import { readinessAlerts } from './readiness-alerts.ts';
 
 type DependencyState = {
   state: 'up' | 'down' | 'not_configured';
@@ -31,6 +32,7 @@ export function healthRoutes(deps: AppDeps): Hono {
       : undefined);
   const postgres = () => deps.pool.query('select 1').then(() => {});
   const redis = () => deps.redis.ping().then(() => {});
+  const observe = readinessAlerts(deps.pool);
 
   app.get('/healthz', async (c) => {
     const [pg, rd] = await Promise.all([probe(postgres), probe(redis)]);
@@ -47,6 +49,8 @@ export function healthRoutes(deps: AppDeps): Hono {
         : Promise.resolve<DependencyState>({ state: 'not_configured', latencyMs: 0 }),
     ]);
     const ready = [pg, rd, wf].every((d) => d.state === 'up');
+    // Raises readyz-degraded from the second failure in a row (readiness-alerts.ts).
+    await observe({ postgres: pg.state, redis: rd.state, n8n: wf.state });
     return c.json(
       { status: ready ? 'ready' : 'not_ready', dependencies: { postgres: pg, redis: rd, n8n: wf } },
       ready ? 200 : 503,

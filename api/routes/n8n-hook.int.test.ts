@@ -1,6 +1,7 @@
 import { Redis } from '@upstash/redis';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
 import { parseConfig } from '../../core/config.ts';
 import { type OtlpStandIn, startOtlpStandIn } from '../../sandbox/otlp/server.ts';
@@ -55,6 +56,7 @@ function post(
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = createPool(db.url, { max: 2 });
+  await migrate(pool);
   [sentry, otlp] = await Promise.all([startSentryStandIn(), startOtlpStandIn()]);
   telemetry = initTelemetry({
     serviceName: 'vigie-n8n-hook-test',
@@ -184,6 +186,29 @@ describe('POST /hooks/n8n/error', () => {
     );
     expect(point.kind).toBe('sum');
     expect(point.value).toBe(1);
+
+    // The alert router records it (info: recorded, not sent), labelled with ids only.
+    const { rows } = await pool.query<{ labels: unknown; severity: string; state: string }>(
+      `select labels, severity, state from alert_outbox where alert_id = 'n8n-error-hook-received'
+        and dedup_key = 'n8n-error-hook-received/wfEnrich01'`,
+    );
+    expect(rows).toEqual([
+      {
+        labels: { workflowId: 'wfEnrich01', executionId: '231' },
+        severity: 'info',
+        state: expect.any(String),
+      },
+    ]);
+  });
+
+  it('raises nothing and reports nothing for a refused request', async () => {
+    await post(app, errorTriggerPayload({ workflow: { id: 'wfRefused9', name: 'x' } }), {
+      'x-vigie-hook-secret': 'wrong',
+    });
+    const { rows } = await pool.query(
+      `select 1 from alert_outbox where dedup_key = 'n8n-error-hook-received/wfRefused9'`,
+    );
+    expect(rows).toEqual([]);
   });
 
   it('accepts the trigger-node shape (no execution) that n8n sends when the trigger failed', async () => {

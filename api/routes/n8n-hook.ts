@@ -2,6 +2,8 @@ import { trace } from '@opentelemetry/api';
 import type { Counter } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { raise } from '../../adapters/alerts/outbox.ts';
+import type { Pool } from '../../adapters/postgres/pool.ts';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import {
@@ -56,13 +58,17 @@ export const n8nErrorPayload = z
 
 export interface N8nHookDeps {
   config: Config;
+  /** The alert outbox's database: each report raises `n8n-error-hook-received`. */
+  pool: Pool;
   telemetry?: Telemetry | undefined;
 }
 
 /**
  * `POST /hooks/n8n/error`: n8n's error workflow posts here. Shared-secret auth (constant-time),
- * payload validated, then one Sentry event tagged with the workflow and execution ids (message
- * scrubbed) and one increment of `vigie.n8n.workflow_errors`. Answers 202.
+ * payload validated, then `n8n-error-hook-received` raised in the outbox (ids only; first, so a
+ * database failure answers 5xx and n8n retries before anything is reported twice), one Sentry
+ * event tagged with the workflow and execution ids (message scrubbed) and one increment of
+ * `vigie.n8n.workflow_errors`. Answers 202.
  */
 export function n8nHookRoutes(deps: N8nHookDeps): Hono {
   const app = new Hono();
@@ -78,6 +84,13 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
     const failure = payload.execution ?? payload.trigger;
     const executionId = payload.execution?.id ?? 'none';
     const mode = failure?.mode ?? 'unknown';
+    // An info alert (recorded, not sent): the outbox groups a workflow's failures, which
+    // `n8n-failure-rate-high` then judges as a rate.
+    await raise(deps.pool, {
+      alertId: 'n8n-error-hook-received',
+      labels: { workflowId: payload.workflow.id, executionId },
+      at: new Date(),
+    });
     // Node and workflow names are free text an operator typed (a LinkedIn URL in issue #8's
     // reproduction): only their known words leave, in tags and fingerprint alike.
     const lastNode = payload.execution?.lastNodeExecuted;

@@ -79,7 +79,10 @@ export function register(program: Command): void {
         timeoutMs: 10_000,
       });
       await withDb(async (pool) => {
-        const summary = await runN8n({ db: pool, raise: noRaise, n8n }, new Date());
+        const summary = await runN8n(
+          { db: pool, raise: noRaise, openSince: async () => null, n8n },
+          new Date(),
+        );
         const failed = await n8n.listExecutions({ status: 'error', limit: 10 }).catch(() => null);
         const recent = (failed?.data ?? []).map((e) => ({
           id: e.id,

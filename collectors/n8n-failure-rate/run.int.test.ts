@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { raise } from '../../adapters/alerts/outbox.ts';
+import { openSince, raise } from '../../adapters/alerts/outbox.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
@@ -69,7 +69,7 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
     add('wf-enrich', 'success', 120, 40);
     add('wf-enrich', 'waiting', 5, 30);
 
-    const calm = await run({ db: pool, raise, n8n: client() }, NOW);
+    const calm = await run({ db: pool, raise, openSince, n8n: client() }, NOW);
     expect(calm.status).toBe('ok');
     expect(calm.pagesRead).toBeGreaterThanOrEqual(2);
     expect(calm.overall).toMatchObject({ finished: 320, failures: 0 });
@@ -77,7 +77,7 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
 
     add('wf-enrich', 'error', 15, 5);
     add('wf-enrich', 'crashed', 5, 4);
-    const burst = await run({ db: pool, raise, n8n: client() }, NOW);
+    const burst = await run({ db: pool, raise, openSince, n8n: client() }, NOW);
     expect(burst.status).toBe('alerting');
     expect(burst.alertsRaised).toEqual([
       {
@@ -99,28 +99,48 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
     ]);
 
     // The next tick sees the same burst: still one alert group, one more occurrence.
-    await run({ db: pool, raise, n8n: client() }, NOW);
+    await run({ db: pool, raise, openSince, n8n: client() }, NOW);
     expect((await outbox()).map((r) => r.occurrences)).toEqual([2]);
   });
 
   it('an n8n outage (503) gives a degraded summary and collector-degraded, never a 0% rate', async () => {
     n8n.faults.outage = true;
-    const summary = await run({ db: pool, raise, n8n: client() }, NOW);
+    const summary = await run({ db: pool, raise, openSince, n8n: client() }, NOW);
     expect(summary.status).toBe('degraded');
     expect(summary.overall).toBeNull();
     expect(summary.unread).toMatchObject([{ source: 'n8n.executions', reason: 'server' }]);
-    expect((await outbox()).map((r) => r.dedup_key)).toEqual([
+    expect((await outbox()).map((r) => r.dedup_key).sort()).toEqual([
       'collector-degraded/n8n-failure-rate:n8n.executions',
+      'n8n-unreachable/n8n',
     ]);
+    expect(summary.alertsRaised).toContainEqual({
+      alertId: 'n8n-unreachable',
+      labels: { errorCode: 'server_503', minutes: 0 },
+    });
+  });
+
+  it("n8n-unreachable counts the minutes since the outage's first failing run, in one group", async () => {
+    n8n.faults.outage = true;
+    await run({ db: pool, raise, openSince, n8n: client() }, NOW);
+    const later = new Date(NOW.getTime() + 30 * 60_000);
+    const summary = await run({ db: pool, raise, openSince, n8n: client() }, later);
+    expect(summary.alertsRaised).toContainEqual({
+      alertId: 'n8n-unreachable',
+      labels: { errorCode: 'server_503', minutes: 30 },
+    });
+    const { rows } = await pool.query<{ occurrences: number; labels: unknown }>(
+      `select occurrences, labels from alert_outbox where alert_id = 'n8n-unreachable'`,
+    );
+    expect(rows).toEqual([{ occurrences: 2, labels: { errorCode: 'server_503', minutes: 30 } }]);
   });
 
   it('waits out a short 429 Retry-After and reads the same rate as without it', async () => {
-    const plain = await run({ db: pool, raise, n8n: client() }, NOW);
+    const plain = await run({ db: pool, raise, openSince, n8n: client() }, NOW);
     n8n.faults.rateLimitedRequests = 2;
     n8n.faults.retryAfterSeconds = 3;
     const slept: number[] = [];
     const limited = await run(
-      { db: pool, raise, n8n: client(), sleep: async (ms) => void slept.push(ms) },
+      { db: pool, raise, openSince, n8n: client(), sleep: async (ms) => void slept.push(ms) },
       NOW,
     );
     expect(slept).toEqual([3_000, 3_000]);
@@ -136,7 +156,7 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
     n8n.faults.retryAfterSeconds = 2;
     const slept: number[] = [];
     const summary = await run(
-      { db: pool, raise, n8n: client(), sleep: async (ms) => void slept.push(ms) },
+      { db: pool, raise, openSince, n8n: client(), sleep: async (ms) => void slept.push(ms) },
       NOW,
     );
     expect(slept).toEqual([2_000, 2_000, 2_000]);
@@ -151,16 +171,21 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
 
   it('n8n not listening is degraded too', async () => {
     const dead = createN8nClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 1_000 });
-    const summary = await run({ db: pool, raise, n8n: dead }, NOW);
+    const summary = await run({ db: pool, raise, openSince, n8n: dead }, NOW);
     expect(summary).toMatchObject({ status: 'degraded', unread: [{ reason: 'network' }] });
+    expect(summary.alertsRaised.map((a) => a.alertId).sort()).toEqual([
+      'collector-degraded',
+      'n8n-unreachable',
+    ]);
   });
 
-  it.each<[FaultMode, string]>([
-    ['malformed', 'invalid_response'],
+  it.each<[FaultMode, string, string[]]>([
+    // An answer, even a bad one, is not n8n being unreachable.
+    ['malformed', 'invalid_response', ['collector-degraded']],
     // Retry-After 30 s is past what a tick waits out (15 s): unread at once, no rate.
-    ['rate-limited', 'rate_limited'],
-    ['no-answer', 'timeout'],
-  ])('a %s answer is reported as unread (%s)', async (mode, reason) => {
+    ['rate-limited', 'rate_limited', ['collector-degraded']],
+    ['no-answer', 'timeout', ['collector-degraded', 'n8n-unreachable']],
+  ])('a %s answer is reported as unread (%s)', async (mode, reason, raised) => {
     const faults = { ...defaultFaults(), mode };
     const closing = new AbortController();
     const app = new Hono();
@@ -171,13 +196,14 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
         {
           db: pool,
           raise,
+          openSince,
           n8n: createN8nClient({ baseUrl: server.url, apiKey: 'k', timeoutMs: 500 }),
         },
         NOW,
       );
       expect(summary.status).toBe('degraded');
       expect(summary.unread[0]?.reason).toBe(reason);
-      expect(summary.alertsRaised.map((a) => a.alertId)).toEqual(['collector-degraded']);
+      expect(summary.alertsRaised.map((a) => a.alertId).sort()).toEqual(raised);
     } finally {
       await server.close();
     }
@@ -207,6 +233,7 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
           {
             db: pool,
             raise,
+            openSince,
             n8n: createN8nClient({ baseUrl: proxy.url, apiKey: 'n8n-test-key', timeoutMs: 2_000 }),
           },
           NOW,

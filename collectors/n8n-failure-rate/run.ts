@@ -24,7 +24,18 @@ export interface N8nFailureRateDeps {
   maxPages?: number;
   /** How a 429's `Retry-After` is waited out (tests record instead of sleeping). */
   sleep?: (ms: number) => Promise<void>;
+  /** When the open `n8n-unreachable` group began (`openSince` of the outbox): its minutes. */
+  openSince: (
+    db: Queryable,
+    alert: { alertId: string; labels: Record<string, string> },
+  ) => Promise<Date | null>;
 }
+
+/**
+ * n8n did not answer (5xx, timeout, connection refused): `n8n-unreachable`. A 429, a bad key or
+ * a malformed page is an answer; those stay `collector-degraded` only.
+ */
+const UNREACHABLE: ReadonlySet<string> = new Set(['server', 'timeout', 'network']);
 
 export interface N8nFailureRateSummary extends TickBase {
   windowMinutes: number;
@@ -139,7 +150,22 @@ export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailu
       },
     );
   } catch (error) {
-    summary.unread.push(unreadFrom('n8n.executions', error));
+    const unread = unreadFrom('n8n.executions', error);
+    summary.unread.push(unread);
+    if (error instanceof N8nApiError && UNREACHABLE.has(error.kind)) {
+      // Minutes since the first failing run of this outage (0 on the first one).
+      const since = await deps.openSince(deps.db, { alertId: 'n8n-unreachable', labels: {} });
+      const minutes = since
+        ? Math.max(0, Math.floor((now.getTime() - since.getTime()) / 60_000))
+        : 0;
+      await raiseAndRecord(
+        deps,
+        summary.alertsRaised,
+        'n8n-unreachable',
+        { errorCode: error.status ? `${error.kind}_${error.status}` : error.kind, minutes },
+        now,
+      );
+    }
     return finish(deps, summary, now);
   }
   summary.pagesRead = read.pages;

@@ -1,4 +1,4 @@
-import { raise } from '../../adapters/alerts/outbox.ts';
+import { openSince, raise } from '../../adapters/alerts/outbox.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
 import { requireSettings } from '../../core/config.ts';
 import { type CollectorRunner, withPool } from '../shared/wiring.ts';
@@ -12,7 +12,12 @@ export const runner: CollectorRunner = async (config, now) => {
   );
   return withPool(c.DATABASE_URL, (db) =>
     run(
-      { db, raise, n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }) },
+      {
+        db,
+        raise,
+        openSince,
+        n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }),
+      },
       now,
     ),
   );

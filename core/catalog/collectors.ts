@@ -19,7 +19,7 @@ export const collectors = [
       'Failure rate of n8n executions (error + crashed over finished) per workflow and overall, last hour.',
     schedule: 'cron(0/15 * * * ? *)',
     timezone: 'Europe/Paris',
-    alerts: ['n8n-failure-rate-high', 'collector-degraded'],
+    alerts: ['n8n-failure-rate-high', 'n8n-unreachable', 'collector-degraded'],
     metrics: ['vigie_n8n_failure_rate', 'vigie_n8n_executions_finished'],
   },
   {
