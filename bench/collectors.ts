@@ -158,7 +158,7 @@ async function burstToSlack(): Promise<number> {
     const started = performance.now();
     for (let i = 0; i < 40; i += 1) n8n.addExecution({ workflowId: 'wf-enrich', status: 'error' });
     await runN8n(
-      { db: pool, raise, n8n: createN8nClient({ baseUrl: n8n.url, apiKey: 'k' }) },
+      { db: pool, raise, openSince, n8n: createN8nClient({ baseUrl: n8n.url, apiKey: 'k' }) },
       new Date(),
     );
     while (slack.messages.length === 0 && performance.now() - started < 30_000) {
