@@ -2,6 +2,7 @@ import { Redis } from '@upstash/redis';
 import fc from 'fast-check';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { migrate } from '../adapters/postgres/migrate.ts';
 import { createPool, type Pool } from '../adapters/postgres/pool.ts';
 import { parseConfig } from '../core/config.ts';
 import { isKnownWord } from '../core/scrub.ts';
@@ -212,6 +213,8 @@ const placements = (paths: string[]) =>
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = createPool(db.url, { max: 2 });
+  // The n8n error hook raises into the alert outbox.
+  await migrate(pool);
   [sentry, otlp] = await Promise.all([startSentryStandIn({ projectId: '42' }), startOtlpStandIn()]);
   telemetry = initTelemetry({
     serviceName: 'vigie-pii-planting',
