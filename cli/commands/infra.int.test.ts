@@ -28,7 +28,9 @@ describe('vigie infra', () => {
     expect(plan.resources.filter((r) => r.type === 'aws:lambda/function:Function')).toHaveLength(
       collectors.length + 1,
     );
-  });
+    // Two child processes each run the whole program under the mocks: not a speed target,
+    // a bound that holds on a loaded machine (spawnSync itself stops each at 120 s).
+  }, 240_000);
 
   it('secrets lists the pulumi config set --secret commands still missing, required first', () => {
     const run = vigie(['infra', 'secrets', '--stack', 'prod']);
