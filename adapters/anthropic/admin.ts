@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import { anthropicSdk } from './sdk.ts';
 import { sumCentsAmounts } from '../../core/cost.ts';
 import { z } from 'zod';
 import { expectShape, ProviderReadError, readJson } from '../http/read-json.ts';
@@ -195,6 +195,7 @@ export async function anthropicSpendCapReached(options: {
   timeoutMs?: number;
 }): Promise<boolean> {
   const source = 'anthropic messages';
+  const Anthropic = await anthropicSdk();
   const client = new Anthropic({
     apiKey: options.apiKey,
     baseURL: options.baseUrl.replace(/\/+$/, ''),

@@ -1,4 +1,5 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { anthropicSdk } from './sdk.ts';
 import type { Redis } from '@upstash/redis';
 import { backoffMs } from '../../core/alerting/backoff.ts';
 import { retryAfterMs } from '../../core/retry-after.ts';
@@ -73,20 +74,28 @@ const SPEND_CAP_CODE = 'enforced_spend_limit_reached';
 export class EnrichmentGateway {
   readonly limiter: OrgRateLimiter;
   readonly #o: EnrichmentGatewayOptions;
-  readonly #client: Anthropic;
+  /** Made on the first call: the SDK is loaded then, not at cold start (adapters/anthropic/sdk.ts). */
+  #client: Promise<{ client: Anthropic; sdk: typeof Anthropic }> | undefined;
   readonly #inflightUsd = new Map<string, number>();
   #spendCapUntil = 0;
 
   constructor(options: EnrichmentGatewayOptions) {
     this.#o = options;
     this.limiter = options.limiter ?? new OrgRateLimiter({ now: () => this.#now().getTime() });
-    // maxRetries 0: retries go back through the shared limiter, never around it.
-    this.#client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? 60_000,
-    });
+  }
+
+  #sdkClient() {
+    this.#client ??= anthropicSdk().then((sdk) => ({
+      sdk,
+      // maxRetries 0: retries go back through the shared limiter, never around it.
+      client: new sdk({
+        apiKey: this.#o.apiKey,
+        baseURL: this.#o.baseUrl,
+        maxRetries: 0,
+        timeout: this.#o.timeoutMs ?? 60_000,
+      }),
+    }));
+    return this.#client;
   }
 
   #now(): Date {
@@ -183,12 +192,13 @@ export class EnrichmentGateway {
     const maxAttempts = this.#o.maxAttempts ?? 4;
     let lastStatus: number | undefined;
     const limiter = { attempts: 0, rateLimited: 0, queuedMs: 0 };
+    const { client, sdk } = await this.#sdkClient();
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       const admission: Admission = await this.limiter.acquire(demand);
       limiter.attempts = attempt;
       limiter.queuedMs += admission.waitedMs;
       try {
-        const { data, response } = await this.#client.messages
+        const { data, response } = await client.messages
           .create({
             model: this.#o.model,
             max_tokens: demand.maxTokens,
@@ -221,7 +231,7 @@ export class EnrichmentGateway {
           .trim();
         return { brief, usage, limiter };
       } catch (error) {
-        if (!(error instanceof Anthropic.APIError)) {
+        if (!(error instanceof sdk.APIError)) {
           this.limiter.release(admission);
           throw error;
         }

@@ -1,4 +1,4 @@
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { VigieError } from '../../core/errors.ts';
 
 /** The setting naming the SSM parameters to read (comma-separated), set by the Pulumi program. */
@@ -22,8 +22,11 @@ export async function loadSsmSecrets(
     .filter(Boolean);
   const loaded: string[] = [];
   if (names.length === 0) return loaded;
-  // Region, credentials and endpoint come from the Lambda environment (AWS_REGION…).
-  const ssm = client ?? new SSMClient({});
+  // Loaded only when there is something to read (a deployed function), so local runs and
+  // bundles without secrets never pay for the AWS SDK. Region, credentials and endpoint come
+  // from the Lambda environment (AWS_REGION…).
+  const { GetParametersCommand, SSMClient: Client } = await import('@aws-sdk/client-ssm');
+  const ssm = client ?? new Client({});
   for (let i = 0; i < names.length; i += 10) {
     const batch = names.slice(i, i + 10);
     const answer = await ssm.send(new GetParametersCommand({ Names: batch, WithDecryption: true }));

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import {
@@ -49,7 +49,13 @@ async function buildLambda(
   await build({
     absWorkingDir: root,
     entryPoints: [bundle.entry],
-    outfile,
+    outdir: dir,
+    // `index.mjs` is what Lambda loads; modules imported with `import()` (the Anthropic SDK,
+    // the AWS SDK) become chunks beside it, read only when first called: cold starts skip them.
+    entryNames: BUNDLE_FILE.replace(/\.mjs$/, ''),
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -65,7 +71,7 @@ async function buildLambda(
     },
     metafile: false,
   });
-  return { name: bundle.name, dir, bytes: (await stat(outfile)).size };
+  return { name: bundle.name, dir, bytes: (await stat(outfile)).size + (await chunkBytes(dir)) };
 }
 
 /**
@@ -126,4 +132,13 @@ export async function ensureBrowserBundle({ root }: { root: string }): Promise<s
     // missing output, missing record or a deleted input: build
   }
   return buildBrowserBundle({ root });
+}
+
+/** Bytes of the chunks beside a bundle's `index.mjs` (none without dynamic imports). */
+async function chunkBytes(dir: string): Promise<number> {
+  const names = await readdir(join(dir, 'chunks')).catch(() => [] as string[]);
+  const sizes = await Promise.all(
+    names.map(async (n) => (await stat(join(dir, 'chunks', n))).size),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
 }
