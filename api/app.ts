@@ -8,6 +8,8 @@ import type { Telemetry } from '../telemetry/init.ts';
 import { telemetryMiddleware } from '../telemetry/hono.ts';
 import { n8nHookRoutes } from './routes/n8n-hook.ts';
 import { snsHookRoutes } from './routes/aws-sns-hook.ts';
+import { betterStackHookRoutes } from './routes/betterstack-hook.ts';
+import { sentryHookRoutes } from './routes/sentry-hook.ts';
 import { TUNNEL_PATH, sentryTunnelRoutes } from './routes/sentry-tunnel.ts';
 import { webRoutes } from './routes/web.ts';
 import { exportRoutes } from './routes/export.ts';
@@ -48,6 +50,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', healthRoutes(deps));
   app.route('/', n8nHookRoutes(deps));
   app.route('/', snsHookRoutes(deps));
+  app.route('/', betterStackHookRoutes(deps));
+  app.route('/', sentryHookRoutes(deps));
   app.route('/', sentryTunnelRoutes(deps));
   app.route('/', webRoutes(deps));
   app.route('/', exportRoutes(deps));

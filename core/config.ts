@@ -94,6 +94,16 @@ export const configSchema = z.object({
   UPSTASH_DATABASE_ID: secret.optional(),
   BETTERSTACK_BASE_URL: url.optional(),
   BETTERSTACK_API_TOKEN: secret.optional(),
+  /**
+   * The path token of `POST /hooks/betterstack/incidents/<token>`: Better Stack signs nothing
+   * (docs/alert-webhooks.md), so the URL it is given carries the secret. URL-safe.
+   */
+  BETTERSTACK_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{24,}$/, {
+      message: 'expected at least 24 URL-safe characters (openssl rand -hex 16)',
+    })
+    .optional(),
 
   SUPABASE_JWKS_URL: url.optional(),
   SUPABASE_JWT_ISSUER: url.optional(),
@@ -109,6 +119,8 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected the organization slug, e.g. acme' })
     .optional(),
   SENTRY_AUTH_TOKEN: secret.optional(),
+  /** The Sentry internal integration's client secret: it signs the alert webhooks it sends. */
+  SENTRY_CLIENT_SECRET: secret.optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   /**
    * Prometheus HTTP API (the part before `/api/v1`) that the weekly summary and `vigie
@@ -272,8 +284,10 @@ export const SECRET_SETTINGS = [
   'UPSTASH_API_KEY',
   'UPSTASH_DATABASE_ID',
   'BETTERSTACK_API_TOKEN',
+  'BETTERSTACK_WEBHOOK_SECRET',
   'SUPABASE_JWT_SECRET',
   'SENTRY_AUTH_TOKEN',
+  'SENTRY_CLIENT_SECRET',
   'PROMETHEUS_QUERY_TOKEN',
   'SLACK_WEBHOOK_URL',
   'SMTP_URL',

@@ -40,6 +40,17 @@ export const deploySchema = z.object({
   statusPageCompanyUrl: z.url(),
   /** Sentry: the team owning the projects (the org is `SENTRY_ORG`). */
   sentryTeam: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'expected a team slug' }),
+  /**
+   * The Sentry internal integration the alert rules notify (webhook URL `<api>/hooks/sentry`,
+   * "Alert Rule Action" on; created in Sentry's settings, which no Pulumi resource covers):
+   * its app id (metric rules) and installation UUID (issue rules). Unset: the rules have no
+   * Vigie action and alerts show in Sentry only.
+   */
+  sentryAppId: z
+    .string()
+    .regex(/^\d+$/, { message: 'expected the integration id (digits)' })
+    .optional(),
+  sentryAppInstallationUuid: z.uuid({ message: 'expected the installation UUID' }).optional(),
 });
 
 export type DeploySettings = z.infer<typeof deploySchema>;
@@ -74,6 +85,7 @@ export const REQUIRED_SECRETS = [
   'AUDIT_CHECKPOINT_KEY',
   'RECEIPT_SIGNING_KEY',
   'BETTERSTACK_API_TOKEN',
+  'BETTERSTACK_WEBHOOK_SECRET',
 ] as const satisfies readonly (typeof SECRET_SETTINGS)[number][];
 
 export interface StackSettings<Secret> {

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { parseStackSettings, type StackSettings } from './config.ts';
+import { parseStackSettings, REQUIRED_SECRETS, type StackSettings } from './config.ts';
 import { loadDashboards } from './dashboards.ts';
 import { readStackFile } from './stack-files.ts';
 
@@ -34,8 +34,12 @@ export async function planStack(
 ): Promise<Plan> {
   const file = await readStackFile(options.root, stack);
   const plain = options.plain ?? file.plain;
+  // Default: the secrets the file marks set, and every required one (what `pulumi up` needs).
   const secretValues =
-    options.secrets ?? Object.fromEntries(file.secretNames.map((n) => [n, secretValue(n)]));
+    options.secrets ??
+    Object.fromEntries(
+      [...new Set([...file.secretNames, ...REQUIRED_SECRETS])].map((n) => [n, secretValue(n)]),
+    );
   const resources: PlannedResource[] = [];
   await pulumi.runtime.setMocks(
     {

@@ -6,6 +6,8 @@ import { collectors } from '../core/catalog/collectors.ts';
 import { heartbeats, httpMonitors } from '../core/catalog/monitors.ts';
 import { SECRET_SETTINGS } from '../core/config.ts';
 import { heartbeatSettingName } from '../core/heartbeat-settings.ts';
+import { lambdaBundles } from './build/bundles.ts';
+import { secretNeeds } from './build/secret-needs.ts';
 import { NAME_LIMITS } from './naming.ts';
 import { SCHEDULE_INPUT } from './schedule-input.ts';
 import { type Plan, type PlannedResource, planStack } from './plan.ts';
@@ -18,6 +20,7 @@ const canary = (name: string) => `canary-${name.toLowerCase()}-8c1f`;
 const secrets = Object.fromEntries(SECRET_SETTINGS.map((name) => [name, canary(name)]));
 const plans: Record<string, Plan> = {};
 const root = process.cwd();
+const needs = secretNeeds(root);
 
 beforeAll(async () => {
   plans.staging = await planStack('staging', { root, secrets });
@@ -133,7 +136,6 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
       ...raisedByCollectors,
       ...alarmAlerts,
       ...sentryRules,
-      ...BETTER_STACK_ALERTS,
       ...Object.keys(apiAlerts),
     ]);
     // Exactly the catalog alerts nothing raises yet: a new alert without a route fails here,
@@ -146,11 +148,41 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
     ).toEqual([...NOT_PRODUCED_YET].sort());
   });
 
+  it("sends Better Stack incidents to the API's hook through the monitors' policy, the team as fallback", () => {
+    const [webhook] = dynamic(plan(), 'outgoing-webhook');
+    // Its attributes carry the token in the URL: the whole input is a Pulumi secret.
+    const wrapped = webhook!.inputs.attributes as Record<string, unknown>;
+    expect(wrapped[rpc.specialSigKey]).toBe(rpc.specialSecretSig);
+    expect(wrapped.value).toMatchObject({
+      trigger_type: 'incident_change',
+      on_incident_started: true,
+      on_incident_resolved: true,
+      url: expect.stringMatching(
+        new RegExp(
+          `^https://.+/hooks/betterstack/incidents/${secrets.BETTERSTACK_WEBHOOK_SECRET}$`,
+        ),
+      ),
+    });
+    const [policy] = dynamic(plan(), 'policy');
+    const steps = (policy!.inputs.attributes as { steps: Array<{ step_members: unknown[] }> })
+      .steps;
+    expect(steps[0]!.step_members).toEqual([
+      { type: 'webhook', id: expect.anything() },
+      { type: 'entire_team' },
+    ]);
+  });
+
   it('puts no secret value in any resource input but its SSM SecureString parameter', () => {
     for (const resource of plan().resources) {
       const text = JSON.stringify(resource.inputs);
       for (const [name, value] of Object.entries(secrets)) {
         if (!text.includes(value)) continue;
+        if (name === 'BETTERSTACK_WEBHOOK_SECRET' && resource.name === 'uptimeIncidentWebhook') {
+          // The one secret a provider must be given: Better Stack signs nothing, so the URL it
+          // calls carries the token — as a Pulumi secret (encrypted in the state).
+          expect(JSON.stringify(resource.inputs.attributes)).toContain(rpc.specialSecretSig);
+          continue;
+        }
         expect(resource.type, `${name} in ${resource.name}`).toBe('aws:ssm/parameter:Parameter');
         expect(resource.inputs).toMatchObject({
           type: 'SecureString',
@@ -162,11 +194,49 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
     }
     const parameters = ofType(plan(), 'aws:ssm/parameter:Parameter');
     expect(parameters).toHaveLength(SECRET_SETTINGS.length);
-    for (const fn of ofType(plan(), 'aws:lambda/function:Function')) {
-      const env = envOf(fn);
-      expect(env.VIGIE_SSM_SECRETS!.split(',').sort()).toEqual(
-        SECRET_SETTINGS.map((n) => `/vigie/${stack}/${n}`).sort(),
+  });
+
+  it("gives each function only the secrets its code reads, the same ones in its env and its role's policy", () => {
+    const functions = ofType(plan(), 'aws:lambda/function:Function');
+    const policies = ofType(plan(), 'aws:iam/rolePolicy:RolePolicy');
+    const parameterArn = (setting: string) =>
+      `arn:aws:ssm:eu-west-3:123456789012:secrets${setting}`;
+    const granted: Record<string, string[]> = {};
+    for (const bundle of lambdaBundles) {
+      const fn = functions.find((f) => f.name === `${bundle.name}Function`)!;
+      const names = envOf(fn)
+        .VIGIE_SSM_SECRETS!.split(',')
+        .map((n) => n.split('/').pop()!);
+      expect(names, bundle.name).toEqual(needs[bundle.name]);
+      expect(envOf(fn).VIGIE_SSM_SECRETS!.split(',')).toEqual(
+        names.map((n) => `/vigie/${stack}/${n}`),
       );
+      const policy = policies.find((p) => p.name === `${bundle.name}Policy`)!;
+      const document = JSON.parse(String(policy.inputs.policy)) as {
+        Statement: Array<{ Sid: string; Action: string; Resource: string[] }>;
+      };
+      const read = document.Statement.find((st) => st.Sid === 'ReadOwnSecrets')!;
+      expect(read.Action).toBe('ssm:GetParameters');
+      expect(read.Resource, bundle.name).toEqual(names.map(parameterArn));
+      granted[bundle.name] = names;
+    }
+    // What that derivation must find, checked against the wirings as written.
+    expect(granted['collector-alert-dispatch']).toEqual([
+      'DATABASE_URL',
+      'SLACK_WEBHOOK_URL',
+      'SMTP_URL',
+    ]);
+    expect(granted['collector-n8n-failure-rate']).toEqual(['DATABASE_URL', 'N8N_API_KEY']);
+    expect(granted['collector-cost']).toContain('ANTHROPIC_ADMIN_KEY');
+    expect(granted.api).toEqual(
+      expect.arrayContaining(['SUPABASE_JWT_SECRET', 'N8N_HOOK_SECRET', 'RECEIPT_SIGNING_KEY']),
+    );
+    expect(granted.api).not.toContain('ANTHROPIC_ADMIN_KEY');
+    expect(granted.api).not.toContain('SLACK_WEBHOOK_URL');
+    // No function reads every secret; the owner's database URL reaches none.
+    for (const [name, names] of Object.entries(granted)) {
+      expect(names.length, name).toBeLessThan(SECRET_SETTINGS.length);
+      expect(names, name).not.toContain('DATABASE_MIGRATION_URL');
     }
   });
 
@@ -211,8 +281,6 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
   });
 });
 
-/** Raised from Better Stack incidents (monitors and heartbeats of `UptimeMonitors`). */
-const BETTER_STACK_ALERTS = ['uptime-monitor-down', 'heartbeat-missed'];
 /** In the catalog before their producer exists (core/catalog/alerts.ts says so). */
 const NOT_PRODUCED_YET: string[] = [];
 
@@ -228,6 +296,39 @@ describe('staging and prod', () => {
     await expect(
       planStack('prod', { root, secrets, plain: { ...prod.plain, VIGIE_FAULT_INJECTION: 'true' } }),
     ).rejects.toThrow(/VIGIE_FAULT_INJECTION: refused on prod/);
+  });
+
+  it("make the Sentry rules notify Vigie's integration once its ids are configured", async () => {
+    const file = await readStackFile(root, 'staging');
+    const wired = await planStack('staging', {
+      root,
+      secrets,
+      plain: {
+        ...file.plain,
+        sentryAppId: '123',
+        sentryAppInstallationUuid: '7a485448-a9e2-4c85-8a3c-4f44175783c9',
+      },
+    });
+    const issueRules = ofType(wired, 'sentry:index/sentryIssueAlert:SentryIssueAlert');
+    const metricRules = ofType(wired, 'sentry:index/sentryMetricAlert:SentryMetricAlert');
+    expect(issueRules.length).toBeGreaterThan(0);
+    expect(metricRules).toHaveLength(issueRules.length);
+    for (const rule of issueRules) {
+      expect(rule.inputs.actions).toEqual([
+        {
+          id: 'sentry.rules.actions.notify_event_sentry_app.NotifyEventSentryAppAction',
+          sentryAppInstallationUuid: '7a485448-a9e2-4c85-8a3c-4f44175783c9',
+        },
+      ]);
+    }
+    for (const rule of metricRules) {
+      expect((rule.inputs.triggers as Array<{ actions: unknown }>)[0]!.actions).toEqual([
+        { type: 'sentry_app', targetType: 'sentry_app', targetIdentifier: '123' },
+      ]);
+    }
+    // Without the ids (the stack files as committed) the rules carry no action.
+    for (const rule of ofType(plans.staging!, 'sentry:index/sentryIssueAlert:SentryIssueAlert'))
+      expect(rule.inputs.actions).toEqual([]);
   });
 
   it('have the same inventory, their inputs differing only where their config files differ', async () => {

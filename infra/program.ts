@@ -1,9 +1,10 @@
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { alerts } from '../core/catalog/alerts.ts';
 import { collectors } from '../core/catalog/collectors.ts';
 import { heartbeats, httpMonitors } from '../core/catalog/monitors.ts';
 import { heartbeatSettingName } from '../core/heartbeat-settings.ts';
 import { bundleDir, lambdaBundles } from './build/bundles.ts';
+import { secretNeeds } from './build/secret-needs.ts';
 import type { StackSettings } from './config.ts';
 import { AlarmTopic } from './components/alarm-topic.ts';
 import { AlertRoutes } from './components/alert-routes.ts';
@@ -38,6 +39,19 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
     NODE_OPTIONS: '--enable-source-maps',
   };
 
+  const requiredSecret = (name: keyof typeof settings.secrets) => {
+    const value = settings.secrets[name];
+    if (value === undefined) {
+      throw new Error(
+        `${name} is required: \`npx vigie infra secrets --stack ${stage}\` prints how to set it`,
+      );
+    }
+    return value;
+  };
+
+  // Each function gets only the secrets its own code reads, derived from its sources.
+  const needs = secretNeeds(root);
+
   const secrets = new StackSecrets('secrets', {
     stage,
     values: settings.secrets as Record<string, pulumi.Output<string>>,
@@ -51,7 +65,7 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
     stage,
     bundleDir: bundle(lambdaBundles.find((b) => b.kind === 'api')!.name),
     environment: { ...environment, AWS_SNS_TOPIC_ARN: alarms.topicArn },
-    secrets,
+    secrets: secrets.scoped(needs.api!),
     memoryMb: deploy.apiMemoryMb,
     timeoutSeconds: deploy.apiTimeoutSeconds,
     logRetentionDays: deploy.logRetentionDays,
@@ -68,7 +82,20 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
     topic: alarms,
     apiUrl: api.url,
     ...(app.SENTRY_ORG
-      ? { sentry: { organization: app.SENTRY_ORG, team: deploy.sentryTeam } }
+      ? {
+          sentry: {
+            organization: app.SENTRY_ORG,
+            team: deploy.sentryTeam,
+            ...(deploy.sentryAppId && deploy.sentryAppInstallationUuid
+              ? {
+                  integration: {
+                    appId: deploy.sentryAppId,
+                    installationUuid: deploy.sentryAppInstallationUuid,
+                  },
+                }
+              : {}),
+          },
+        }
       : {}),
   });
 
@@ -88,6 +115,9 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
       // Better Stack takes Rails time zone names.
       timezone: 'Paris',
     },
+    incidentWebhookUrl: pulumi.secret(
+      pulumi.interpolate`${api.url}/hooks/betterstack/incidents/${requiredSecret('BETTERSTACK_WEBHOOK_SECRET')}`,
+    ),
   });
 
   const scheduled = collectors.map((collector) => {
@@ -102,7 +132,7 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
         ...environment,
         [heartbeatSettingName(collector.name)]: uptime.heartbeatUrls[collector.name]!,
       },
-      secrets,
+      secrets: secrets.scoped(needs[bundleName]!),
       memoryMb: deploy.collectorMemoryMb,
       timeoutSeconds: deploy.collectorTimeoutSeconds,
       logRetentionDays: deploy.logRetentionDays,

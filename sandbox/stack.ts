@@ -21,7 +21,7 @@ import {
   createStagingPinger,
   createStagingScheduler,
   driveClock,
-  routeIncidents,
+  registerIncidentWebhook,
   startAlertDispatcher,
 } from './staging/loops.ts';
 import { createCatalogMonitors, type CatalogMonitors } from './staging/monitors.ts';
@@ -207,6 +207,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await publishSendingDomains(providers.standIns.dns, pool, domainRecords);
     }
 
+    const betterstack = providers.standIns.betterstack;
     // What this launch created; the caller's own settings pass through underneath.
     const created: Record<string, string> = {
       VIGIE_STAGE: given.VIGIE_STAGE,
@@ -219,6 +220,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...observability.settings,
       ...prometheus.settings,
       ...providers.settings,
+      // The token of the app's Better Stack incident hook (the stand-in is given its URL).
+      ...(betterstack && !isSet(env, 'BETTERSTACK_WEBHOOK_SECRET')
+        ? { BETTERSTACK_WEBHOOK_SECRET: randomBytes(18).toString('base64url') }
+        : {}),
     };
     const appConfig = parseConfig({ ...env, ...created });
 
@@ -252,9 +257,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (!isSet(env, 'APP_PUBLIC_URL')) created.APP_PUBLIC_URL = server.url;
     if (!isSet(env, 'FRONTEND_URL')) created.FRONTEND_URL = server.url;
     let monitors: CatalogMonitors | undefined;
-    const betterstack = providers.standIns.betterstack;
     if (betterstack) {
-      routeIncidents(betterstack.store, pool, log);
+      await step('incident webhook', () =>
+        registerIncidentWebhook({
+          baseUrl: betterstack.url,
+          token: betterstack.token,
+          hookUrl: `${server.url}/hooks/betterstack/incidents/${appConfig.BETTERSTACK_WEBHOOK_SECRET}`,
+        }),
+      );
       // The stand-in's monitors check this staging, never the public URLs the env may name.
       monitors = await step('monitors', () =>
         createCatalogMonitors({

@@ -6,13 +6,15 @@ import { collectors } from '../../core/catalog/collectors.ts';
 import { type LambdaStaging, startLambdaStaging } from '../../testkit/lambda-staging.ts';
 import { buildAll, type BuiltBundle } from './build.ts';
 import { browserBundle, lambdaBundles } from './bundles.ts';
+import { secretNeeds } from './secret-needs.ts';
 import { apiGatewayEvent, invokeBundle, scheduledEvent, type Invocation } from './invoke.ts';
 
 // Every Lambda bundle, built for real into a temporary folder, is imported in a fresh Node
 // process (no node_modules next to it, as in Lambda) and invoked once against a local staging
 // (real Postgres, Redis behind the Upstash bridge, the provider stand-ins), its secrets read
-// from the Parameter Store stand-in at cold start: this catches a file or a native module the
-// bundle lacks, which the TypeScript tests cannot see.
+// from the Parameter Store stand-in at cold start — only the secrets its own code reads, as
+// the Pulumi program grants them (secret-needs.ts): this catches a file or a native module the
+// bundle lacks, which the TypeScript tests cannot see, and a secret the scoping left out.
 let staging: LambdaStaging;
 let outDir = '';
 let built: BuiltBundle[] = [];
@@ -24,6 +26,14 @@ beforeAll(async () => {
     buildAll({ root: process.cwd(), outDir }),
     startLambdaStaging({ stateDir: outDir, redisDb: 5 }),
   ]);
+  const needs = secretNeeds(process.cwd());
+  const scopedEnv = (name: string) => ({
+    ...staging.env,
+    VIGIE_SSM_SECRETS: staging.env
+      .VIGIE_SSM_SECRETS!.split(',')
+      .filter((p) => needs[name]!.includes(p.split('/').pop()!))
+      .join(','),
+  });
   // All at once: the alert dispatcher's run lasts its ~50 s budget, the others a second.
   for (const bundle of lambdaBundles) {
     const dir = built.find((b) => b.name === bundle.name)!.dir;
@@ -34,7 +44,7 @@ beforeAll(async () => {
             `arn:aws:scheduler:eu-west-3:123456789012:schedule/default/${bundle.name}`,
             new Date(),
           );
-    runs.set(bundle.name, invokeBundle(dir, event, { env: staging.env }));
+    runs.set(bundle.name, invokeBundle(dir, event, { env: scopedEnv(bundle.name) }));
   }
   await Promise.allSettled(runs.values());
 }, 180_000);

@@ -11,7 +11,15 @@ export interface AlertRoutesArgs {
   /** The privacy API's base URL; SNS posts to `<apiUrl>/hooks/aws/sns`. */
   apiUrl: pulumi.Input<string>;
   /** Sentry organization and team slugs; omit to leave Sentry out of this stack. */
-  sentry?: { organization: string; team: string };
+  sentry?: {
+    organization: string;
+    team: string;
+    /**
+     * The internal integration whose webhooks reach `POST /hooks/sentry` (signed with its
+     * client secret, `SENTRY_CLIENT_SECRET`): the rules' action. Absent: no action.
+     */
+    integration?: { appId: string; installationUuid: string };
+  };
 }
 
 /** The Sentry projects Vigie watches, with the platform Sentry groups their events by. */
@@ -26,7 +34,9 @@ export const SENTRY_PROJECTS = [
  * paces): the alarm topic's HTTPS subscription is `POST /hooks/aws/sns` (the route verifies
  * the signature and reads the catalog alert id from the alarm's description); the Sentry
  * projects get an issue rule (`sentry-new-issue`) and a metric rule (`sentry-error-spike`),
- * each named with its catalog id. Collectors raise into the outbox themselves.
+ * each named with its catalog id, whose action is Vigie's Sentry integration (its webhooks
+ * reach `POST /hooks/sentry`). Better Stack's incident webhook is `UptimeMonitors`'s;
+ * collectors raise into the outbox themselves.
  */
 export class AlertRoutes extends pulumi.ComponentResource {
   readonly subscription: aws.sns.TopicSubscription;
@@ -66,7 +76,8 @@ export class AlertRoutes extends pulumi.ComponentResource {
       );
     }
 
-    function createSentryRules(org: { organization: string; team: string }) {
+    function createSentryRules(org: NonNullable<AlertRoutesArgs['sentry']>) {
+      const app = org.integration;
       return SENTRY_PROJECTS.map((project) => {
         const slug = `vigie-${args.stage}-${project.key}`;
         const created = new sentry.SentryProject(
@@ -92,12 +103,14 @@ export class AlertRoutes extends pulumi.ComponentResource {
             conditions: [
               { id: 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition' },
             ],
-            actions: [
-              {
-                id: 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction',
-                service: 'webhooks',
-              },
-            ],
+            actions: app
+              ? [
+                  {
+                    id: 'sentry.rules.actions.notify_event_sentry_app.NotifyEventSentryAppAction',
+                    sentryAppInstallationUuid: app.installationUuid,
+                  },
+                ]
+              : [],
           },
           child,
         );
@@ -114,7 +127,16 @@ export class AlertRoutes extends pulumi.ComponentResource {
             timeWindow: 10,
             thresholdType: 0,
             resolveThreshold: 10,
-            triggers: [{ label: 'critical', alertThreshold: 50, thresholdType: 0, actions: [] }],
+            triggers: [
+              {
+                label: 'critical',
+                alertThreshold: 50,
+                thresholdType: 0,
+                actions: app
+                  ? [{ type: 'sentry_app', targetType: 'sentry_app', targetIdentifier: app.appId }]
+                  : [],
+              },
+            ],
           },
           child,
         );

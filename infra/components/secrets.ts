@@ -25,6 +25,7 @@ export interface SecretsAccess {
 export class StackSecrets extends pulumi.ComponentResource implements SecretsAccess {
   readonly parameters: aws.ssm.Parameter[];
   private readonly names: string[];
+  private readonly bySetting: Map<string, aws.ssm.Parameter>;
 
   constructor(name: string, args: StackSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('vigie:aws:StackSecrets', name, {}, opts);
@@ -44,26 +45,44 @@ export class StackSecrets extends pulumi.ComponentResource implements SecretsAcc
           child,
         ),
     );
+    this.bySetting = new Map(this.names.map((n, i) => [n, this.parameters[i]!]));
     this.registerOutputs({ parameterNames: this.names.map((n) => parameterName(args.stage, n)) });
   }
 
+  /**
+   * Access to only `settings` (those of them this stack sets): what one function gets, from
+   * what its code reads (`infra/build/secret-needs.ts`).
+   */
+  scoped(settings: readonly string[]): SecretsAccess {
+    return accessTo(settings.flatMap((s) => this.bySetting.get(s) ?? []));
+  }
+
   environment(): Record<string, pulumi.Input<string>> {
-    return {
-      VIGIE_SSM_SECRETS: pulumi.all(this.parameters.map((p) => p.name)).apply((n) => n.join(',')),
-    };
+    return accessTo(this.parameters).environment();
   }
 
   statements(): Record<string, unknown>[] {
-    if (this.parameters.length === 0) return [];
-    return [
-      {
-        Sid: 'ReadOwnSecrets',
-        Effect: 'Allow',
-        Action: 'ssm:GetParameters',
-        Resource: this.parameters.map((p) => p.arn),
-      },
-    ];
+    return accessTo(this.parameters).statements();
   }
+}
+
+function accessTo(parameters: readonly aws.ssm.Parameter[]): SecretsAccess {
+  return {
+    environment: () => ({
+      VIGIE_SSM_SECRETS: pulumi.all(parameters.map((p) => p.name)).apply((n) => n.join(',')),
+    }),
+    statements: () =>
+      parameters.length === 0
+        ? []
+        : [
+            {
+              Sid: 'ReadOwnSecrets',
+              Effect: 'Allow',
+              Action: 'ssm:GetParameters',
+              Resource: parameters.map((p) => p.arn),
+            },
+          ],
+  };
 }
 
 export function parameterName(stage: string, setting: string): string {

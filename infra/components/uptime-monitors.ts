@@ -12,15 +12,22 @@ export interface UptimeMonitorsArgs {
   /** Base URL per monitored setting (`APP_PUBLIC_URL` …), from the stack's config. */
   baseUrls: Partial<Record<HttpMonitorDefinition['baseUrlSetting'], pulumi.Input<string>>>;
   statusPage: { subdomain: string; companyName: string; companyUrl: string; timezone: string };
+  /**
+   * Where incidents go: `POST /hooks/betterstack/incidents/<token>` on the API (a Pulumi
+   * secret: the token authenticates Better Stack). Better Stack signs nothing.
+   */
+  incidentWebhookUrl: pulumi.Input<string>;
 }
 
 /**
- * Better Stack: one escalation policy, every catalog monitor and heartbeat on it with the
- * catalog's timing (the worst case `vigie monitors list` proves), and a status page showing
- * the HTTP monitors. Names carry the stage so staging and prod share a team without adopting
+ * Better Stack: an incident webhook into Vigie's alert router, one escalation policy that
+ * calls it (and, as a fallback when the API itself is down, the whole team), every catalog
+ * monitor and heartbeat on it with the catalog's timing (the worst case `vigie monitors list`
+ * proves), and a status page showing the HTTP monitors. Names carry the stage so staging and prod share a team without adopting
  * each other's monitors.
  */
 export class UptimeMonitors extends pulumi.ComponentResource {
+  readonly incidentWebhook: BetterStackResource;
   readonly policy: BetterStackResource;
   readonly monitors: Record<string, BetterStackResource>;
   readonly heartbeats: Record<string, BetterStackResource>;
@@ -34,6 +41,7 @@ export class UptimeMonitors extends pulumi.ComponentResource {
     const child = { parent: this };
     const label = (text: string) => `Vigie ${args.stage}: ${text}`;
 
+    const incidentWebhook = createIncidentWebhook();
     const policy = createPolicy();
     const policyId = policy.id.apply((id) => Number(id));
     const monitors = createMonitors();
@@ -41,6 +49,7 @@ export class UptimeMonitors extends pulumi.ComponentResource {
     const statusPage = createStatusPage();
     attachMonitors();
 
+    this.incidentWebhook = incidentWebhook;
     this.policy = policy;
     this.monitors = monitors;
     this.heartbeats = heartbeats;
@@ -53,9 +62,34 @@ export class UptimeMonitors extends pulumi.ComponentResource {
     );
     this.registerOutputs({ policyId: policy.id, statusPageId: statusPage.id });
 
+    function createIncidentWebhook() {
+      return new BetterStackResource(
+        `${name}IncidentWebhook`,
+        {
+          kind: 'outgoing-webhook',
+          attributes: {
+            name: label('incidents to the alert router'),
+            url: args.incidentWebhookUrl,
+            trigger_type: 'incident_change',
+            on_incident_started: true,
+            on_incident_reopened: true,
+            on_incident_resolved: true,
+            // An acknowledgement changes nothing in the outbox; comments are free text.
+            on_incident_acknowledged: false,
+            on_incident_comment: false,
+            // The policy below calls it; not a second time alongside it.
+            notify_alongside_primary_responder: false,
+          },
+        },
+        // The URL carries the token: encrypted in the state, masked in previews.
+        { ...child, additionalSecretOutputs: ['attributes', 'remote'] },
+      );
+    }
+
     function createPolicy() {
-      // Better Stack's own channels tell the whole team at once: incidents are not yet routed
-      // into Vigie's outbox from AWS (local staging does it in-process; see infra/README.md).
+      // Vigie's router first (Slack through the outbox, dedup and pacing like every alert);
+      // the whole team through Better Stack's own channels as well, since the router lives
+      // behind the API an incident may be about.
       return new BetterStackResource(
         `${name}Policy`,
         {
@@ -64,9 +98,13 @@ export class UptimeMonitors extends pulumi.ComponentResource {
             name: label('uptime incidents'),
             repeat_count: 3,
             repeat_delay: 600,
-            steps: [
-              { type: 'escalation', wait_before: 0, step_members: [{ type: 'entire_team' }] },
-            ],
+            steps: incidentWebhook.id.apply((webhookId) => [
+              {
+                type: 'escalation',
+                wait_before: 0,
+                step_members: [{ type: 'webhook', id: Number(webhookId) }, { type: 'entire_team' }],
+              },
+            ]),
           },
         },
         child,

@@ -185,6 +185,41 @@ describe('Better Stack dynamic provider', () => {
     expect(bs.store.statusPageResources.has(placed.id)).toBe(false);
   });
 
+  it('manages the incident webhook: adopted by name, replaced when its create-only trigger changes', async () => {
+    const p = provider();
+    const webhook = (
+      trigger: string,
+      url = 'https://api.example.test/hooks/betterstack/incidents/t0k3n',
+    ): BetterStackInputs => ({
+      kind: 'outgoing-webhook',
+      attributes: {
+        name: 'Vigie test: incidents',
+        url,
+        trigger_type: trigger,
+        on_incident_started: true,
+        on_incident_resolved: true,
+      },
+    });
+    const created = await create(p, webhook('incident_change'));
+    expect(bs.store.outgoingWebhooks.get(created.id)).toMatchObject({
+      trigger_type: 'incident_change',
+      on_incident_started: true,
+    });
+    // The same name again (a lost state file): adopted, not duplicated.
+    const again = await create(p, webhook('incident_change'));
+    expect(again).toMatchObject({ id: created.id, outs: { adopted: true } });
+    const moved = await p.diff!(
+      created.id,
+      created.outs,
+      webhook('incident_change', 'https://other.example.test/h/t'),
+    );
+    expect(moved).toMatchObject({ changes: true, replaces: [] });
+    const retyped = await p.diff!(created.id, created.outs, webhook('monitor_change'));
+    expect(retyped.replaces).toEqual(['attributes']);
+    await p.delete!(created.id, created.outs);
+    expect(bs.store.outgoingWebhooks.has(created.id)).toBe(false);
+  });
+
   it('waits out 429 with Retry-After, then succeeds', async () => {
     waits.length = 0;
     bs.rateLimitNext(2, 7);

@@ -18,7 +18,7 @@ import type * as pulumi from '@pulumi/pulumi';
  * API facts: docs/betterstack-uptime-api.md.
  */
 export type BetterStackKind =
-  'monitor' | 'heartbeat' | 'policy' | 'status-page' | 'status-page-resource';
+  'monitor' | 'heartbeat' | 'policy' | 'status-page' | 'status-page-resource' | 'outgoing-webhook';
 
 export interface BetterStackInputs {
   kind: BetterStackKind;
@@ -51,6 +51,8 @@ interface KindSpec {
   identity: string;
   /** Query parameter the list endpoint filters `identity` by, when it has one. */
   filter?: string;
+  /** Attributes the API sets only on creation: a change replaces the resource. */
+  createOnly?: readonly string[];
 }
 
 const KINDS: Record<BetterStackKind, KindSpec> = {
@@ -62,6 +64,11 @@ const KINDS: Record<BetterStackKind, KindSpec> = {
   heartbeat: { collection: () => '/api/v2/heartbeats', identity: 'name' },
   policy: { collection: () => '/api/v3/policies', identity: 'name' },
   'status-page': { collection: () => '/api/v2/status-pages', identity: 'subdomain' },
+  'outgoing-webhook': {
+    collection: () => '/api/v2/outgoing-webhooks',
+    identity: 'name',
+    createOnly: ['trigger_type'],
+  },
   'status-page-resource': {
     collection: (parentId) =>
       `/api/v2/status-pages/${encodeURIComponent(parentId ?? '')}/resources`,
@@ -200,6 +207,8 @@ export function createBetterStackProvider(
       if (olds.kind !== news.kind) replaces.push('kind');
       if ((olds.parentId ?? '') !== (news.parentId ?? '')) replaces.push('parentId');
       const changed = changedAttributes(olds.attributes, news.attributes);
+      if (changed.some((name) => KINDS[news.kind]?.createOnly?.includes(name)))
+        replaces.push('attributes');
       return {
         changes: replaces.length > 0 || changed.length > 0,
         replaces,

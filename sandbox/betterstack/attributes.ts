@@ -145,6 +145,24 @@ export const POLICY_FIELDS: Record<string, Kind> = {
   steps: 'object[]',
 };
 
+/**
+ * Outgoing webhooks (`/api/v2/outgoing-webhooks`; the Terraform provider's
+ * `betteruptime_outgoing_webhook`): `trigger_type` fixed at creation, incident event flags.
+ */
+export const OUTGOING_WEBHOOK_FIELDS: Record<string, Kind> = {
+  name: 'string',
+  url: 'string',
+  trigger_type: 'string',
+  on_incident_started: 'boolean',
+  on_incident_acknowledged: 'boolean',
+  on_incident_resolved: 'boolean',
+  on_incident_reopened: 'boolean',
+  on_incident_comment: 'boolean',
+  notify_alongside_primary_responder: 'boolean',
+  team_name: 'string',
+};
+export const OUTGOING_WEBHOOK_TRIGGERS = ['incident_change', 'on_call_change', 'monitor_change'];
+
 export type Errors = Record<string, string[]>;
 
 /**

@@ -25,6 +25,8 @@ import {
   HEARTBEAT_FIELDS,
   MONITOR_FIELDS,
   monitorProblems,
+  OUTGOING_WEBHOOK_FIELDS,
+  OUTGOING_WEBHOOK_TRIGGERS,
   pickFields,
   POLICY_FIELDS,
   STATUS_PAGE_FIELDS,
@@ -33,7 +35,9 @@ import {
 import {
   BetterStackStore,
   type HeartbeatAttributes,
+  type IncidentEvent,
   type MonitorAttributes,
+  type OutgoingWebhookAttributes,
   type PolicyAttributes,
   type StatusPageAttributes,
   type StatusPageResourceAttributes,
@@ -57,7 +61,17 @@ export interface BetterStackStandIn {
   rateLimitNext(count: number, seconds: number): void;
   /** API requests received (method and path with query), for tests. */
   requests: string[];
+  /** Incident webhooks sent to the outgoing webhooks: where (path only), what, the answer. */
+  deliveries: WebhookDelivery[];
   close(): Promise<void>;
+}
+
+export interface WebhookDelivery {
+  webhookId: string;
+  incidentId: string;
+  event: 'started' | 'resolved';
+  /** The answer's status, or 0 when the receiver could not be reached. */
+  status: number;
 }
 
 const NOT_FOUND = 'Resource with provided ID was not found';
@@ -71,6 +85,7 @@ export async function startBetterStackStandIn(
   const faults = defaultFaults();
   const closing = new AbortController();
   const requests: string[] = [];
+  const deliveries: WebhookDelivery[] = [];
   const limited = { count: 0, seconds: 1 };
   const app = new Hono();
   let baseUrl = '';
@@ -531,6 +546,115 @@ export async function startBetterStackStandIn(
     return c.body(null, 204);
   });
 
+  // Outgoing webhooks (v2): the incident webhook POSTs the incident resource on each change.
+  api.get('/v2/outgoing-webhooks', (c) =>
+    list(c, 'outgoing_webhook', [...store.outgoingWebhooks.entries()]),
+  );
+  api.post('/v2/outgoing-webhooks', async (c) => {
+    const { values, errors } = pickFields(await body(c), OUTGOING_WEBHOOK_FIELDS);
+    if (typeof values.url !== 'string' || !/^https?:\/\/\S+$/.test(values.url))
+      (errors.url ??= []).push('is not a valid URL');
+    if (!OUTGOING_WEBHOOK_TRIGGERS.includes(String(values.trigger_type)))
+      (errors.trigger_type ??= []).push(`must be one of ${OUTGOING_WEBHOOK_TRIGGERS.join(', ')}`);
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
+    const id = store.nextId();
+    const webhook: OutgoingWebhookAttributes = {
+      name: null,
+      on_incident_started: false,
+      on_incident_acknowledged: false,
+      on_incident_resolved: false,
+      on_incident_reopened: false,
+      on_incident_comment: false,
+      notify_alongside_primary_responder: true,
+      team_name: teamName,
+      ...(values as Partial<OutgoingWebhookAttributes> &
+        Pick<OutgoingWebhookAttributes, 'url' | 'trigger_type'>),
+    };
+    store.outgoingWebhooks.set(id, webhook);
+    return c.json({ data: resource('outgoing_webhook', id, webhook) }, 201);
+  });
+  api.get('/v2/outgoing-webhooks/:id', (c) => {
+    const w = store.outgoingWebhooks.get(c.req.param('id'));
+    return w ? c.json({ data: resource('outgoing_webhook', c.req.param('id'), w) }) : notFound(c);
+  });
+  api.patch('/v2/outgoing-webhooks/:id', async (c) => {
+    const id = c.req.param('id');
+    const w = store.outgoingWebhooks.get(id);
+    if (!w) return notFound(c);
+    const { values, errors } = pickFields(await body(c), OUTGOING_WEBHOOK_FIELDS);
+    if (values.trigger_type !== undefined && values.trigger_type !== w.trigger_type)
+      (errors.trigger_type ??= []).push('can only be set on creation');
+    if (Object.keys(errors).length > 0) return invalid(c, errors);
+    Object.assign(w, values);
+    return c.json({ data: resource('outgoing_webhook', id, w) });
+  });
+  api.delete('/v2/outgoing-webhooks/:id', (c) =>
+    store.outgoingWebhooks.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
+  );
+
+  // Each incident change goes to every incident webhook that asked for it, as Better Stack
+  // sends it: the incident resource of the Uptime API (docs/alert-webhooks.md).
+  store.onIncident(async (event: IncidentEvent) => {
+    const flag = event.type === 'opened' ? 'on_incident_started' : 'on_incident_resolved';
+    for (const [webhookId, w] of store.outgoingWebhooks) {
+      if (w.trigger_type !== 'incident_change' || !w[flag]) continue;
+      let status: number;
+      try {
+        const answer = await fetch(w.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ data: incidentResource(event) }),
+          signal: AbortSignal.timeout(5_000),
+        });
+        status = answer.status;
+        await answer.body?.cancel();
+      } catch {
+        status = 0; // not reached: Better Stack would retry later
+      }
+      deliveries.push({
+        webhookId,
+        incidentId: event.incidentId,
+        event: event.type === 'opened' ? 'started' : 'resolved',
+        status,
+      });
+    }
+  });
+  const incidentResource = (event: IncidentEvent) => {
+    const incident = store.incidents.find((i) => i.id === event.incidentId)!;
+    const monitor = event.resource === 'monitor' ? store.monitors.get(event.resourceId) : undefined;
+    const attributes = {
+      name: event.name,
+      url: monitor?.url ?? null,
+      http_method: monitor ? 'get' : null,
+      cause: event.cause,
+      incident_group_id: null,
+      started_at: incident.startedAt.toISOString(),
+      acknowledged_at: null,
+      acknowledged_by: null,
+      resolved_at: incident.resolvedAt?.toISOString() ?? null,
+      resolved_by: incident.resolvedAt ? 'Automatically' : null,
+      status: incident.resolvedAt ? 'Resolved' : 'Started',
+      team_name: teamName,
+      response_content: null,
+      response_options: null,
+      regions: monitor?.regions ?? [],
+      screenshot_url: null,
+      origin_url: null,
+      escalation_policy_id: null,
+      call: false,
+      sms: false,
+      email: true,
+      push: false,
+      metadata: {},
+    };
+    return {
+      ...resource('incident', event.incidentId, attributes),
+      relationships: {
+        [event.resource]: { data: { id: event.resourceId, type: event.resource } },
+      },
+    };
+  };
+
   app.route('/api', api);
 
   // Heartbeat pings: no auth (the token is in the URL), GET or POST.
@@ -563,6 +687,7 @@ export async function startBetterStackStandIn(
     faults,
     store,
     requests,
+    deliveries,
     rateLimitNext(count, seconds) {
       limited.count = count;
       limited.seconds = seconds;

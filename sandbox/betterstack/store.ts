@@ -92,6 +92,19 @@ export type StatusPageResourceAttributes = Record<string, unknown> & {
   resource_type: string;
 };
 
+export interface OutgoingWebhookAttributes {
+  name: string | null;
+  url: string;
+  trigger_type: 'incident_change' | 'on_call_change' | 'monitor_change';
+  on_incident_started: boolean;
+  on_incident_acknowledged: boolean;
+  on_incident_resolved: boolean;
+  on_incident_reopened: boolean;
+  on_incident_comment: boolean;
+  notify_alongside_primary_responder: boolean;
+  team_name: string;
+}
+
 export interface Incident {
   id: string;
   resource: 'monitor' | 'heartbeat';
@@ -124,6 +137,7 @@ export class BetterStackStore {
   readonly policies = new Map<string, PolicyAttributes>();
   readonly statusPages = new Map<string, StatusPageAttributes>();
   readonly statusPageResources = new Map<string, StatusPageResourceAttributes>();
+  readonly outgoingWebhooks = new Map<string, OutgoingWebhookAttributes>();
   readonly incidents: Incident[] = [];
   readonly #listeners: Array<(event: IncidentEvent) => void | Promise<void>> = [];
 

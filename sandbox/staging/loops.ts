@@ -1,13 +1,12 @@
 /**
  * The loops that make local staging behave like production over time: the alert dispatcher
- * (Slack, email for critical alerts, its daily probe — production's `alert-dispatch` collector), the Better Stack pinger with incidents
- * routed to the alert router, and the collector scheduler (the local EventBridge Scheduler).
+ * (Slack, email for critical alerts, its daily probe — production's `alert-dispatch` collector), the Better Stack pinger (its
+ * incidents reach the alert router through the app's incident webhook), and the collector scheduler (the local EventBridge Scheduler).
  * Each runs on the staging clock (`VIGIE_TIME_SCALE`), driven by real-time timers.
  */
 import type { Meter } from '@opentelemetry/api';
 import { createDispatcher } from '../../adapters/alerts/dispatcher.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
-import { raise, resolve } from '../../adapters/alerts/outbox.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import { collectorWirings, loadRunner } from '../../collectors/registry.ts';
 import { recordRun } from '../../collectors/shared/record-metrics.ts';
@@ -19,8 +18,8 @@ import type { Telemetry } from '../../telemetry/init.ts';
 import { pingHeartbeat } from '../../telemetry/heartbeat.ts';
 import { scrubText } from '../../telemetry/scrub.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
-import { createPinger, incidentAlert, type Pinger } from '../betterstack/pinger.ts';
-import type { BetterStackStore, IncidentEvent } from '../betterstack/store.ts';
+import { createPinger, type Pinger } from '../betterstack/pinger.ts';
+import type { BetterStackStore } from '../betterstack/store.ts';
 import { createCollectorScheduler, type ScheduledRun } from '../collector-scheduler.ts';
 import { every, type StagingClock } from './clock.ts';
 
@@ -107,28 +106,32 @@ export function startAlertDispatcher(options: {
 /** Collectors the staging scheduler does not run: a staging loop does their work. */
 export const RUN_BY_STAGING_LOOPS: readonly string[] = ['alert-dispatch'];
 
-/** Better Stack incidents → the alert router: opened raises, resolved resolves. */
-export function routeIncidents(store: BetterStackStore, pool: Pool, log: Log): void {
-  store.onIncident(async (event: IncidentEvent) => {
-    try {
-      const alert = incidentAlert(event);
-      if (alert) {
-        await raise(pool, alert);
-        return;
-      }
-      await resolve(pool, {
-        alertId: event.resource === 'monitor' ? 'uptime-monitor-down' : 'heartbeat-missed',
-        labels:
-          event.resource === 'monitor'
-            ? { monitorId: event.resourceId }
-            : { heartbeatId: event.resourceId },
-        at: event.at,
-      });
-    } catch (error) {
-      // The incident stays in Better Stack; a failed raise must not stop the pinger.
-      log(`could not route Better Stack incident ${event.incidentId}: ${describe(error)}`);
-    }
+/**
+ * Better Stack incidents → the alert router, as in AWS: an incident webhook on the stand-in
+ * (created through its API, as `infra/` creates it on Better Stack) that POSTs each started
+ * or resolved incident to the app's `POST /hooks/betterstack/incidents/<token>`.
+ */
+export async function registerIncidentWebhook(options: {
+  baseUrl: string;
+  token: string;
+  hookUrl: string;
+}): Promise<void> {
+  const response = await fetch(`${options.baseUrl}/api/v2/outgoing-webhooks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Vigie local: incidents to the alert router',
+      url: options.hookUrl,
+      trigger_type: 'incident_change',
+      on_incident_started: true,
+      on_incident_reopened: true,
+      on_incident_resolved: true,
+    }),
+    signal: AbortSignal.timeout(5_000),
   });
+  if (response.status !== 201) {
+    throw new Error(`Better Stack stand-in refused the incident webhook (${response.status})`);
+  }
 }
 
 /** The Better Stack pinger, starting its checks now on the staging clock. */

@@ -1,0 +1,143 @@
+import { createHmac, randomUUID } from 'node:crypto';
+
+/**
+ * Sentry's internal integration as a sender of alert webhooks, held to Sentry's integration
+ * platform docs (docs/alert-webhooks.md): `POST` to the integration's webhook URL with
+ * `Content-Type: application/json`, `Request-ID`, `Sentry-Hook-Resource` (`event_alert`,
+ * `metric_alert`), `Sentry-Hook-Timestamp` (Unix seconds) and `Sentry-Hook-Signature`, the
+ * hex HMAC-SHA256 of the body with the integration's client secret. Bodies follow the docs'
+ * examples (an issue alert carries the whole event, personal data included: the receiver must
+ * keep only ids).
+ */
+export interface SentryIntegration {
+  webhookUrl: string;
+  clientSecret: string;
+  installationUuid?: string;
+}
+
+export function eventAlertBody(input: {
+  issueId: string;
+  projectId: number;
+  ruleName: string;
+  ruleId?: number;
+}) {
+  const eventId = randomUUID().replace(/-/g, '');
+  return {
+    action: 'triggered',
+    actor: { id: 'sentry', name: 'Sentry', type: 'application' },
+    data: {
+      event: {
+        _ref: input.projectId,
+        _ref_version: 2,
+        contexts: { runtime: { name: 'node', type: 'runtime', version: 'v24.0.0' } },
+        culprit: 'adapters/postgres/pool in query',
+        datetime: new Date().toISOString(),
+        event_id: eventId,
+        issue_id: input.issueId,
+        issue_url: `https://sentry.io/api/0/issues/${input.issueId}/`,
+        level: 'error',
+        location: 'adapters/postgres/pool.ts',
+        message: '',
+        platform: 'node',
+        project: input.projectId,
+        tags: [['level', 'error']],
+        title: 'Error: connect ECONNREFUSED (prospect jane.doe@example.com)',
+        type: 'error',
+        url: `https://sentry.io/api/0/projects/vigie/vigie/events/${eventId}/`,
+        user: { email: 'jane.doe@example.com', ip_address: '192.0.2.10' },
+        web_url: `https://sentry.io/organizations/vigie/issues/${input.issueId}/events/${eventId}/`,
+      },
+      triggered_rule: input.ruleName,
+      issue_alert: { id: input.ruleId ?? 1, title: input.ruleName, sentry_app_id: 1, settings: [] },
+    },
+    installation: { uuid: randomUUID() },
+  };
+}
+
+export function metricAlertBody(input: {
+  action: 'critical' | 'warning' | 'resolved';
+  events: number;
+  windowMinutes: number;
+  projectSlug: string;
+  ruleName: string;
+  threshold: number;
+}) {
+  const title = input.action === 'resolved' ? `Resolved: ${input.ruleName}` : input.ruleName;
+  return {
+    action: input.action,
+    actor: { id: 'sentry', name: 'Sentry', type: 'application' },
+    data: {
+      description_text: `${input.events} events in the last ${input.windowMinutes} minutes\nFilter: level:error`,
+      description_title: title,
+      metric_alert: {
+        alert_rule: {
+          aggregate: 'count()',
+          created_by: null,
+          dataset: 'events',
+          id: '3',
+          include_all_projects: false,
+          name: input.ruleName,
+          organization_id: '1',
+          projects: [input.projectSlug],
+          query: 'level:error',
+          resolution: 1,
+          resolve_threshold: null,
+          status: 0,
+          threshold_period: 1,
+          threshold_type: 0,
+          time_window: input.windowMinutes,
+          triggers: [
+            {
+              actions: [],
+              alert_rule_id: '3',
+              alert_threshold: input.threshold,
+              id: '4',
+              label: 'critical',
+              resolve_threshold: null,
+              threshold_type: 0,
+            },
+          ],
+        },
+        date_closed: null,
+        date_created: new Date().toISOString(),
+        date_detected: new Date().toISOString(),
+        date_started: new Date().toISOString(),
+        id: '7',
+        identifier: '7',
+        organization_id: '1',
+        projects: [input.projectSlug],
+        status: input.action === 'resolved' ? 2 : 1,
+        status_method: 3,
+        title: input.ruleName,
+        type: 2,
+      },
+      web_url: 'https://sentry.io/organizations/vigie/alerts/rules/details/3/',
+    },
+    installation: { uuid: randomUUID() },
+  };
+}
+
+/** Sends one webhook as Sentry does; `sign: false` or another secret makes a forged one. */
+export async function sendAlertWebhook(
+  integration: SentryIntegration,
+  resource: 'event_alert' | 'metric_alert' | 'installation' | 'issue',
+  body: unknown,
+  options: { secret?: string } = {},
+): Promise<Response> {
+  const text = JSON.stringify(body);
+  const signature = createHmac('sha256', options.secret ?? integration.clientSecret)
+    .update(text, 'utf8')
+    .digest('hex');
+  return fetch(integration.webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'request-id': randomUUID(),
+      'sentry-hook-resource': resource,
+      'sentry-hook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'sentry-hook-signature': signature,
+    },
+    body: text,
+    signal: AbortSignal.timeout(10_000),
+  });
+}
