@@ -8,6 +8,11 @@ let loading: Promise<typeof Anthropic> | undefined;
  * cold start (`npm run bench -- infra`). The build splits it into a chunk of its own.
  */
 export function anthropicSdk(): Promise<typeof Anthropic> {
-  loading ??= import('@anthropic-ai/sdk').then((m) => m.default);
+  loading ??= import('@anthropic-ai/sdk').then((m) =>
+    // Bundled from its CommonJS build, the class sits one `default` deeper.
+    typeof m.default === 'function'
+      ? m.default
+      : (m.default as unknown as { default: typeof Anthropic }).default,
+  );
   return loading;
 }

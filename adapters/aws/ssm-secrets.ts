@@ -25,7 +25,12 @@ export async function loadSsmSecrets(
   // Loaded only when there is something to read (a deployed function), so local runs and
   // bundles without secrets never pay for the AWS SDK. Region, credentials and endpoint come
   // from the Lambda environment (AWS_REGION…).
-  const { GetParametersCommand, SSMClient: Client } = await import('@aws-sdk/client-ssm');
+  const ssmSdk = await import('@aws-sdk/client-ssm');
+  // A CommonJS package: in an ESM bundle its exports come as `default`, unbundled as names.
+  const { GetParametersCommand, SSMClient: Client } =
+    'SSMClient' in ssmSdk && ssmSdk.SSMClient
+      ? ssmSdk
+      : (ssmSdk as unknown as { default: typeof ssmSdk }).default;
   const ssm = client ?? new Client({});
   for (let i = 0; i < names.length; i += 10) {
     const batch = names.slice(i, i + 10);
