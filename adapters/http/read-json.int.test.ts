@@ -34,3 +34,37 @@ describe('readJson on a 429', () => {
     });
   });
 });
+
+describe('readJson with statuses the caller handles', () => {
+  it('hands back a handled status with its JSON body; 429 stays a rate-limited error', async () => {
+    const app = createServer((req, res) => {
+      const status = Number(req.url!.slice(1));
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '3' });
+      res.end(status === 400 ? '{"message":"running execution"}' : 'not json');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    try {
+      const handles = () => true;
+      expect(await readJson(`${base}/400`, {}, { source: 'p', handles })).toMatchObject({
+        status: 400,
+        body: { message: 'running execution' },
+      });
+      expect(await readJson(`${base}/404`, {}, { source: 'p', handles })).toMatchObject({
+        status: 404,
+        body: undefined,
+      });
+      await expect(readJson(`${base}/429`, {}, { source: 'p', handles })).rejects.toMatchObject({
+        reason: 'rate-limited',
+        retryAfterSeconds: 3,
+      });
+      // Unhandled, the same 404 is a refusal.
+      await expect(readJson(`${base}/404`, {}, { source: 'p' })).rejects.toMatchObject({
+        reason: 'refused',
+        status: 404,
+      });
+    } finally {
+      await new Promise((resolve) => app.close(resolve));
+    }
+  });
+});

@@ -38,6 +38,12 @@ export interface ReadJsonOptions {
   source: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Error statuses the caller tells apart itself (e.g. 404 "already gone"): answered, not
+   * thrown, with the body parsed when it is JSON (else undefined). 429 is never handed back:
+   * it is `rate-limited` with its `Retry-After`.
+   */
+  handles?: (status: number) => boolean;
 }
 
 /** Returns the parsed body of a 2xx answer, or throws `ProviderReadError`. */
@@ -66,6 +72,9 @@ export async function readJson(
     );
   }
   const text = await response.text().catch(() => '');
+  if (!response.ok && response.status !== 429 && options.handles?.(response.status) === true) {
+    return { status: response.status, body: parseOrUndefined(text), headers: response.headers };
+  }
   if (response.status === 429) {
     const wait = retryAfterSeconds(response.headers.get('retry-after'), new Date());
     throw new ProviderReadError(source, 'rate-limited', `${source} answered 429 (rate limited)`, {
@@ -105,7 +114,14 @@ export async function readJson(
   }
 }
 
-/** Narrows a parsed body or throws `malformed` naming what was missing. */
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a provider's answer with `schema`; anything else is `malformed`, saying what was expected. */
 export function expectShape<S extends z.ZodType>(
   source: string,

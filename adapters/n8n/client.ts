@@ -1,12 +1,22 @@
+import type { z } from 'zod';
 import { type ErrorCode, VigieError } from '../../core/errors.ts';
 import { retryAfterSeconds as readRetryAfterSeconds } from '../../core/retry-after.ts';
+import { ProviderReadError, readJson } from '../http/read-json.ts';
+import {
+  deletedExecutionSchema,
+  describeIssues,
+  executionPageSchema,
+  executionSchema,
+} from './schemas.ts';
 
 /**
  * A small typed client for n8n's public API v1 executions endpoints, written to the OpenAPI
  * document n8n ships in its npm package (a fragment with its version is kept at
  * `sandbox/n8n/openapi/executions.openapi.json`; facts in docs/providers/n8n.md). n8n ships no
- * official JS client for it, so this is plain `fetch` per the document. Auth is the
- * `X-N8N-API-KEY` header.
+ * official JS client for it, so requests go through the shared provider path
+ * (`adapters/http/read-json.ts`) and every answer is parsed with the document's shapes
+ * (`schemas.ts`): one that does not match is an `invalid_response` naming the field. Auth is
+ * the `X-N8N-API-KEY` header.
  */
 export type N8nExecutionStatus =
   'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting';
@@ -154,66 +164,33 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
 
   async function call(method: 'GET' | 'DELETE', path: string, query?: URLSearchParams) {
     const url = `${root}${path}${query && query.size > 0 ? `?${query}` : ''}`;
-    let response: Response;
     try {
-      response = await fetchImpl(url, {
-        method,
-        headers: { 'X-N8N-API-KEY': options.apiKey, accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      if (error instanceof DOMException && error.name === 'TimeoutError') {
-        throw new N8nApiError(
-          'timeout',
-          `n8n did not answer ${method} ${path} within ${timeoutMs} ms.`,
-          undefined,
-          error,
-        );
-      }
-      throw new N8nApiError(
-        'network',
-        `Cannot reach n8n for ${method} ${path}: check N8N_BASE_URL and that n8n is up.`,
-        undefined,
-        error,
+      return await readJson(
+        url,
+        { method, headers: { 'X-N8N-API-KEY': options.apiKey, accept: 'application/json' } },
+        { source: 'n8n', timeoutMs, fetch: fetchImpl, handles: (status) => status < 500 },
       );
-    }
-    let body: unknown;
-    try {
-      body = await response.json();
     } catch (error) {
-      if (response.ok) {
-        throw new N8nApiError(
-          'invalid_response',
-          `n8n answered ${method} ${path} with non-JSON.`,
-          response.status,
-          error,
-        );
-      }
-      body = undefined;
+      if (!(error instanceof ProviderReadError)) throw error;
+      throw fromReadError(error, method, path, timeoutMs);
     }
-    return { status: response.status, body, headers: response.headers };
   }
 
-  function fail(
-    method: string,
-    path: string,
-    status: number,
-    body: unknown,
-    headers: Headers,
-  ): never {
+  /** An answer of the documented shape, or `invalid_response` naming what did not match. */
+  function parse<S extends z.ZodType>(schema: S, body: unknown, method: string, path: string) {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data as z.infer<S>;
+    throw new N8nApiError(
+      'invalid_response',
+      `n8n answered ${method} ${path} with a body that does not match its OpenAPI document (${describeIssues(parsed.error)}).`,
+      200,
+    );
+  }
+
+  /** A 4xx n8n answered (429 and 5xx are thrown by the shared path, see `fromReadError`). */
+  function fail(method: string, path: string, status: number, body: unknown): never {
     const said = messageOf(body);
     const suffix = said ? ` (n8n said: ${said})` : '';
-    if (status === 429) {
-      const retryAfter = retryAfterSeconds(headers.get('retry-after'), Date.now());
-      throw new N8nApiError(
-        'rate_limited',
-        `n8n rate-limited ${method} ${path}` +
-          (retryAfter === undefined ? '; retry later.' : `; retry after ${retryAfter} s.`),
-        status,
-        undefined,
-        retryAfter,
-      );
-    }
     if (status === 401 || status === 403) {
       throw new N8nApiError(
         'unauthorized',
@@ -229,12 +206,6 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
         status,
       );
     }
-    if (status >= 500)
-      throw new N8nApiError(
-        'server',
-        `n8n failed ${method} ${path} with HTTP ${status}${suffix}.`,
-        status,
-      );
     throw new N8nApiError(
       'bad_request',
       `n8n rejected ${method} ${path} with HTTP ${status}${suffix}.`,
@@ -249,17 +220,10 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     if (params.limit !== undefined) query.set('limit', String(params.limit));
     if (params.cursor !== undefined) query.set('cursor', params.cursor);
     setDataParams(query, params);
-    const { status, body, headers } = await call('GET', '/executions', query);
-    if (status !== 200) fail('GET', '/executions', status, body, headers);
-    const page = body as Partial<ExecutionPage> | undefined;
-    if (!Array.isArray(page?.data)) {
-      throw new N8nApiError(
-        'invalid_response',
-        'n8n answered GET /executions without a data array.',
-        status,
-      );
-    }
-    return { data: page.data, nextCursor: page.nextCursor ?? null };
+    const { status, body } = await call('GET', '/executions', query);
+    if (status !== 200) fail('GET', '/executions', status, body);
+    const page = parse(executionPageSchema, body, 'GET', '/executions');
+    return { data: page.data, nextCursor: page.nextCursor };
   }
 
   async function healthz(opts: { timeoutMs?: number } = {}): Promise<void> {
@@ -294,21 +258,74 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
       const path = `/executions/${encodeURIComponent(id)}`;
       const query = new URLSearchParams();
       setDataParams(query, opts);
-      const { status, body, headers } = await call('GET', path, query);
+      const { status, body } = await call('GET', path, query);
       if (status === 404) return undefined;
-      if (status !== 200) fail('GET', path, status, body, headers);
-      return body as N8nExecution;
+      if (status !== 200) fail('GET', path, status, body);
+      return parse(executionSchema, body, 'GET', '/executions/{id}');
     },
     async deleteExecution(id) {
       const path = `/executions/${encodeURIComponent(id)}`;
-      const { status, body, headers } = await call('DELETE', path);
+      const { status, body } = await call('DELETE', path);
       if (status === 404) return { deleted: false, reason: 'not_found' };
-      if (status !== 200) fail('DELETE', path, status, body, headers);
+      if (status !== 200) fail('DELETE', path, status, body);
       // The document's DELETE answers the id as a number, every other endpoint as a string.
-      const execution = body as Omit<N8nExecution, 'id'> & { id: string | number };
+      const execution = parse(deletedExecutionSchema, body, 'DELETE', '/executions/{id}');
       return { deleted: true, execution: { ...execution, id: String(execution.id) } };
     },
   };
+}
+
+/** The shared path's failures as this client's typed errors (same kinds, same advice). */
+function fromReadError(
+  error: ProviderReadError,
+  method: string,
+  path: string,
+  timeoutMs: number,
+): N8nApiError {
+  switch (error.reason) {
+    case 'timeout':
+      return new N8nApiError(
+        'timeout',
+        `n8n did not answer ${method} ${path} within ${timeoutMs} ms.`,
+        undefined,
+        error,
+      );
+    case 'unreachable':
+      return new N8nApiError(
+        'network',
+        `Cannot reach n8n for ${method} ${path}: check N8N_BASE_URL and that n8n is up.`,
+        undefined,
+        error,
+      );
+    case 'rate-limited':
+      return new N8nApiError(
+        'rate_limited',
+        `n8n rate-limited ${method} ${path}` +
+          (error.retryAfterSeconds === undefined
+            ? '; retry later.'
+            : `; retry after ${error.retryAfterSeconds} s.`),
+        429,
+        error,
+        error.retryAfterSeconds,
+      );
+    case 'server-error':
+      return new N8nApiError(
+        'server',
+        `n8n failed ${method} ${path} with HTTP ${error.status}.`,
+        error.status,
+        error,
+      );
+    case 'malformed':
+      return new N8nApiError(
+        'invalid_response',
+        `n8n answered ${method} ${path} with non-JSON.`,
+        error.status,
+        error,
+      );
+    case 'refused':
+      // Not reached: every status below 500 is handed back to `fail`.
+      return new N8nApiError('bad_request', error.message, error.status, error);
+  }
 }
 
 function setDataParams(query: URLSearchParams, params: DataParams): void {
