@@ -1,4 +1,5 @@
-import { SafeHtml, html } from './html.ts';
+import { html, raw } from 'hono/html';
+import type { Html } from './pages.ts';
 import type { PolicyLang } from './privacy-policy.ts';
 
 /**
@@ -24,7 +25,7 @@ export function renderCookieBanner(options: {
   lang: PolicyLang;
   nonce: string;
   policyHref: string;
-}): SafeHtml {
+}): Html {
   const { lang, nonce } = options;
   return html`<style nonce="${nonce}">
       .cookie-notice {
@@ -82,7 +83,7 @@ export function renderCookieBanner(options: {
     </section>
     <script nonce="${nonce}">
       (() => {
-        const key = ${new SafeHtml(JSON.stringify(DISMISS_KEY))};
+        const key = ${raw(JSON.stringify(DISMISS_KEY))};
         const notice = document.getElementById('cookie-notice');
         const read = () => {
           try {

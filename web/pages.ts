@@ -1,5 +1,5 @@
 import { renderCookieBanner } from './cookie-banner.ts';
-import { type SafeHtml, html } from './html.ts';
+import { html } from 'hono/html';
 import {
   type PolicyLang,
   type PrivacyPolicySettings,
@@ -7,99 +7,88 @@ import {
 } from './privacy-policy.ts';
 
 /**
- * Whole pages: layout with the cookie notice and a footer link to the policy. Styles and
- * scripts are inline and carry a per-response nonce, so the Content-Security-Policy can forbid
- * everything else (`contentSecurityPolicy`), which is what keeps pages free of third parties.
+ * Whole pages: layout with the cookie notice and a footer link to the policy. Rendered with
+ * `hono/html`, which escapes every interpolated value (settings such as the controller name
+ * can never inject markup); `raw` only for our own constants. Styles and scripts are inline
+ * and carry the per-response nonce of the Content-Security-Policy that `hono/secure-headers`
+ * sets (`api/routes/web.ts`), which forbids everything else: that is what keeps pages free of
+ * third parties.
  */
 export const POLICY_PATH = '/privacy';
+
+/** What `hono/html` renders: a string marked escaped, or its promise when a part is async. */
+export type Html = ReturnType<typeof html>;
 
 const footerText = {
   privacy: { fr: 'Politique de confidentialité', en: 'Privacy policy' },
   other: { fr: 'English', en: 'Français' },
 } as const;
 
-export function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'none'",
-    `style-src 'nonce-${nonce}'`,
-    `script-src 'nonce-${nonce}'`,
-    "img-src 'self'",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-function layout(options: {
-  lang: PolicyLang;
-  nonce: string;
-  title: string;
-  main: SafeHtml;
-}): string {
+function layout(options: { lang: PolicyLang; nonce: string; title: string; main: Html }): Html {
   const { lang, nonce } = options;
   const other: PolicyLang = lang === 'fr' ? 'en' : 'fr';
-  return `<!doctype html>\n${html`<html lang="${lang}">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <meta name="referrer" content="no-referrer" />
-      <title>${options.title}</title>
-      <style nonce="${nonce}">
-        body {
-          margin: 0;
-          font:
-            1rem/1.5 system-ui,
-            sans-serif;
-          color: #1a1a1a;
-          background: #fafafa;
-        }
-        main {
-          max-width: 48rem;
-          margin: 0 auto;
-          padding: 1.5rem 1rem 8rem;
-        }
-        main:focus {
-          outline: none;
-        }
-        table {
-          border-collapse: collapse;
-          width: 100%;
-        }
-        th,
-        td {
-          border: 1px solid #bbb;
-          padding: 0.35rem 0.5rem;
-          text-align: left;
-          vertical-align: top;
-        }
-        footer {
-          border-top: 1px solid #ccc;
-          padding: 1rem;
-          text-align: center;
-        }
-        footer a {
-          color: #0b4f9c;
-          margin: 0 0.5rem;
-        }
-      </style>
-    </head>
-    <body>
-      <main id="main" tabindex="-1">${options.main}</main>
-      <footer>
-        <a href="${POLICY_PATH}?lang=${lang}" id="footer-privacy">${footerText.privacy[lang]}</a>
-        <a href="?lang=${other}" hreflang="${other}" lang="${other}">${footerText.other[lang]}</a>
-      </footer>
-      ${renderCookieBanner({ lang, nonce, policyHref: `${POLICY_PATH}?lang=${lang}` })}
-    </body>
-  </html>`}`;
+  return html`<!doctype html>
+    <html lang="${lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>${options.title}</title>
+        <style nonce="${nonce}">
+          body {
+            margin: 0;
+            font:
+              1rem/1.5 system-ui,
+              sans-serif;
+            color: #1a1a1a;
+            background: #fafafa;
+          }
+          main {
+            max-width: 48rem;
+            margin: 0 auto;
+            padding: 1.5rem 1rem 8rem;
+          }
+          main:focus {
+            outline: none;
+          }
+          table {
+            border-collapse: collapse;
+            width: 100%;
+          }
+          th,
+          td {
+            border: 1px solid #bbb;
+            padding: 0.35rem 0.5rem;
+            text-align: left;
+            vertical-align: top;
+          }
+          footer {
+            border-top: 1px solid #ccc;
+            padding: 1rem;
+            text-align: center;
+          }
+          footer a {
+            color: #0b4f9c;
+            margin: 0 0.5rem;
+          }
+        </style>
+      </head>
+      <body>
+        <main id="main" tabindex="-1">${options.main}</main>
+        <footer>
+          <a href="${POLICY_PATH}?lang=${lang}" id="footer-privacy">${footerText.privacy[lang]}</a>
+          <a href="?lang=${other}" hreflang="${other}" lang="${other}">${footerText.other[lang]}</a>
+        </footer>
+        ${renderCookieBanner({ lang, nonce, policyHref: `${POLICY_PATH}?lang=${lang}` })}
+      </body>
+    </html>`;
 }
 
 export function privacyPolicyPage(
   settings: PrivacyPolicySettings,
   lang: PolicyLang,
   nonce: string,
-): string {
+): Html {
   return layout({
     lang,
     nonce,
@@ -116,7 +105,7 @@ const demo = {
   },
 } as const;
 
-export function demoPage(settings: PrivacyPolicySettings, lang: PolicyLang, nonce: string): string {
+export function demoPage(settings: PrivacyPolicySettings, lang: PolicyLang, nonce: string): Html {
   return layout({
     lang,
     nonce,

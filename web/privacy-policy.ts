@@ -1,4 +1,5 @@
-import { type SafeHtml, html } from './html.ts';
+import { html } from 'hono/html';
+import type { Html } from './pages.ts';
 
 /**
  * The privacy policy, French and English, filled from settings. It covers the GDPR Art. 13
@@ -203,7 +204,7 @@ const t = {
   },
 } as const;
 
-export function renderPrivacyPolicy(settings: PrivacyPolicySettings, lang: PolicyLang): SafeHtml {
+export function renderPrivacyPolicy(settings: PrivacyPolicySettings, lang: PolicyLang): Html {
   const r = settings.retention;
   const mail = html`<a href="mailto:${settings.contactEmail}">${settings.contactEmail}</a>`;
   return html`<article class="policy" lang="${lang}">

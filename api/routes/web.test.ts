@@ -10,6 +10,7 @@ function app(env: Record<string, string> = {}) {
   a.onError(onError);
   a.notFound(notFound);
   a.route('/', webRoutes({ config: parseConfig({ VIGIE_STAGE: 'local', ...env }) }));
+  a.get('/api-example', (c) => c.json({ ok: true }));
   return a;
 }
 
@@ -55,6 +56,52 @@ describe('web routes', () => {
     expect(body).toContain(`nonce="${nonce}"`);
     expect(two!.headers.get('Content-Security-Policy')).not.toBe(csp);
     expect(one!.headers.get('set-cookie')).toBeNull(); // the policy page sets no cookie
+  });
+
+  it.each(['/privacy', '/'])('%s: the security headers from hono/secure-headers', async (path) => {
+    const res = await app().request(path);
+    const csp = res.headers.get('Content-Security-Policy') ?? '';
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1] ?? '';
+    expect(nonce).toMatch(/^[A-Za-z0-9+/=_-]{16,}$/);
+    expect(csp.split('; ').sort()).toEqual(
+      [
+        "default-src 'none'",
+        `style-src 'nonce-${nonce}'`,
+        `script-src 'nonce-${nonce}'`,
+        "img-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].sort(),
+    );
+    expect(res.headers.get('X-Frame-Options')).toBe('DENY');
+    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    expect(res.headers.get('Referrer-Policy')).toBe('no-referrer');
+    expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=\d+/);
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    // Every inline style and script carries this response's nonce, and nothing else runs.
+    const body = await res.text();
+    const tags = body.match(/<(script|style)\b[^>]*>/g) ?? [];
+    expect(tags.length).toBeGreaterThanOrEqual(2);
+    for (const tag of tags) expect(tag).toContain(`nonce="${nonce}"`);
+  });
+
+  it('the page headers stay on the pages: a JSON route of the same app has no CSP', async () => {
+    const res = await app().request('/api-example');
+    expect(res.headers.get('Content-Security-Policy')).toBeNull();
+    expect(res.headers.get('X-Frame-Options')).toBeNull();
+  });
+
+  it('a setting holding <script> is escaped in the served page, never run', async () => {
+    const res = await app({
+      PRIVACY_CONTROLLER_NAME: 'Evil <script>alert(1)</script> "SAS"',
+    }).request('/privacy?lang=en');
+    const body = await res.text();
+    expect(body).not.toContain('<script>alert(1)</script>');
+    expect(body).toContain('Evil &lt;script&gt;alert(1)&lt;/script&gt; &quot;SAS&quot;');
+    // The only script tags are ours, with the nonce.
+    for (const tag of body.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/nonce="/);
   });
 
   it('sets an HttpOnly session cookie on the demo page, once', async () => {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
-import { contentSecurityPolicy, demoPage, privacyPolicyPage } from '../../web/pages.ts';
+import { type Html, demoPage, privacyPolicyPage } from '../../web/pages.ts';
 import {
   POLICY_LANGS,
   type PolicyLang,
@@ -36,17 +37,40 @@ export function policySettingsFromConfig(config: Config): PrivacyPolicySettings 
   };
 }
 
+/**
+ * The pages' security headers (`hono/secure-headers`): a CSP that allows only inline styles and
+ * scripts carrying this response's nonce, and nothing from elsewhere; no framing, no referrer,
+ * no MIME sniffing, plus the library's other defaults (HSTS, COOP, CORP…). Per page route, not
+ * app-wide: the JSON API keeps its own headers.
+ */
+export const pageSecurityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: [NONCE],
+    scriptSrc: [NONCE],
+    imgSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'no-referrer',
+});
+
+type PageEnv = { Variables: { secureHeadersNonce?: string } };
+
 /** `GET /privacy` (public: the only page without a token) and the demo page `GET /`. */
 export function webRoutes(deps: { config: Config }): Hono {
   const settings = policySettingsFromConfig(deps.config);
-  const app = new Hono();
+  const app = new Hono<PageEnv>();
 
-  app.get('/privacy', (c) => {
+  app.get('/privacy', pageSecurityHeaders, (c) => {
     const lang = pickLanguage(c);
     return page(c, lang, (nonce) => privacyPolicyPage(settings, lang, nonce));
   });
 
-  app.get('/', (c) => {
+  app.get('/', pageSecurityHeaders, (c) => {
     const lang = pickLanguage(c);
     if (getCookie(c, SESSION_COOKIE) === undefined) {
       // A session cookie (no Expires/Max-Age), first-party, not readable by scripts.
@@ -59,15 +83,18 @@ export function webRoutes(deps: { config: Config }): Hono {
     return page(c, lang, (nonce) => demoPage(settings, lang, nonce));
   });
 
-  return app;
+  return app as unknown as Hono;
 }
 
-function page(c: Context, lang: PolicyLang, render: (nonce: string) => string): Response {
-  const nonce = randomBytes(16).toString('base64');
-  c.header('Content-Security-Policy', contentSecurityPolicy(nonce));
+function page(
+  c: Context<PageEnv>,
+  lang: PolicyLang,
+  render: (nonce: string) => Html,
+): Response | Promise<Response> {
+  // Set by `NONCE` in the CSP above: one per response, shared by style-src and script-src.
+  const nonce = c.get('secureHeadersNonce');
+  if (nonce === undefined) throw new Error('page() needs pageSecurityHeaders before it');
   c.header('Content-Language', lang);
-  c.header('Referrer-Policy', 'no-referrer');
-  c.header('X-Content-Type-Options', 'nosniff');
   c.header('Cache-Control', 'no-store');
   c.header('Vary', 'Accept-Language');
   return c.html(render(nonce));
