@@ -142,6 +142,65 @@ describe('Better Stack stand-in against the API documentation', () => {
     expect(resumed.json.data.attributes).toMatchObject({ status: 'pending', paused_at: null });
   });
 
+  it('heartbeats pause and resume the way monitors do; a second pause keeps paused_at', async () => {
+    const h = await call('POST', '/api/v2/heartbeats', { name: 'nightly', period: 86400 });
+    const id = h.json.data.id as string;
+    const paused = await call('PATCH', `/api/v2/heartbeats/${id}`, { paused: true });
+    expect(paused.json.data.attributes).toMatchObject({
+      status: 'paused',
+      paused_at: expect.any(String),
+    });
+    const again = await call('PATCH', `/api/v2/heartbeats/${id}`, { paused: true });
+    expect(again.json.data.attributes.paused_at).toBe(paused.json.data.attributes.paused_at);
+    const resumed = await call('PATCH', `/api/v2/heartbeats/${id}`, { paused: false });
+    expect(resumed.json.data.attributes).toMatchObject({ status: 'pending', paused_at: null });
+  });
+
+  it.each(['/api/v2/monitors', '/api/v2/heartbeats', '/api/v3/policies', '/api/v2/status-pages'])(
+    '%s/{id}: read and deleted alike; an unknown id is a 404, a deleted one too',
+    async (path) => {
+      const bodies: Record<string, unknown> = {
+        '/api/v2/monitors': { url: 'https://crud.example' },
+        '/api/v2/heartbeats': { name: 'crud', period: 60 },
+        '/api/v3/policies': { name: 'crud', steps: [] },
+        '/api/v2/status-pages': {
+          company_name: 'Crud',
+          subdomain: `crud-${Date.now()}`,
+          timezone: 'UTC',
+        },
+      };
+      const created = await call('POST', path, bodies[path]);
+      expect(created.status).toBe(201);
+      const id = created.json.data.id as string;
+      const read = await call('GET', `${path}/${id}`);
+      expect(read.status).toBe(200);
+      expect(read.json.data).toEqual(created.json.data);
+      expect((await call('DELETE', `${path}/${id}`)).status).toBe(204);
+      for (const method of ['GET', 'DELETE']) {
+        const gone = await call(method, `${path}/${id}`);
+        expect(gone.status).toBe(404);
+        expect(gone.json).toEqual((await call('GET', `${path}/999999`)).json);
+      }
+    },
+  );
+
+  it('deleting a status page deletes its resources', async () => {
+    const page = await call('POST', '/api/v2/status-pages', {
+      company_name: 'Cascade',
+      subdomain: `cascade-${Date.now()}`,
+      timezone: 'UTC',
+    });
+    const pageId = page.json.data.id as string;
+    const monitor = await call('POST', '/api/v2/monitors', { url: 'https://cascade.example' });
+    const res = await call('POST', `/api/v2/status-pages/${pageId}/resources`, {
+      resource_id: Number(monitor.json.data.id),
+      resource_type: 'Monitor',
+    });
+    expect(res.status).toBe(201);
+    expect((await call('DELETE', `/api/v2/status-pages/${pageId}`)).status).toBe(204);
+    expect(bs.store.statusPageResources.has(res.json.data.id as string)).toBe(false);
+  });
+
   it('checks request_timeout per monitor type: milliseconds for server and port monitors', async () => {
     const tcp = { url: 'db.example.test', monitor_type: 'tcp', port: '5432' };
     expect((await call('POST', '/api/v2/monitors', { ...tcp, request_timeout: 10 })).status).toBe(

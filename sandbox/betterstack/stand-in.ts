@@ -142,6 +142,26 @@ export async function startBetterStackStandIn(
     });
   };
 
+  /** `GET` and `DELETE /{path}/{id}` of one collection: the resource, or Better Stack's 404. */
+  const readAndDelete = <T extends object>(
+    path: string,
+    type: string,
+    items: Map<string, T>,
+    options: { view?: (item: T) => object; onDelete?: (id: string) => void } = {},
+  ) => {
+    const view = options.view ?? ((item: T) => item);
+    api.get(`${path}/:id`, (c) => {
+      const item = items.get(c.req.param('id'));
+      return item ? c.json({ data: resource(type, c.req.param('id'), view(item)) }) : notFound(c);
+    });
+    api.delete(`${path}/:id`, (c) => {
+      const id = c.req.param('id');
+      if (!items.delete(id)) return notFound(c);
+      options.onDelete?.(id);
+      return c.body(null, 204);
+    });
+  };
+
   /** `from`/`to` (YYYY-MM-DD, both optional): the whole days asked for, or since creation. */
   const dateRange = (c: Context, createdAt: string): { start: Date; end: Date } | undefined => {
     const day = /^\d{4}-\d{2}-\d{2}$/;
@@ -238,12 +258,7 @@ export async function startBetterStackStandIn(
     store.monitors.set(id, monitor);
     return c.json({ data: resource('monitor', id, publicMonitor(monitor)) }, 201);
   });
-  api.get('/v2/monitors/:id', (c) => {
-    const m = store.monitors.get(c.req.param('id'));
-    return m
-      ? c.json({ data: resource('monitor', c.req.param('id'), publicMonitor(m)) })
-      : notFound(c);
-  });
+  readAndDelete('/v2/monitors', 'monitor', store.monitors, { view: publicMonitor });
   api.patch('/v2/monitors/:id', async (c) => {
     const id = c.req.param('id');
     const m = store.monitors.get(id);
@@ -261,16 +276,10 @@ export async function startBetterStackStandIn(
     }
     const problems = { ...errors, ...monitorProblems(next as unknown as Record<string, unknown>) };
     if (Object.keys(problems).length > 0) return invalid(c, problems);
-    if (paused !== undefined) {
-      next.paused_at = paused ? (m.paused_at ?? stamp()) : null;
-      next.status = paused ? 'paused' : m.status === 'paused' ? 'pending' : m.status;
-    }
+    if (paused !== undefined) Object.assign(next, pauseState(paused, m, stamp()));
     store.monitors.set(id, next);
     return c.json({ data: resource('monitor', id, publicMonitor(next)) });
   });
-  api.delete('/v2/monitors/:id', (c) =>
-    store.monitors.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
-  );
   api.get('/v2/monitors/:id/sla', (c) => {
     const id = c.req.param('id');
     const m = store.monitors.get(id);
@@ -337,12 +346,7 @@ export async function startBetterStackStandIn(
     store.heartbeats.set(id, heartbeat);
     return c.json({ data: resource('heartbeat', id, publicHeartbeat(heartbeat)) }, 201);
   });
-  api.get('/v2/heartbeats/:id', (c) => {
-    const h = store.heartbeats.get(c.req.param('id'));
-    return h
-      ? c.json({ data: resource('heartbeat', c.req.param('id'), publicHeartbeat(h)) })
-      : notFound(c);
-  });
+  readAndDelete('/v2/heartbeats', 'heartbeat', store.heartbeats, { view: publicHeartbeat });
   api.patch('/v2/heartbeats/:id', async (c) => {
     const id = c.req.param('id');
     const h = store.heartbeats.get(id);
@@ -354,15 +358,9 @@ export async function startBetterStackStandIn(
     if (Object.keys(errors).length > 0) return invalid(c, errors);
     const { paused, ...rest } = values as Partial<HeartbeatAttributes> & { paused?: boolean };
     Object.assign(h, rest, { updated_at: stamp() });
-    if (paused !== undefined) {
-      h.paused_at = paused ? (h.paused_at ?? stamp()) : null;
-      h.status = paused ? 'paused' : h.status === 'paused' ? 'pending' : h.status;
-    }
+    if (paused !== undefined) Object.assign(h, pauseState(paused, h, stamp()));
     return c.json({ data: resource('heartbeat', id, publicHeartbeat(h)) });
   });
-  api.delete('/v2/heartbeats/:id', (c) =>
-    store.heartbeats.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
-  );
   api.get('/v2/heartbeats/:id/availability', (c) => {
     const id = c.req.param('id');
     const h = store.heartbeats.get(id);
@@ -396,10 +394,7 @@ export async function startBetterStackStandIn(
     store.policies.set(id, policy);
     return c.json({ data: resource('policy', id, policy) }, 201);
   });
-  api.get('/v3/policies/:id', (c) => {
-    const p = store.policies.get(c.req.param('id'));
-    return p ? c.json({ data: resource('policy', c.req.param('id'), p) }) : notFound(c);
-  });
+  readAndDelete('/v3/policies', 'policy', store.policies);
   api.patch('/v3/policies/:id', async (c) => {
     const id = c.req.param('id');
     const p = store.policies.get(id);
@@ -410,9 +405,6 @@ export async function startBetterStackStandIn(
     Object.assign(p, values);
     return c.json({ data: resource('policy', id, p) });
   });
-  api.delete('/v3/policies/:id', (c) =>
-    store.policies.delete(c.req.param('id')) ? c.body(null, 204) : notFound(c),
-  );
 
   // Status pages and their resources.
   const statusPageProblems = (p: Record<string, unknown>, id?: string): Errors => {
@@ -460,9 +452,12 @@ export async function startBetterStackStandIn(
     store.statusPages.set(id, page);
     return c.json({ data: resource('status_page', id, page) }, 201);
   });
-  api.get('/v2/status-pages/:id', (c) => {
-    const p = store.statusPages.get(c.req.param('id'));
-    return p ? c.json({ data: resource('status_page', c.req.param('id'), p) }) : notFound(c);
+  // Deleting a page deletes its resources.
+  readAndDelete('/v2/status-pages', 'status_page', store.statusPages, {
+    onDelete: (id) => {
+      for (const [rid, r] of store.statusPageResources)
+        if (String(r.status_page_id) === id) store.statusPageResources.delete(rid);
+    },
   });
   api.patch('/v2/status-pages/:id', async (c) => {
     const id = c.req.param('id');
@@ -474,13 +469,6 @@ export async function startBetterStackStandIn(
     if (Object.keys(problems).length > 0) return invalid(c, problems);
     store.statusPages.set(id, next);
     return c.json({ data: resource('status_page', id, next) });
-  });
-  api.delete('/v2/status-pages/:id', (c) => {
-    const id = c.req.param('id');
-    if (!store.statusPages.delete(id)) return notFound(c);
-    for (const [rid, r] of store.statusPageResources)
-      if (String(r.status_page_id) === id) store.statusPageResources.delete(rid);
-    return c.body(null, 204);
   });
   const pageResources = (pageId: string) =>
     [...store.statusPageResources.entries()].filter(([, r]) => String(r.status_page_id) === pageId);
@@ -699,4 +687,20 @@ export async function startBetterStackStandIn(
 function defaultRequestTimeout(type: string): number {
   const allowed = allowedRequestTimeouts(type);
   return allowed.includes(30) ? 30 : allowed.includes(3000) ? 3000 : allowed[allowed.length - 1]!;
+}
+
+/**
+ * The write-only `paused` flag of monitors and heartbeats: `paused_at` is set when pausing (and
+ * kept while already paused), cleared on resume; the status goes to `paused`, then back to
+ * `pending` until the next check.
+ */
+export function pauseState(
+  paused: boolean,
+  current: { paused_at: string | null; status: string },
+  at: string,
+): { paused_at: string | null; status: string } {
+  return {
+    paused_at: paused ? (current.paused_at ?? at) : null,
+    status: paused ? 'paused' : current.status === 'paused' ? 'pending' : current.status,
+  };
 }
