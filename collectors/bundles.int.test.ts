@@ -28,6 +28,7 @@ const adaptersOf: Record<string, string[]> = {
   onboarding: ['dns'],
   'db-health': [],
   'audit-anchor': ['privacy', 'upstash'],
+  uptime: ['betterstack'],
 };
 /** Folders the telemetry and config layers bring to every bundle (`aws`: secrets from SSM at cold start). */
 const everywhere = ['postgres', 'alerts', 'http', 'aws'];

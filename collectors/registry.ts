@@ -20,6 +20,7 @@ export const collectorWirings = {
   onboarding: () => import('./onboarding/wiring.ts'),
   'db-health': () => import('./db-health/wiring.ts'),
   'audit-anchor': () => import('./audit-anchor/wiring.ts'),
+  uptime: () => import('./uptime/wiring.ts'),
 } as const satisfies Record<CollectorName, () => Promise<{ runner: CollectorRunner }>>;
 
 export function isRunnable(name: string): name is CollectorName {

@@ -12,6 +12,9 @@ export interface ExecutionRecord {
   id: string;
   workflowId: string;
   status: string;
+  /** ISO timestamps as n8n reports them (for the execution time); null while not started/stopped. */
+  startedAt?: string | null;
+  stoppedAt?: string | null;
 }
 
 export interface WorkflowRate {

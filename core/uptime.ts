@@ -63,3 +63,26 @@ export function monitorTimingProblems(monitor: MonitorTiming): string[] {
   if (monitor.confirmationPeriodSeconds < 0) problems.push('negative confirmation period');
   return problems;
 }
+
+/**
+ * A Better Stack monitor `status` as the `vigie_uptime_monitor_status` gauge: 1 up, 0 down,
+ * -1 not checked. Documented statuses (docs/betterstack-uptime-api.md): `up`; `down`;
+ * `validating` (back up, but its recovery period has not passed: the incident is still open,
+ * so it counts as down); `paused`, `pending` (created, not checked yet) and `maintenance`
+ * (inside its maintenance window) are not checks at all. An unknown status is not checked either.
+ */
+export function monitorStatusValue(status: string): 1 | 0 | -1 {
+  if (status === 'up') return 1;
+  if (status === 'down' || status === 'validating') return 0;
+  return -1;
+}
+
+/** Days of availability the uptime collector reads: the last seven UTC days, today included. */
+export const AVAILABILITY_WINDOW_DAYS = 7;
+
+/** `from`/`to` (YYYY-MM-DD, inclusive) of Better Stack's SLA endpoint for the window ending `now`. */
+export function availabilityRange(now: Date): { from: string; to: string } {
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const from = new Date(now.getTime() - (AVAILABILITY_WINDOW_DAYS - 1) * 86_400_000);
+  return { from: day(from), to: day(now) };
+}

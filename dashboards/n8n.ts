@@ -4,6 +4,7 @@ import { buildDashboard, type DashboardExport, idVariable } from './build.ts';
 import { timeSeries } from './panels.ts';
 
 const RATE = stored('vigie_n8n_failure_rate');
+const DURATION = stored('vigie.n8n.execution.duration');
 const WORKFLOW = 'workflow_id';
 const ERR_WORKFLOW = label('n8n.workflow_id');
 
@@ -13,7 +14,7 @@ export function n8n(): DashboardExport {
     uid: 'vigie-n8n',
     title: 'Vigie — n8n workflows',
     description:
-      'Failure rate per workflow against the alert threshold, executions, error reports.',
+      'Failure rate per workflow against the alert threshold, executions, execution time, error reports.',
     tags: ['n8n'],
     variables: [idVariable(WORKFLOW, 'Workflow id', RATE)],
     panels: [
@@ -44,6 +45,18 @@ export function n8n(): DashboardExport {
               legend: `{{${WORKFLOW}}}`,
             },
           ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Execution time per workflow (p50, p95, last hour)',
+          description:
+            'Run time of finished executions (stoppedAt − startedAt), from the n8n-failure-rate collector, which times each execution once.',
+          unit: 's',
+          queries: [0.5, 0.95].map((q) => ({
+            expr: `histogram_quantile(${q}, sum by (${WORKFLOW}, le) (${inStage(`increase(${DURATION}_bucket{${selected}}[1h])`)}))`,
+            legend: `p${q * 100} {{${WORKFLOW}}}`,
+          })),
         }),
       },
       {

@@ -2,7 +2,7 @@ import { heartbeats } from '../core/catalog/monitors.ts';
 import { DB_HEALTH_DEFAULTS } from '../core/db-health.ts';
 import { apiErrorRatio, inStage, label, stored } from '../core/promql.ts';
 import { buildDashboard, type DashboardExport } from './build.ts';
-import { note, statPanel, timeSeries } from './panels.ts';
+import { MONITOR_STATUS_MAPPINGS, statPanel, timeSeries } from './panels.ts';
 import { statusPage } from './status-page.ts';
 
 const HTTP = stored('http.server.request.duration');
@@ -188,12 +188,48 @@ export function overview(): DashboardExport {
         width: 6,
       },
       {
-        panel: note(
-          'Uptime and incidents',
-          `Uptime per monitor and open incidents live in Better Stack: status page “${statusPage.name}” ` +
-            `(${statusPage.groups.map((g) => g.name).join(', ')}).`,
-        ),
+        panel: statPanel({
+          title: 'Open incidents (Better Stack)',
+          description: `Unresolved Better Stack incidents, by what they are about (an HTTP monitor or a collector's heartbeat); the public view is the status page “${statusPage.name}”.`,
+          unit: 'short',
+          thresholds: [{ value: 1, color: 'red' }],
+          queries: [
+            {
+              expr: `sum by (resource) (${inStage(stored('vigie_uptime_open_incidents'))})`,
+              legend: '{{resource}}',
+            },
+          ],
+        }),
         width: 6,
+      },
+      {
+        panel: statPanel({
+          title: 'Uptime per monitor (Better Stack)',
+          description:
+            "Each catalog monitor's current state as Better Stack checks it: up, down (or recovering), not checked (paused, pending, maintenance).",
+          unit: 'short',
+          mappings: MONITOR_STATUS_MAPPINGS,
+          queries: [
+            {
+              expr: `min by (monitor) (${inStage(stored('vigie_uptime_monitor_status'))})`,
+              legend: '{{monitor}}',
+            },
+          ],
+        }),
+      },
+      {
+        panel: timeSeries({
+          title: 'Availability per monitor, last 7 days (Better Stack)',
+          description: "Better Stack's availability of each monitor over the last seven UTC days.",
+          unit: 'percentunit',
+          max: 1,
+          queries: [
+            {
+              expr: `min by (monitor) (${inStage(stored('vigie_uptime_availability'))})`,
+              legend: '{{monitor}}',
+            },
+          ],
+        }),
       },
     ],
   });

@@ -7,7 +7,6 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
-import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 
 export interface Query {
@@ -103,10 +102,6 @@ export function statPanel(
   return panel;
 }
 
-export function note(title: string, markdown: string): text.PanelBuilder {
-  return new text.PanelBuilder().title(title).mode(text.TextMode.Markdown).content(markdown);
-}
-
 /** Green / amber / red for a 0, 1, 2 level (the deliverability score). */
 export const LEVEL_MAPPINGS: dashboard.ValueMapping[] = [
   {
@@ -115,6 +110,18 @@ export const LEVEL_MAPPINGS: dashboard.ValueMapping[] = [
       '0': { text: 'Green', color: 'green', index: 0 },
       '1': { text: 'Amber', color: 'orange', index: 1 },
       '2': { text: 'Red', color: 'red', index: 2 },
+    },
+  },
+];
+
+/** Up / down / not checked for a Better Stack monitor (1, 0, -1; core/uptime.ts). */
+export const MONITOR_STATUS_MAPPINGS: dashboard.ValueMapping[] = [
+  {
+    type: dashboard.MappingType.ValueToText,
+    options: {
+      '1': { text: 'Up', color: 'green', index: 0 },
+      '0': { text: 'Down', color: 'red', index: 1 },
+      '-1': { text: 'Not checked', color: 'orange', index: 2 },
     },
   },
 ];

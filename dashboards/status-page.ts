@@ -30,6 +30,7 @@ const PUBLIC_JOB_NAMES: Record<string, string> = {
   onboarding: 'Onboarding checks',
   'db-health': 'Database health checks',
   'audit-anchor': 'Audit trail checks',
+  uptime: 'Uptime reporting',
 };
 
 export const statusPage: {

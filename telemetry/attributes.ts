@@ -24,12 +24,3 @@ export const ATTR_N8N_LAST_NODE = 'n8n.last_node';
 // Metric names (declared in core/catalog/metrics.ts).
 export const METRIC_N8N_WORKFLOW_ERRORS = 'vigie.n8n.workflow_errors';
 export const METRIC_INVOCATIONS = 'vigie.invocations';
-
-/**
- * Bucket boundaries (seconds) of `http.server.request.duration`: the ones the OpenTelemetry
- * HTTP semantic conventions recommend for it (docs/otlp-prometheus-names.md), given as the
- * instrument's advice instead of the SDK's default buckets, which are made for milliseconds.
- */
-export const HTTP_SERVER_DURATION_BUCKETS: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-];

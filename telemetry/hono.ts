@@ -23,7 +23,8 @@ import {
   ATTR_FAAS_TRIGGER,
   FAAS_TRIGGER_VALUE_HTTP,
 } from '@opentelemetry/semantic-conventions/incubating';
-import { ATTR_ERROR_CODE, ATTR_REQUEST_ID, HTTP_SERVER_DURATION_BUCKETS } from './attributes.ts';
+import { instrumentOptions } from '../core/catalog/metrics.ts';
+import { ATTR_ERROR_CODE, ATTR_REQUEST_ID } from './attributes.ts';
 import type { Telemetry } from './init.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -36,11 +37,11 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * Mount it first so the span covers the other middleware.
  */
 export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
-  const duration = telemetry.meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
-    unit: 's',
-    description: 'Duration of HTTP server requests.',
-    advice: { explicitBucketBoundaries: [...HTTP_SERVER_DURATION_BUCKETS] },
-  });
+  // Unit and buckets from the catalog: the semantic conventions' boundaries, in seconds.
+  const duration = telemetry.meter.createHistogram(
+    METRIC_HTTP_SERVER_REQUEST_DURATION,
+    instrumentOptions(METRIC_HTTP_SERVER_REQUEST_DURATION),
+  );
   return async (c, next) => {
     const started = performance.now();
     const method = c.req.method;

@@ -27,8 +27,19 @@ export interface RemoteMonitor {
   status: string;
 }
 
+/** An unresolved incident, by what it is about (its `relationships`), ids only. */
+export interface OpenIncident {
+  id: string;
+  resource: 'monitor' | 'heartbeat' | 'other';
+  /** The monitor's or heartbeat's id; null for an incident about neither (created by hand). */
+  resourceId: string | null;
+  startedAt: string;
+}
+
 export interface BetterStackClient {
   listMonitors(): Promise<RemoteMonitor[]>;
+  /** Unresolved incidents (Uptime API v3 `GET /incidents?resolved=false`), every page. */
+  listOpenIncidents(): Promise<OpenIncident[]>;
   /** Availability over whole days `from`..`to` (YYYY-MM-DD, inclusive). */
   monitorSla(id: string, from: string, to: string): Promise<Sla>;
   createMonitor(def: HttpMonitorDefinition, url: string, policyId?: string): Promise<string>;
@@ -44,6 +55,14 @@ const resource = z.object({ id: z.string(), attributes: z.record(z.string(), z.u
 const monitorsPage = z.object({
   data: z.array(z.unknown()),
   pagination: z.object({ next: z.string().nullish() }).optional(),
+});
+
+const incidentItem = z.object({
+  id: z.string(),
+  attributes: z.object({ started_at: z.string(), resolved_at: z.string().nullish() }),
+  relationships: z
+    .record(z.string(), z.object({ data: z.object({ id: z.string() }).nullish() }))
+    .optional(),
 });
 
 export function createBetterStackClient(options: BetterStackClientOptions): BetterStackClient {
@@ -81,6 +100,36 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
             name: String(m.attributes.pronounceable_name ?? ''),
             url: String(m.attributes.url ?? ''),
             status: String(m.attributes.status ?? ''),
+          });
+        }
+        const next = page.pagination?.next;
+        path = next ? new URL(next).pathname + new URL(next).search : null;
+      }
+      return out;
+    },
+    async listOpenIncidents() {
+      const source = 'betterstack incidents';
+      const out: OpenIncident[] = [];
+      // 50 a page, the most the endpoint allows (docs/betterstack-uptime-api.md).
+      let path: string | null = '/api/v3/incidents?resolved=false&per_page=50';
+      while (path) {
+        const { body } = await readJson(
+          `${base}${path}`,
+          { headers },
+          { source, timeoutMs: options.timeoutMs },
+        );
+        const page = expectShape(source, body, monitorsPage, 'a data array');
+        for (const item of page.data) {
+          const i = expectShape(source, item, incidentItem, 'an id, started_at and relationships');
+          // The filter asks for unresolved ones; one that says otherwise is not counted.
+          if (i.attributes.resolved_at) continue;
+          const monitor = i.relationships?.monitor?.data?.id;
+          const heartbeat = i.relationships?.heartbeat?.data?.id;
+          out.push({
+            id: i.id,
+            resource: monitor ? 'monitor' : heartbeat ? 'heartbeat' : 'other',
+            resourceId: monitor ?? heartbeat ?? null,
+            startedAt: i.attributes.started_at,
           });
         }
         const next = page.pagination?.next;

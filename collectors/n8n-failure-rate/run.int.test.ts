@@ -103,6 +103,56 @@ describe('n8n-failure-rate collector against the n8n stand-in', () => {
     expect((await outbox()).map((r) => r.occurrences)).toEqual([2]);
   });
 
+  it('times each finished execution once: the run whose 15-minute period it stopped in', async () => {
+    const at = (m: number) => minutesAgo(m);
+    // Stopped in 09:45–10:00 (this run's period), one before it (the previous run's), one
+    // still running; a waiting one has no run time yet.
+    n8n.addExecution({
+      workflowId: 'wf-timed',
+      status: 'success',
+      startedAt: at(12),
+      stoppedAt: at(9.5),
+    });
+    n8n.addExecution({
+      workflowId: 'wf-timed',
+      status: 'error',
+      startedAt: at(3),
+      stoppedAt: at(2.99),
+    });
+    n8n.addExecution({
+      workflowId: 'wf-timed',
+      status: 'success',
+      startedAt: at(40),
+      stoppedAt: at(20),
+    });
+    n8n.addExecution({ workflowId: 'wf-timed', status: 'running', startedAt: at(5) });
+    n8n.addExecution({
+      workflowId: 'wf-timed',
+      status: 'waiting',
+      startedAt: at(6),
+      stoppedAt: at(5),
+    });
+    const durations = (summary: Awaited<ReturnType<typeof run>>) =>
+      summary.metrics
+        .filter(
+          (m) => m.name === 'vigie.n8n.execution.duration' && m.labels.workflow_id === 'wf-timed',
+        )
+        .map((m) => [m.labels.status, Math.round(m.value * 1000) / 1000])
+        .sort();
+
+    const now = await run({ db: pool, raise, openSince, n8n: client() }, NOW);
+    expect(durations(now)).toEqual([
+      ['error', 0.6],
+      ['success', 150],
+    ]);
+    // The previous run (09:45) timed the one that stopped at 09:40, and only it.
+    const before = await run(
+      { db: pool, raise, openSince, n8n: client() },
+      new Date(NOW.getTime() - 15 * 60_000),
+    );
+    expect(durations(before)).toEqual([['success', 1200]]);
+  });
+
   it('an n8n outage (503) gives a degraded summary and collector-degraded, never a 0% rate', async () => {
     n8n.faults.outage = true;
     const summary = await run({ db: pool, raise, openSince, n8n: client() }, NOW);

@@ -1,5 +1,8 @@
 import { N8nApiError, type N8nClient, type N8nExecution } from '../../adapters/n8n/client.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
+import { collectors } from '../../core/catalog/collectors.ts';
+import { schedulePeriodSeconds } from '../../core/catalog/monitors.ts';
+import { durationWindow, executionDurations } from '../../core/n8n-execution-time.ts';
 import {
   computeFailureRate,
   type ExecutionRecord,
@@ -29,7 +32,14 @@ export interface N8nFailureRateDeps {
     db: Queryable,
     alert: { alertId: string; labels: Record<string, string> },
   ) => Promise<Date | null>;
+  /** The period whose stopped executions a run times (default: the catalog schedule's, 15 min). */
+  durationPeriodSeconds?: number;
 }
+
+/** This collector's schedule period: each run times the executions that stopped during it. */
+const SCHEDULE_PERIOD_SECONDS = schedulePeriodSeconds(
+  collectors.find((c) => c.name === 'n8n-failure-rate')!.schedule,
+);
 
 /**
  * n8n did not answer (5xx, timeout, connection refused): `n8n-unreachable`. A 429, a bad key or
@@ -46,6 +56,8 @@ export interface N8nFailureRateSummary extends TickBase {
   pagesRead: number;
   /** Seconds spent waiting out n8n's 429 `Retry-After` during this tick. */
   rateLimitedWaitSeconds: number;
+  /** Finished executions timed by this run (those that stopped in its schedule period). */
+  executionsTimed: number;
 }
 
 export interface ReadExecutionsOptions {
@@ -101,7 +113,13 @@ export async function readExecutions(
         continue;
       }
       if (started < to.getTime())
-        executions.push({ id: e.id, workflowId: e.workflowId, status: e.status });
+        executions.push({
+          id: e.id,
+          workflowId: e.workflowId,
+          status: e.status,
+          startedAt: e.startedAt,
+          stoppedAt: e.stoppedAt,
+        });
     }
     if (reachedOlder || !page.nextCursor) break;
     cursor = page.nextCursor;
@@ -136,6 +154,7 @@ export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailu
     warnings: [],
     pagesRead: 0,
     rateLimitedWaitSeconds: 0,
+    executionsTimed: 0,
   };
   let read: Awaited<ReturnType<typeof readExecutions>>;
   try {
@@ -179,6 +198,17 @@ export async function run(deps: N8nFailureRateDeps, now: Date): Promise<N8nFailu
     const labels = { workflow_id: w.workflowId };
     summary.metrics.push({ name: 'vigie_n8n_failure_rate', value: w.rate, labels });
     summary.metrics.push({ name: 'vigie_n8n_executions_finished', value: w.finished, labels });
+  }
+  // Execution time: one observation per finished execution, by the run whose period it stopped
+  // in, so the histogram counts it once although every run reads the whole hour.
+  const window = durationWindow(now, deps.durationPeriodSeconds ?? SCHEDULE_PERIOD_SECONDS);
+  for (const d of executionDurations(read.executions, window)) {
+    summary.metrics.push({
+      name: 'vigie.n8n.execution.duration',
+      value: d.seconds,
+      labels: { workflow_id: d.workflowId, status: d.status },
+    });
+    summary.executionsTimed += 1;
   }
   for (const a of result.alerts) {
     await raiseAndRecord(

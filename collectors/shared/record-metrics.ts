@@ -1,6 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import { alerts } from '../../core/catalog/alerts.ts';
-import { instrumentOptions } from '../../core/catalog/metrics.ts';
+import { instrumentOptions, metricByName } from '../../core/catalog/metrics.ts';
 import type { TickBase } from './tick.ts';
 
 const LAST_SUCCESS = 'vigie.collector.last_success_timestamp';
@@ -8,13 +8,19 @@ const ALERTS_RAISED = 'vigie.alerts.raised';
 
 /**
  * Records what a collector run produced as OpenTelemetry instruments declared with the
- * catalog's unit (so the stored name is the catalog's `storedName`): each point as a gauge,
- * the run's real-time success stamp, and one count per raised alert (ids only).
+ * catalog's unit (so the stored name is the catalog's `storedName`): each point as a gauge, or
+ * as one observation when the catalog declares a histogram (with its buckets), the run's
+ * real-time success stamp, and one count per raised alert (ids only).
  * Shared by the Lambda handler and the local staging scheduler.
  */
 export function recordRun(meter: Meter, collector: string, summary: TickBase, now = Date.now()) {
   for (const point of summary.metrics) {
-    meter.createGauge(point.name, instrumentOptions(point.name)).record(point.value, point.labels);
+    const options = instrumentOptions(point.name);
+    if (metricByName(point.name)?.kind === 'histogram') {
+      meter.createHistogram(point.name, options).record(point.value, point.labels);
+    } else {
+      meter.createGauge(point.name, options).record(point.value, point.labels);
+    }
   }
   meter
     .createGauge(LAST_SUCCESS, instrumentOptions(LAST_SUCCESS))

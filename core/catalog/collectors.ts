@@ -10,7 +10,8 @@ import type { CollectorDefinition } from './types.ts';
  * or repeat that run. Interval jobs (every N minutes, hourly) do run in that hour; a DST jump
  * skips or repeats one of their runs, which is harmless: each looks back over a window or at
  * what is due, so the next run covers a skipped one and a repeated one finds nothing new.
- * Uptime of the HTTP endpoints is Better Stack's job (see `monitors.ts`), not a collector's.
+ * Uptime of the HTTP endpoints is Better Stack's job (see `monitors.ts`); the `uptime` collector
+ * only reads what Better Stack found, for the dashboards.
  */
 export const collectors = [
   {
@@ -20,7 +21,11 @@ export const collectors = [
     schedule: 'cron(0/15 * * * ? *)',
     timezone: 'Europe/Paris',
     alerts: ['n8n-failure-rate-high', 'n8n-unreachable', 'collector-degraded'],
-    metrics: ['vigie_n8n_failure_rate', 'vigie_n8n_executions_finished'],
+    metrics: [
+      'vigie_n8n_failure_rate',
+      'vigie_n8n_executions_finished',
+      'vigie.n8n.execution.duration',
+    ],
   },
   {
     name: 'cost',
@@ -129,6 +134,19 @@ export const collectors = [
       'vigie_db_unused_indexes',
     ],
     thresholds: { ...DB_HEALTH_DEFAULTS },
+  },
+  {
+    name: 'uptime',
+    description:
+      'Every 5 minutes: Better Stack monitor status and 7-day availability per monitor, and open incidents, for the dashboards (Better Stack pages on its own).',
+    schedule: 'cron(0/5 * * * ? *)',
+    timezone: 'Europe/Paris',
+    alerts: ['collector-degraded'],
+    metrics: [
+      'vigie_uptime_monitor_status',
+      'vigie_uptime_availability',
+      'vigie_uptime_open_incidents',
+    ],
   },
   {
     name: 'audit-anchor',

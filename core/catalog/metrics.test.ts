@@ -24,6 +24,20 @@ describe('metric catalog', () => {
     for (const m of metrics) expect(m.unit).toMatch(/^(1|s|By|\{[A-Za-z_]+\})$/);
   });
 
+  it('gives histograms increasing bucket bounds, handed to the instrument as advice', () => {
+    for (const m of metrics) {
+      if (!('buckets' in m)) continue;
+      expect(m.kind).toBe('histogram');
+      const bounds = [...m.buckets];
+      expect(bounds.length).toBeGreaterThan(0);
+      expect(bounds, m.name).toEqual([...bounds].sort((a, b) => a - b));
+      expect(new Set(bounds).size).toBe(bounds.length);
+      expect(instrumentOptions(m.name).advice?.explicitBucketBoundaries).toEqual(bounds);
+    }
+    expect(instrumentOptions('vigie.n8n.execution.duration').advice).toBeDefined();
+    expect(instrumentOptions('vigie_n8n_failure_rate').advice).toBeUndefined();
+  });
+
   it('hands instruments the catalog unit and refuses names it does not know', () => {
     expect(instrumentOptions('vigie_n8n_failure_rate').unit).toBe('1');
     expect(() => instrumentOptions('vigie_unknown')).toThrow(/not in core\/catalog/);

@@ -24,6 +24,36 @@ export const metrics = [
       'Finished n8n executions counted in the failure-rate window; label workflow_id or all.',
   },
   {
+    name: 'vigie.n8n.execution.duration',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'Run time (stoppedAt − startedAt) of each finished n8n execution, observed once by the n8n-failure-rate run whose period it stopped in (labels workflow_id, status).',
+    // Scrape-and-enrich runs take seconds to minutes; n8n's default execution timeout is 1 h.
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+  },
+  // Better Stack (collectors/uptime): per monitor (Better Stack id and catalog id), and incidents.
+  {
+    name: 'vigie_uptime_monitor_status',
+    kind: 'gauge',
+    unit: '{state}',
+    description:
+      'Better Stack monitor status: 1 up, 0 down (or validating), -1 not checked (paused, pending, maintenance) (labels monitor_id, monitor).',
+  },
+  {
+    name: 'vigie_uptime_availability',
+    kind: 'gauge',
+    unit: '1',
+    description:
+      "Better Stack's availability of a monitor over the last seven UTC days, 0–1 (labels monitor_id, monitor, window).",
+  },
+  {
+    name: 'vigie_uptime_open_incidents',
+    kind: 'gauge',
+    unit: '{incident}',
+    description: 'Unresolved Better Stack incidents (label resource: monitor, heartbeat, other).',
+  },
+  {
     name: 'vigie_cost_month_to_date_usd',
     kind: 'gauge',
     unit: '{USD}',
@@ -84,6 +114,9 @@ export const metrics = [
     unit: 's',
     description:
       'HTTP app request duration (labels http.request.method, http.route, http.response.status_code).',
+    // The boundaries the OpenTelemetry HTTP metrics conventions recommend for this metric; the
+    // SDK's defaults are made for milliseconds (docs/telemetry-conventions.md).
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
   },
   {
     name: 'vigie.invocations',
@@ -290,9 +323,20 @@ export function metricByName(name: string): MetricDefinition | undefined {
   return metrics.find((m) => m.name === name);
 }
 
-/** What an OpenTelemetry instrument for a catalog metric declares, so the stored name holds. */
-export function instrumentOptions(name: string): { unit: string; description: string } {
+/**
+ * What an OpenTelemetry instrument for a catalog metric declares, so the stored name holds
+ * (unit) and a histogram is stored with the catalog's buckets (advice).
+ */
+export function instrumentOptions(name: string): {
+  unit: string;
+  description: string;
+  advice?: { explicitBucketBoundaries: number[] };
+} {
   const metric = metricByName(name);
   if (!metric) throw new Error(`metric ${name} is not in core/catalog/metrics.ts`);
-  return { unit: metric.unit, description: metric.description };
+  return {
+    unit: metric.unit,
+    description: metric.description,
+    ...(metric.buckets ? { advice: { explicitBucketBoundaries: [...metric.buckets] } } : {}),
+  };
 }

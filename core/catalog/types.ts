@@ -53,4 +53,9 @@ export interface MetricDefinition {
    * failure produces it; the dashboard proof drives a stand-in fault) or `load-run`.
    */
   driver?: 'fault' | 'load-run';
+  /**
+   * Histograms: explicit bucket upper bounds (in `unit`), handed to the instrument as advice,
+   * so the buckets Grafana stores are the ones chosen here (one list, for code and docs).
+   */
+  buckets?: readonly number[];
 }

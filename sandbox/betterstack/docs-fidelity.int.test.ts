@@ -3,6 +3,7 @@ import {
   docsBadRangeError,
   docsHeartbeat,
   docsHeartbeatAvailability,
+  docsIncident,
   docsMonitor,
 } from './fixtures/docs-examples.ts';
 import { type BetterStackStandIn, startBetterStackStandIn } from './stand-in.ts';
@@ -279,5 +280,81 @@ describe('Better Stack stand-in against the API documentation', () => {
     const again = await call('POST', '/api/v2/status-pages', page);
     expect(again.status).toBe(422);
     expect(again.json.errors.subdomain).toEqual(['has already been taken']);
+  });
+
+  it('lists incidents as documented: attributes, relationships, 10 a page (50 at most), filters', async () => {
+    const monitor = await call('POST', '/api/v2/monitors', {
+      url: 'https://incidents.example',
+      pronounceable_name: 'Incident homepage',
+      monitor_type: 'status',
+    });
+    const monitorId = monitor.json.data.id as string;
+    const heartbeat = await call('POST', '/api/v2/heartbeats', {
+      name: 'Incident job',
+      period: 300,
+      grace: 60,
+    });
+    const heartbeatId = heartbeat.json.data.id as string;
+    const day = 86_400_000;
+    const t0 = new Date('2026-11-20T08:00:00Z').getTime();
+    await bs.store.open('monitor', monitorId, new Date(t0), 'Status 404');
+    await bs.store.open('heartbeat', heartbeatId, new Date(t0 + day), 'missed');
+    bs.store.addPastIncident(monitorId, new Date(t0 - 2 * day), new Date(t0 - 2 * day + 600_000));
+    for (let i = 0; i < 12; i += 1) {
+      bs.store.addPastIncident(
+        heartbeatId,
+        new Date(t0 - (3 + i) * day),
+        new Date(t0 - (3 + i) * day + 60_000),
+      );
+    }
+
+    const open = await call('GET', `/api/v3/incidents?resolved=false&monitor_id=${monitorId}`);
+    expect(open.status).toBe(200);
+    expect(open.json.data).toHaveLength(1);
+    const incident = open.json.data[0];
+    expect(incident.type).toBe(docsIncident.type);
+    expectDocumentedShape(incident.attributes, docsIncident.attributes);
+    expect(incident.attributes).toMatchObject({
+      name: 'Incident homepage',
+      cause: 'Status 404',
+      status: 'Started',
+      resolved_at: null,
+      started_at: new Date(t0).toISOString(),
+    });
+    expect(incident.relationships).toEqual({
+      monitor: { data: { id: monitorId, type: 'monitor' } },
+    });
+
+    const byHeartbeat = await call(
+      'GET',
+      `/api/v3/incidents?heartbeat_id=${heartbeatId}&resolved=false`,
+    );
+    expect(byHeartbeat.json.data.map((i: { relationships: unknown }) => i.relationships)).toEqual([
+      { heartbeat: { data: { id: heartbeatId, type: 'heartbeat' } } },
+    ]);
+
+    // 15 incidents in all: 10 on the first page (newest first), 50 at most with per_page.
+    const first = await call('GET', '/api/v3/incidents');
+    expect(first.json.data).toHaveLength(10);
+    const starts = first.json.data.map(
+      (i: { attributes: { started_at: string } }) => i.attributes.started_at,
+    );
+    expect(starts).toEqual([...starts].sort().reverse());
+    expect(first.json.pagination.next).not.toBeNull();
+    const wide = await call('GET', '/api/v3/incidents?per_page=500');
+    expect(wide.json.data.length).toBeGreaterThanOrEqual(15);
+    expect(new URL(wide.json.pagination.first).searchParams.get('per_page')).toBe('50');
+
+    const resolved = await call('GET', `/api/v3/incidents?resolved=true&monitor_id=${monitorId}`);
+    expect(
+      resolved.json.data.map((i: { attributes: { status: string } }) => i.attributes.status),
+    ).toEqual(['Resolved']);
+    const inRange = await call(
+      'GET',
+      `/api/v3/incidents?monitor_id=${monitorId}&from=2026-11-19&to=2026-11-20`,
+    );
+    expect(inRange.json.data).toHaveLength(1);
+    expect((await call('GET', '/api/v3/incidents?resolved=maybe')).status).toBe(400);
+    expect((await call('GET', '/api/v3/incidents?from=20-11-2026')).status).toBe(400);
   });
 });

@@ -12,6 +12,9 @@
  *   `paused` sets `paused_at` and the `paused` status; `GET /{id}/sla` with optional
  *   `from`/`to` (default: since creation, to today);
  * - heartbeats (`/api/v2/heartbeats`) the same way, and `GET /{id}/availability`;
+ * - incidents (`/api/v3/incidents`, read only): newest first, 10 per page (50 at most), filters
+ *   `from`/`to`, `monitor_id`, `heartbeat_id`, `resolved`, `acknowledged`, `relationships`
+ *   naming the monitor or heartbeat;
  * - policies (`/api/v3/policies`), status pages (`/api/v2/status-pages`, unique `subdomain`)
  *   and their resources (`/api/v2/status-pages/{id}/resources`);
  * - heartbeat pings `GET|POST /api/v1/heartbeat/{token}` and `/{token}/fail` (no auth).
@@ -35,6 +38,7 @@ import {
 import {
   BetterStackStore,
   type HeartbeatAttributes,
+  type Incident,
   type IncidentEvent,
   type MonitorAttributes,
   type OutgoingWebhookAttributes,
@@ -75,6 +79,9 @@ export interface WebhookDelivery {
 }
 
 const NOT_FOUND = 'Resource with provided ID was not found';
+
+/** A list entry: id, attributes, and (incidents) what it points at. */
+type ListEntry = [string, object, object?];
 
 export async function startBetterStackStandIn(
   options: BetterStackStandInOptions,
@@ -118,9 +125,18 @@ export async function startBetterStackStandIn(
   const invalid = (c: Context, errors: Errors) => c.json({ errors }, 422);
   const stamp = () => now().toISOString();
 
-  /** A documented paginated list: `per_page` ≤ 250 (default 50), `page` from 1. */
-  const list = (c: Context, type: string, entries: Array<[string, object]>) => {
-    const perPage = Math.min(250, Math.max(1, Number(c.req.query('per_page') ?? 50) || 50));
+  /**
+   * A documented paginated list: `per_page` ≤ 250 (default 50), `page` from 1; incidents page
+   * 10 by default and 50 at most. An entry may carry its `relationships`.
+   */
+  const list = (
+    c: Context,
+    type: string,
+    entries: ListEntry[],
+    paging: { perPage: number; maxPerPage: number } = { perPage: 50, maxPerPage: 250 },
+  ) => {
+    const asked = Number(c.req.query('per_page') ?? paging.perPage) || paging.perPage;
+    const perPage = Math.min(paging.maxPerPage, Math.max(1, asked));
     const lastPage = Math.max(1, Math.ceil(entries.length / perPage));
     const page = Math.min(Math.max(1, Number(c.req.query('page') ?? 1) || 1), lastPage);
     const link = (p: number) => {
@@ -130,9 +146,10 @@ export async function startBetterStackStandIn(
       return url.toString();
     };
     return c.json({
-      data: entries
-        .slice((page - 1) * perPage, page * perPage)
-        .map(([id, a]) => resource(type, id, a)),
+      data: entries.slice((page - 1) * perPage, page * perPage).map(([id, a, relationships]) => ({
+        ...resource(type, id, a),
+        ...(relationships ? { relationships } : {}),
+      })),
       pagination: {
         first: link(1),
         last: link(lastPage),
@@ -591,7 +608,9 @@ export async function startBetterStackStandIn(
         const answer = await fetch(w.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ data: incidentResource(event) }),
+          body: JSON.stringify({
+            data: incidentResource(store.incidents.find((i) => i.id === event.incidentId)!),
+          }),
           signal: AbortSignal.timeout(5_000),
         });
         status = answer.status;
@@ -607,14 +626,17 @@ export async function startBetterStackStandIn(
       });
     }
   });
-  const incidentResource = (event: IncidentEvent) => {
-    const incident = store.incidents.find((i) => i.id === event.incidentId)!;
-    const monitor = event.resource === 'monitor' ? store.monitors.get(event.resourceId) : undefined;
+  /** An incident as the Uptime API v3 answers it (the list below and the webhooks above). */
+  const incidentResource = (incident: Incident) => {
+    const monitor =
+      incident.resource === 'monitor' ? store.monitors.get(incident.resourceId) : undefined;
+    const heartbeat =
+      incident.resource === 'heartbeat' ? store.heartbeats.get(incident.resourceId) : undefined;
     const attributes = {
-      name: event.name,
+      name: monitor?.pronounceable_name ?? heartbeat?.name ?? incident.resourceId,
       url: monitor?.url ?? null,
-      http_method: monitor ? 'get' : null,
-      cause: event.cause,
+      http_method: monitor?.http_method ?? null,
+      cause: incident.cause,
       incident_group_id: null,
       started_at: incident.startedAt.toISOString(),
       acknowledged_at: null,
@@ -626,6 +648,7 @@ export async function startBetterStackStandIn(
       response_content: null,
       response_options: null,
       regions: monitor?.regions ?? [],
+      response_url: null,
       screenshot_url: null,
       origin_url: null,
       escalation_policy_id: null,
@@ -636,12 +659,56 @@ export async function startBetterStackStandIn(
       metadata: {},
     };
     return {
-      ...resource('incident', event.incidentId, attributes),
+      ...resource('incident', incident.id, attributes),
       relationships: {
-        [event.resource]: { data: { id: event.resourceId, type: event.resource } },
+        [incident.resource]: { data: { id: incident.resourceId, type: incident.resource } },
       },
     };
   };
+
+  // Incidents (Uptime API v3): newest first, 10 per page by default and 50 at most, filtered
+  // by `from`/`to` (days of `started_at`), `monitor_id`, `heartbeat_id`, `resolved` and
+  // `acknowledged`; each points at its monitor or heartbeat under `relationships`.
+  api.get('/v3/incidents', (c) => {
+    const flags: Record<'resolved' | 'acknowledged', boolean | undefined> = {
+      resolved: undefined,
+      acknowledged: undefined,
+    };
+    for (const name of ['resolved', 'acknowledged'] as const) {
+      const value = c.req.query(name);
+      if (value === undefined) continue;
+      if (value !== 'true' && value !== 'false') {
+        return c.json({ errors: `${name} must be true or false` }, 400);
+      }
+      flags[name] = value === 'true';
+    }
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    const from = c.req.query('from');
+    const to = c.req.query('to');
+    if ((from !== undefined && !day.test(from)) || (to !== undefined && !day.test(to))) {
+      return badRange(c);
+    }
+    const monitorId = c.req.query('monitor_id');
+    const heartbeatId = c.req.query('heartbeat_id');
+    const entries = store.incidents
+      .filter(
+        (i) =>
+          (monitorId === undefined || (i.resource === 'monitor' && i.resourceId === monitorId)) &&
+          (heartbeatId === undefined ||
+            (i.resource === 'heartbeat' && i.resourceId === heartbeatId)) &&
+          (flags.resolved === undefined || (i.resolvedAt !== null) === flags.resolved) &&
+          // Nobody acknowledges in the stand-in: `acknowledged=true` matches nothing.
+          flags.acknowledged !== true &&
+          (from === undefined || i.startedAt.toISOString().slice(0, 10) >= from) &&
+          (to === undefined || i.startedAt.toISOString().slice(0, 10) <= to),
+      )
+      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
+      .map((i): ListEntry => {
+        const r = incidentResource(i);
+        return [r.id, r.attributes, r.relationships];
+      });
+    return list(c, 'incident', entries, { perPage: 10, maxPerPage: 50 });
+  });
 
   app.route('/api', api);
 

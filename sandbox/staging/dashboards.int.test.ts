@@ -38,6 +38,12 @@ const FAULT_DRIVEN: Record<string, string> = {
     'n8n failureRate knob: the n8n-failure-rate collector raises n8n-failure-rate-high',
 };
 
+/**
+ * Panels whose query returns a series even without data (`histogram_quantile` over buckets
+ * that did not grow in the window gives NaN): they must return a number.
+ */
+const MUST_BE_A_NUMBER = new Set(['Execution time per workflow (p50, p95, last hour)']);
+
 let db: TestDatabase;
 let stateDir: string;
 let stack: RunningStack;
@@ -103,7 +109,7 @@ beforeAll(async () => {
     throw new Error('local Prometheus did not start: install Debian package prometheus');
   }
   prometheus = stack.urls.prometheus;
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -115,6 +121,30 @@ async function get(url: string, init?: RequestInit): Promise<number> {
   const response = await fetch(url, init);
   await response.body?.cancel();
   return response.status;
+}
+
+/**
+ * Polls `probe` until `done` accepts its answer, and returns that answer; fails naming `what`
+ * (and the last answer) when `timeoutMs` passes. Every wait of this proof is on a condition: a
+ * loaded machine makes it slower, never wrong.
+ */
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 90_000, pollMs = 500 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}: last ${JSON.stringify(value)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }
 
 /** Σ over the stored request-count series of (last sample − first sample): `increase` without extrapolation. */
@@ -172,10 +202,11 @@ async function serverErrors(): Promise<void> {
   await stack.telemetry.flush();
   // Wait until Prometheus holds the 503 series: its first sample is the baseline.
   const first = 'http_server_request_duration_seconds_count{http_response_status_code="503"}';
-  for (let i = 0; i < 60; i += 1) {
-    if ((await instantQuery({ baseUrl: prometheus }, first)).length > 0) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitFor(
+    'Prometheus to hold the first 503',
+    () => instantQuery({ baseUrl: prometheus }, first),
+    (result) => result.length > 0,
+  );
   counts.baseline = appCounts();
   for (let i = 0; i < 10; i += 1) await get(`${app}/readyz`);
   n8n.faults.outage = false;
@@ -219,6 +250,43 @@ async function n8nTraffic(): Promise<void> {
     });
     expect(status).toBe(202);
   }
+}
+
+/**
+ * Finished executions with known run times, stopped now on the staging clock, so the next
+ * n8n-failure-rate run times them. Seeded rather than run through the webhook: a webhook
+ * execution's run time is its real time × the time scale (600), which on a loaded machine is
+ * more than the hour of starts the collector reads, and it would then never be timed.
+ */
+function timedExecutions(seconds: number[]): void {
+  const n8n = stack.standIns.n8n!;
+  const now = stack.now().getTime();
+  for (const s of seconds) {
+    n8n.addExecution({
+      workflowId: 'wf-scrape-and-enrich',
+      status: 'success',
+      startedAt: new Date(now - s * 1000).toISOString(),
+      stoppedAt: new Date(now).toISOString(),
+    });
+  }
+}
+
+/**
+ * Two rounds of timed executions: `increase` over the hour only sees what a series gained
+ * after Prometheus first stored it, so the second round comes once the first is stored.
+ */
+async function executionTimes(): Promise<void> {
+  timedExecutions([4, 12, 45]);
+  await waitFor(
+    'Prometheus to hold the first timed executions',
+    () =>
+      instantQuery(
+        { baseUrl: prometheus },
+        'vigie_n8n_execution_duration_seconds_count{workflow_id="wf-scrape-and-enrich"}',
+      ),
+    (result) => result.length > 0,
+  );
+  timedExecutions([8, 30, 90, 200]);
 }
 
 /**
@@ -284,6 +352,7 @@ describe('dashboards against local staging', () => {
     await n8nTraffic();
     await loadRun();
     await serverErrors();
+    await executionTimes();
     await failedVerification();
     await expectEmptyWithoutStatements();
     // Daily and weekly collectors: one run each, as their schedule would, recorded as their handler does.
@@ -300,22 +369,33 @@ describe('dashboards against local staging', () => {
       ...q,
       promql: expand(q.expr, { stage: STAGE }),
     }));
-    const deadline = Date.now() + 100_000;
-    let empty: typeof queries = queries;
-    const knownOnly = () =>
-      empty.every((q) => `${q.dashboard} / ${q.panel} (${q.refId})` in KNOWN_EMPTY);
-    while (!knownOnly() && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 2_000));
-      const still: typeof queries = [];
-      for (const q of empty) {
-        const result = await instantQuery({ baseUrl: prometheus }, q.promql);
-        if (result.length === 0) still.push(q);
-      }
-      empty = still;
+    const nameOf = (q: (typeof queries)[number]) => `${q.dashboard} / ${q.panel} (${q.refId})`;
+    // A query shows data when it returns a series (and, for those in MUST_BE_A_NUMBER, a
+    // number rather than NaN). Asked again until only the known-empty ones are left.
+    const shows = async (q: (typeof queries)[number]) => {
+      const result = await instantQuery({ baseUrl: prometheus }, q.promql);
+      return MUST_BE_A_NUMBER.has(q.panel)
+        ? result.some((r) => Number.isFinite(r.value))
+        : result.length > 0;
+    };
+    let empty = queries;
+    try {
+      await waitFor(
+        'every panel query to show data',
+        async () => {
+          const still: typeof queries = [];
+          for (const q of empty) if (!(await shows(q))) still.push(q);
+          empty = still;
+          return empty.map(nameOf);
+        },
+        (names) => names.every((n) => n in KNOWN_EMPTY),
+        { timeoutMs: 150_000, pollMs: 1_000 },
+      );
+    } catch {
+      // Reported below, by name.
     }
-    const names = empty.map((q) => `${q.dashboard} / ${q.panel} (${q.refId})`);
-    expect(names.sort()).toEqual(Object.keys(KNOWN_EMPTY).sort());
-  }, 200_000);
+    expect(empty.map(nameOf).sort()).toEqual(Object.keys(KNOWN_EMPTY).sort());
+  }, 300_000);
 
   it('lists its fault-driven metrics by catalog name, and the catalog agrees', () => {
     const faultOnly = metrics
@@ -338,7 +418,7 @@ describe('dashboards against local staging', () => {
         await page.goto(graphUrl(prometheus, expand(query.expr, { stage: STAGE })));
         // Prometheus 2.42's React UI: "Total time series: N" above the graph, one legend line per series.
         const total = page.getByText(/Total time series: [1-9]\d*/);
-        await total.waitFor({ timeout: 20_000 });
+        await total.waitFor({ timeout: 60_000 });
         expect(await page.locator('.legend .line').count(), d.uid).toBeGreaterThan(0);
         expect(await page.locator('.alert-danger:visible').count(), d.uid).toBe(0);
         await page.screenshot({ path: path.join(shots, `${d.uid}.png`), fullPage: true });
@@ -346,24 +426,23 @@ describe('dashboards against local staging', () => {
     } finally {
       await browser.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it("the weekly summary's error rate matches the traffic the app counted", async () => {
     // Prometheus scrapes every 2 s: on a busy machine its newest sample can lag the app's own
     // count, so wait until it holds every request the app counted before reading the week.
     await stack.telemetry.flush();
     const counted = appCounts().requests;
-    let stored = 0;
-    for (let i = 0; i < 60 && stored < counted; i += 1) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 500));
-      const total = await instantQuery(
-        { baseUrl: prometheus },
-        'sum(http_server_request_duration_seconds_count)',
-      );
-      stored = total[0]?.value ?? 0;
-    }
-    expect(stored, 'Prometheus holds every request the app counted').toBeGreaterThanOrEqual(
-      counted,
+    await waitFor(
+      `Prometheus to hold the ${counted} requests the app counted`,
+      async () =>
+        (
+          await instantQuery(
+            { baseUrl: prometheus },
+            'sum(http_server_request_duration_seconds_count)',
+          )
+        )[0]?.value ?? 0,
+      (stored) => stored >= counted,
     );
     const now = nextMondayMorning(new Date());
     const summary = (await (
@@ -409,5 +488,5 @@ describe('dashboards against local staging', () => {
     );
     expect(mail.text).toContain(`${today.slice(5)} ${percent}`);
     expect(mail.html).toContain('aria-label="API error rate per day"');
-  }, 60_000);
+  }, 180_000);
 });
