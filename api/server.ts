@@ -4,7 +4,11 @@ import type { Hono } from 'hono';
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and closes idle keep-alive ones at once; requests in flight
+   * get `graceMs` (default 0) to finish, then their connections are closed too.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Serves the app on 127.0.0.1 (port 0 picks a free one). */
@@ -18,11 +22,16 @@ export function serveApp(
       resolve({
         url: `http://${host}:${info.port}`,
         port: info.port,
-        close: () =>
+        close: (graceMs = 0) =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            if (!('closeAllConnections' in server)) return void server.close(() => done());
             // Keep-alive sockets would hold close() open until they time out.
-            if ('closeAllConnections' in server) server.closeAllConnections();
+            const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+            server.close(() => {
+              clearTimeout(timer);
+              done();
+            });
+            server.closeIdleConnections();
           }),
       });
     });

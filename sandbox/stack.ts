@@ -38,6 +38,11 @@ import { createFaultSwitches } from './staging/fault-switches.ts';
 import { createFaultBoard, type FaultBoard } from './faults.ts';
 import { startUpstashBridge, type UpstashBridge } from './upstash/bridge.ts';
 
+/** On stop, how long requests in flight may take to finish before their connections close. */
+const IN_FLIGHT_GRACE_MS = 2_000;
+/** On stop, how long one step may take before the next one runs anyway. */
+const STOP_STEP_BUDGET_MS = 3_000;
+
 /** The app role's password on a local database (loopback only, like the embedded superuser's). */
 const LOCAL_APP_PASSWORD = 'vigie-local-app';
 
@@ -108,8 +113,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const clock = createStagingClock(given.VIGIE_TIME_SCALE);
   const stops: Array<() => Promise<void>> = [];
   const timings: Record<string, number> = {};
+  // Each step has a budget: one waiting on something stuck (a pool whose client waits on a
+  // lock) must not keep the next ones, Postgres's stop among them, from running.
   const stop = async () => {
-    for (const undo of stops.reverse()) await undo().catch(() => {});
+    for (const undo of stops.reverse()) await withinBudget(undo, STOP_STEP_BUDGET_MS, log);
     stops.length = 0;
   };
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -251,7 +258,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         : undefined;
     const app = createApp({ config: appConfig, pool, redis, telemetry, ...(n8n ? { n8n } : {}) });
     const server = await step('app', () => serveApp(app, { port: given.PORT }));
-    stops.push(server.close);
+    // In-flight requests get a moment to finish (an erasure completes rather than stops half-way).
+    stops.push(() => server.close(IN_FLIGHT_GRACE_MS));
     live.appUrl = server.url;
 
     if (!isSet(env, 'APP_PUBLIC_URL')) created.APP_PUBLIC_URL = server.url;
@@ -372,6 +380,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await stop();
     throw error;
   }
+}
+
+/** Runs a stop step; past its budget it is left running and logged, and the stop moves on. */
+async function withinBudget(
+  undo: () => Promise<void>,
+  budgetMs: number,
+  log: (line: string) => void,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), budgetMs);
+  });
+  const outcome = await Promise.race([undo().catch(() => 'failed' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') log(`a stop step took over ${budgetMs / 1000} s; moving on`);
 }
 
 function redact(url: string): string {

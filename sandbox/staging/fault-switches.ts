@@ -291,5 +291,30 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
     clear: async () => t.crashing.clear(),
   };
 
+  switches.app = {
+    description: "The app's process (local staging serves the app from the launcher)",
+    modes: {
+      'hold-loop': {
+        description:
+          'the event loop is held busy for <seconds> (≤ 120) from just after this answer, as a handler stuck in a backtracking regex was',
+        args: ['seconds'],
+        apply: async ({ seconds }) => {
+          const ms = Number(seconds) * 1000;
+          if (!(ms > 0 && ms <= 120_000))
+            throw new VigieError('BAD_REQUEST', `seconds must be in (0, 120], not "${seconds}".`);
+          // Later, so that this request is answered first.
+          setTimeout(() => {
+            const until = performance.now() + ms;
+            while (performance.now() < until) {
+              // busy, on purpose: nothing else in the process runs meanwhile
+            }
+          }, 100);
+          return { heldMs: ms };
+        },
+      },
+    },
+    clear: async () => {}, // a held loop cannot be released early; it ends by itself
+  };
+
   return switches;
 }
