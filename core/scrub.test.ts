@@ -17,24 +17,34 @@ const ADVERSARIAL: Record<string, (size: number) => string> = {
   phoneDigits: (n) => `+1 ${'12 '.repeat(n / 3)}`,
 };
 
-/** Time of one call, repeated until the sample lasts long enough to measure. */
+/**
+ * CPU time of this thread, in ms. Not wall time: on a shared machine wall time also counts
+ * whatever the scheduler gave other processes meanwhile (several ms per slice), which made the
+ * ratios below swing; the thread's own CPU time is what a call costs.
+ */
+function cpuMs(): number {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
+}
+
+/** CPU time of one call, repeated until the sample holds enough CPU time to measure. */
 function msPerCall(run: () => void): number {
   let calls = 0;
-  const started = performance.now();
+  const started = cpuMs();
   let elapsed: number;
   do {
     run();
     calls++;
-    elapsed = performance.now() - started;
-  } while (elapsed < 10);
+    elapsed = cpuMs() - started;
+  } while (elapsed < 20);
   return elapsed / calls;
 }
 
 /**
- * How much longer `large` takes than `small`: samples interleaved so both see the same load,
- * and the fastest of each kept, since other processes on a shared machine only ever add time.
+ * How much longer `large` takes than `small`: samples interleaved, and the fastest of each
+ * kept (interference — caches, a GC — only ever adds time).
  */
-function timeRatio(large: () => void, small: () => void, samples = 9): number {
+function timeRatio(large: () => void, small: () => void, samples = 7): number {
   large(); // warm up the JIT on both inputs
   small();
   let bestLarge = Number.POSITIVE_INFINITY;
@@ -47,13 +57,25 @@ function timeRatio(large: () => void, small: () => void, samples = 9): number {
 }
 
 /**
- * Linear time means 8× the input costs about 8× the time; the earlier quadratic patterns cost
- * 64× (measured: 40–77×). The bound (32×) leaves room for noise on a shared machine.
- * Ratios of best times, not absolute times, so a slow machine does not fail it.
+ * Sizes 16× apart: linear time costs about 16× (measured 15×), quadratic about 256× (the
+ * control below measures 170–200×; the earlier patterns cost 40–77× for 8×). The bound sits
+ * 4× above the one and 4× below the other, so neither noise passes for a regression nor a
+ * regression for noise. Ratios of CPU times, not absolute times: a slow machine does not fail it.
  */
-const SMALL = 4 * 1024;
+const SMALL = 2 * 1024;
 const LARGE = 32 * 1024;
-const MAX_RATIO = 32;
+const MAX_RATIO = 64;
+
+describe('the linear-time measure', () => {
+  it('catches a quadratic pattern (a control: the checks below can fail)', () => {
+    // `\w+` runs to the end from every start, then gives up for lack of `@`: n²/2 steps.
+    const quadratic = /\w+@/g;
+    const run = (n: number) => () => void 'a'.repeat(n).replace(quadratic, 'x');
+    // Smaller sizes, same 16× apart: quadratic at 32 KiB takes seconds a call.
+    const ratio = timeRatio(run(LARGE / 8), run(SMALL / 8));
+    expect(ratio, `time grew ${ratio.toFixed(1)}× for 16× the input`).toBeGreaterThan(MAX_RATIO);
+  });
+});
 
 describe('scrubber patterns run in linear time', () => {
   for (const [pattern, re] of Object.entries(PATTERNS)) {
@@ -63,7 +85,7 @@ describe('scrubber patterns run in linear time', () => {
         const large = make(LARGE);
         const replace = (s: string) => () => void s.replace(re, 'x');
         const ratio = timeRatio(replace(large), replace(small));
-        expect(ratio, `time grew ${ratio.toFixed(1)}× for 8× the input`).toBeLessThan(MAX_RATIO);
+        expect(ratio, `time grew ${ratio.toFixed(1)}× for 16× the input`).toBeLessThan(MAX_RATIO);
       });
     }
   }
