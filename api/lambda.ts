@@ -37,6 +37,8 @@ const app = createApp({
     token: config.UPSTASH_REDIS_REST_TOKEN,
   }),
   telemetry,
+  // Frozen once it has answered: the erasure-retry collector advances erasures, not this process.
+  erasure: { background: 'collector' },
   ...(config.N8N_BASE_URL && config.N8N_API_KEY
     ? { n8n: createN8nClient({ baseUrl: config.N8N_BASE_URL, apiKey: config.N8N_API_KEY }) }
     : {}),

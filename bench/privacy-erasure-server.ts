@@ -45,9 +45,14 @@ const receiptSigner = receiptSignerFrom(config.RECEIPT_SIGNING_KEY);
 // The per-user limit is not what the benchmark measures (see bench/privacy-erasure.ts).
 const rateLimit = { action: 'erase', limit: 6_000, windowSeconds: 60 };
 // The cap's size, to compare settings (default: the app's own).
-const cap = process.env.BENCH_ERASURE_CONCURRENCY
-  ? { concurrency: Number(process.env.BENCH_ERASURE_CONCURRENCY) }
-  : {};
+// The API as deployed (a Lambda, frozen once it has answered): the erasure-retry collector does
+// the background part, measured apart by the benchmark.
+const cap = {
+  background: 'collector' as const,
+  ...(process.env.BENCH_ERASURE_CONCURRENCY
+    ? { concurrency: Number(process.env.BENCH_ERASURE_CONCURRENCY) }
+    : {}),
+};
 const on = await serveApp(createApp({ ...deps, erasure: { receiptSigner, rateLimit, ...cap } }), {
   port: 0,
 });

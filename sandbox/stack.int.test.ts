@@ -122,7 +122,7 @@ describe('local staging end to end', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('erases a prospect an n8n run holds: dev token, ledger hook, 200 with a signed receipt', async () => {
+  it('erases a prospect an n8n run holds: dev token, ledger hook, 202, then a signed receipt', async () => {
     const { rows } = await stack.pool.query<{ id: string; user_id: string; email: string }>(
       `select id, user_id, email from public.prospects where user_id = $1 order by id limit 1`,
       [stack.demoUserId],
@@ -157,8 +157,17 @@ describe('local staging end to end', () => {
       method: 'DELETE',
       headers: auth,
     });
-    expect(erased.status).toBe(200);
-    const body = (await erased.json()) as { status: string; receipt: unknown };
+    // 202 once the records are gone; the server's background finishes and signs.
+    expect(erased.status).toBe(202);
+    const { statusUrl } = (await erased.json()) as { statusUrl: string };
+    let body = { status: 'pending', receipt: undefined as unknown };
+    for (let tries = 0; body.status !== 'completed' && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      body = (await (await fetch(`${stack.urls.app}${statusUrl}`, { headers: auth })).json()) as {
+        status: string;
+        receipt: unknown;
+      };
+    }
     expect(body.status).toBe('completed');
     const signer = await loadReceiptSigner(stack.config);
     expect(verifyReceipt(body.receipt, signer.publicKey)).toMatchObject({ ok: true });

@@ -60,30 +60,60 @@ export async function erasePostgres(
   // transaction, and one round trip. The meetings are unlinked in the same statement: the FK
   // cascade runs at its end and no longer sees them.
   const { rows } = await pool.query<{ result: PostgresErasureResult }>(
-    `with ids as (
-       select id from public.prospects
-        where user_id = $2
-          and (id = any($1::uuid[])
-               or public.vigie_normalize_email(email) = any(array(
-                    select public.vigie_normalize_email(x) from unnest($5::text[]) x))
-               or public.vigie_normalize_linkedin_url(linkedin_url) = any(array(
-                    select public.vigie_normalize_linkedin_url(x) from unnest($6::text[]) x)))
-        for update
-     ), m as (
+    `with ids as (${PERSON_RECORDS}), ${personDeletes('true')}, q as (
+       update public.erasure_requests
+          set prospect_ids = array(select distinct x from unnest(prospect_ids || array(select id from p)) x order by 1)
+        where id = $3 and exists (select 1 from p)
+     ), s as (
+       update public.erasure_steps
+          set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
+              result = (select result from res)
+        where request_id = $3 and store = 'postgres'
+     )
+     select result from res`,
+    [target.prospectIds, target.userId, mark.requestId, mark.now, who.emails, who.linkedinUrls],
+  );
+  return rows[0]?.result as PostgresErasureResult;
+}
+
+/**
+ * The person's records, locked (CTE body): the customer `$2`'s prospects whose id is in `$1` or
+ * whose normalised email / LinkedIn URL is one of `$5` / `$6`. Shared by `erasePostgres` and the
+ * request path's statement (`acceptErasure`), which number their parameters alike.
+ */
+export const PERSON_RECORDS = `
+  select id from public.prospects
+   where user_id = $2
+     and (id = any($1::uuid[])
+          or public.vigie_normalize_email(email) = any(array(
+               select public.vigie_normalize_email(x) from unnest($5::text[]) x))
+          or public.vigie_normalize_linkedin_url(linkedin_url) = any(array(
+               select public.vigie_normalize_linkedin_url(x) from unnest($6::text[]) x)))
+   for update`;
+
+/**
+ * The Postgres erasure of the records the CTE `ids` names (customer `$2`), as CTEs: meetings
+ * unlinked and stripped (`m`), email events (`e`) and campaign memberships (`c`) deleted, the
+ * prospects deleted (`p`), and the step's result (`res`). `guard` is one more SQL condition on
+ * every change (the request path's: its request row was inserted).
+ */
+export function personDeletes(guard: string): string {
+  return `m as (
        update public.meetings
           set prospect_id = null, attendee_email = null, attendee_name = null, notes = null
-        where prospect_id in (select id from ids) and user_id = $2
+        where prospect_id in (select id from ids) and user_id = $2 and ${guard}
         returning 1
      ), e as (
        delete from public.email_events
-        where prospect_id in (select id from ids) and user_id = $2 returning 1
+        where prospect_id in (select id from ids) and user_id = $2 and ${guard} returning 1
      ), c as (
        delete from public.campaign_prospects
-        where prospect_id in (select id from ids) and user_id = $2 returning 1
+        where prospect_id in (select id from ids) and user_id = $2 and ${guard} returning 1
      ), p as (
-       delete from public.prospects where id in (select id from ids) and user_id = $2
+       delete from public.prospects
+        where id in (select id from ids) and user_id = $2 and ${guard}
        returning id, (enrichment is not null or enriched_at is not null) as enriched
-     ), r as (
+     ), res as (
        select jsonb_build_object(
                 'prospectsDeleted', (select count(*) from p),
                 'prospectIds', coalesce((select jsonb_agg(id::text order by id) from p), '[]'),
@@ -91,20 +121,17 @@ export async function erasePostgres(
                 'emailEventsDeleted', (select count(*) from e),
                 'meetingsAnonymized', (select count(*) from m),
                 'enrichmentDeleted', coalesce((select bool_or(enriched) from p), false)) as result
-     ), q as (
-       update public.erasure_requests
-          set prospect_ids = array(select distinct x from unnest(prospect_ids || array(select id from p)) x order by 1)
-        where id = $3 and exists (select 1 from p)
-     ), s as (
-       update public.erasure_steps
-          set status = 'completed', attempts = attempts + 1, completed_at = $4, last_error = null,
-              result = (select result from r)
-        where request_id = $3 and store = 'postgres'
-     )
-     select result from r`,
-    [target.prospectIds, target.userId, mark.requestId, mark.now, who.emails, who.linkedinUrls],
-  );
-  return rows[0]?.result as PostgresErasureResult;
+     )`;
+}
+
+/** The suppression digests of every identifier of every record of the person, each once. */
+export function erasureSuppression(
+  subject: ErasureSubject,
+  hmacKey: Keyring,
+): { digests: Array<{ kind: string; digest: string }>; result: SuppressionResult } {
+  const all = personRecords(subject).flatMap((r) => suppressionDigests(hmacKey, r));
+  const digests = [...new Map(all.map((d) => [d.digest, d])).values()];
+  return { digests, result: { kinds: [...new Set(digests.map((d) => d.kind))] } };
 }
 
 /**
@@ -247,9 +274,7 @@ export async function addErasureSuppression(
   subject: ErasureSubject,
   options: { hmacKey: Keyring; mark: StepMark },
 ): Promise<SuppressionResult> {
-  const all = personRecords(subject).flatMap((r) => suppressionDigests(options.hmacKey, r));
-  const digests = [...new Map(all.map((d) => [d.digest, d])).values()];
-  const result: SuppressionResult = { kinds: [...new Set(digests.map((d) => d.kind))] };
+  const { digests, result } = erasureSuppression(subject, options.hmacKey);
   await pool.query(
     `with ins as (
        insert into public.suppression_list (user_id, kind, digest, reason, created_at, key_id)

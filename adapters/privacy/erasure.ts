@@ -45,6 +45,7 @@ import type { Keyring } from '../../core/privacy/keyring.ts';
 import { N8nApiError, type N8nClient } from '../n8n/client.ts';
 import { type Pool, type Queryable, withTransaction } from '../postgres/pool.ts';
 import {
+  PERSON_RECORDS,
   PartialStepError,
   type StepMark,
   type Target,
@@ -52,7 +53,10 @@ import {
   eraseN8n,
   erasePostgres,
   eraseUpstash,
+  erasureSuppression,
+  personDeletes,
 } from './erasure-stores.ts';
+import { personIdentifiers } from '../../core/privacy/person.ts';
 import { summarize, verifyN8n, verifyPostgres, verifyUpstash } from './erasure-verify.ts';
 
 export interface ErasureDeps {
@@ -150,8 +154,146 @@ export async function requestErasure(
   return advanceErasure(deps, created.id);
 }
 
+/**
+ * The request path's part of an erasure (`DELETE /prospects/{id}`, docs/privacy-erasure.md §3):
+ * records the request (its Art. 12 clock starts), deletes the person's Postgres records and adds
+ * the suppression records — what must not wait — and leaves Upstash, n8n and the verification
+ * due for the background (`advanceErasure`, run by the server's background queue and by the
+ * erasure-retry collector). Two round trips (the person's records, then one statement for
+ * everything else) and no HTTP call. A new request comes back `pending`: its receipt is signed
+ * once the background's verification finds nothing. An existing one comes back as it stands.
+ */
+export async function acceptErasure(
+  deps: ErasureDeps,
+  input: { userId: string; prospectId: string },
+): Promise<ErasureRequestView> {
+  assertUuid(input.userId, 'User id');
+  assertUuid(input.prospectId, 'Prospect id');
+  const created = await createRequest(
+    deps,
+    input.userId.toLowerCase(),
+    input.prospectId.toLowerCase(),
+    { eraseNow: true },
+  );
+  deps.onRecorded?.(created.kind === 'created' ? created.request.id : created.id);
+  if (created.kind === 'existing') return requireView(deps, created.id);
+  return pendingView(created.request, new Map(created.steps.map((s) => [s.store, s])));
+}
+
+/**
+ * The request path's write, one statement (so all of it or none, and one commit): the request
+ * (no lease: the background claims it next), its steps — Postgres and suppression already
+ * completed with their results —, the `erase` audit row, the Postgres erasure of every record of
+ * the person (`erasePostgres`'s deletes, shared) and the suppression records. Only when the
+ * prospect is still there and no request for it exists (else undefined: the caller answers with
+ * the existing request).
+ */
+async function insertAndErase(
+  deps: ErasureDeps,
+  input: {
+    id: string;
+    userId: string;
+    prospectId: string;
+    plan: ReturnType<typeof planErasure>;
+    sealed: string;
+    stores: ErasureStepName[];
+    prospectIds: string[];
+    subject: ErasureSubject;
+  },
+): Promise<{ request: RequestRow; steps: StepRow[] } | undefined> {
+  const who = personIdentifiers(input.subject);
+  const suppression = erasureSuppression(input.subject, deps.keys.suppressionHmacKey);
+  const now = input.plan.requestedAt;
+  // Parameters $1, $2, $5, $6 as PERSON_RECORDS and personDeletes number them.
+  const { rows } = await deps.pool.query<{ created: number; result: PostgresErasureResult }>(
+    `with ids as (${PERSON_RECORDS}), r as (
+       insert into public.erasure_requests
+         (id, user_id, prospect_id, requested_at, due_at, subject_sealed, locked_until, attempts,
+          prospect_ids)
+       select $3, $2, $4, $7, $8, $9, null, 1,
+              array(select distinct x from unnest($1::uuid[] || array(select id from ids)) x order by 1)
+        where exists (select 1 from ids where id = $4)
+       on conflict (user_id, prospect_id) do nothing
+       returning id
+     ), ${personDeletes('exists (select 1 from r)')}, sup as (
+       insert into public.suppression_list (user_id, kind, digest, reason, created_at, key_id)
+       select $2, d.kind, d.digest, 'erasure', $7, $13
+         from unnest($11::text[], $12::text[]) as d(kind, digest)
+        where exists (select 1 from r)
+       on conflict on constraint suppression_list_entry_key do nothing
+     ), s as (
+       insert into public.erasure_steps
+         (request_id, store, next_attempt_at, status, attempts, completed_at, result)
+       select r.id, x, $7,
+              case when x in ('postgres', 'suppression') then 'completed' else 'pending' end,
+              case when x in ('postgres', 'suppression') then 1 else 0 end,
+              case when x in ('postgres', 'suppression') then $7 end,
+              case x when 'postgres' then (select result from res)
+                     when 'suppression' then $14::jsonb end
+         from r, unnest($10::text[]) as x
+     ), a as (
+       -- The app role appends to the audit log only through this function.
+       select public.audit_append($2, 'erase', $4, $7, r.id::text) from r where $15
+     )
+     -- A SELECT in WITH runs only when referenced: count it.
+     select (select count(*) from r)::int as created, (select result from res) as result,
+            (select count(*) from a) as audited`,
+    [
+      input.prospectIds,
+      input.userId,
+      input.id,
+      input.prospectId,
+      who.emails,
+      who.linkedinUrls,
+      now,
+      input.plan.dueAt,
+      input.sealed,
+      input.stores,
+      suppression.digests.map((d) => d.kind),
+      suppression.digests.map((d) => d.digest),
+      deps.keys.suppressionHmacKey.current.id,
+      JSON.stringify(suppression.result),
+      deps.audit !== false,
+    ],
+  );
+  const row = rows[0];
+  if (row?.created !== 1) return undefined;
+  const erased = row.result.prospectIds ?? [];
+  const results: Partial<Record<ErasureStepName, unknown>> = {
+    postgres: row.result,
+    suppression: suppression.result,
+  };
+  return {
+    request: {
+      id: input.id,
+      user_id: input.userId,
+      prospect_id: input.prospectId,
+      status: 'pending',
+      requested_at: now,
+      due_at: input.plan.dueAt,
+      completed_at: null,
+      attempts: 1,
+      receipt: null,
+      subject_sealed: input.sealed,
+      prospect_ids: [...new Set([...input.prospectIds, ...erased])].sort(),
+    },
+    steps: input.stores.map((store) => {
+      const done = store in results;
+      return {
+        store,
+        status: done ? 'completed' : 'pending',
+        attempts: done ? 1 : 0,
+        next_attempt_at: now,
+        last_error: null,
+        result: results[store] ?? null,
+        completed_at: done ? now : null,
+      };
+    }),
+  };
+}
+
 type Created =
-  | { kind: 'created'; request: RequestRow; steps: StepRow[] }
+  | { kind: 'created'; request: RequestRow; steps: StepRow[]; subject: ErasureSubject }
   | { kind: 'existing'; id: string; status: ErasureStatus };
 
 /**
@@ -164,6 +306,7 @@ async function createRequest(
   deps: ErasureDeps,
   userId: string,
   prospectId: string,
+  options: { eraseNow?: boolean } = {},
 ): Promise<Created> {
   const client = deps.pool;
   {
@@ -218,19 +361,30 @@ async function createRequest(
     const id = randomUUID();
     const plan = planErasure(deps.now);
     const prospectIds = [prospectId, ...row.others.map((o) => o.id)];
-    const sealed = sealSubject(
-      deps.keys.subjectSealKeys,
-      {
-        email: row.email,
-        linkedinUrl: row.linkedin_url,
-        createdAt: row.first_created_at.toISOString(),
-        ...(row.others.length > 0
-          ? { aliases: row.others.map((o) => ({ email: o.email, linkedinUrl: o.linkedin_url })) }
-          : {}),
-      },
-      id,
-    );
+    const subject: ErasureSubject = {
+      email: row.email,
+      linkedinUrl: row.linkedin_url,
+      createdAt: row.first_created_at.toISOString(),
+      ...(row.others.length > 0
+        ? { aliases: row.others.map((o) => ({ email: o.email, linkedinUrl: o.linkedin_url })) }
+        : {}),
+    };
+    const sealed = sealSubject(deps.keys.subjectSealKeys, subject, id);
     const stores = plan.steps.map((step) => step.store);
+    if (options.eraseNow === true) {
+      const done = await insertAndErase(deps, {
+        id,
+        userId,
+        prospectId,
+        plan,
+        sealed,
+        stores,
+        prospectIds,
+        subject,
+      });
+      if (done === undefined) return existing();
+      return { kind: 'created', subject, request: done.request, steps: done.steps };
+    }
     const inserted = await client.query<{ created: number }>(
       `with r as (
          insert into public.erasure_requests
@@ -265,6 +419,7 @@ async function createRequest(
     if (inserted.rows[0]?.created !== 1) return existing();
     return {
       kind: 'created',
+      subject,
       request: {
         id,
         user_id: userId,
@@ -744,6 +899,35 @@ async function requireView(
   const view = await readView(deps.pool, id);
   if (view === undefined) throw new VigieError('NOT_FOUND', `No erasure request ${id}.`);
   return view;
+}
+
+function pendingView(
+  request: RequestRow,
+  steps: Map<ErasureStepName, StepRow>,
+): ErasureRequestView {
+  return {
+    id: request.id,
+    userId: request.user_id,
+    prospectId: request.prospect_id,
+    status: 'pending',
+    requestedAt: request.requested_at.toISOString(),
+    dueAt: request.due_at.toISOString(),
+    completedAt: null,
+    attempts: request.attempts,
+    steps: ERASURE_STEPS.map((store) => {
+      const step = steps.get(store);
+      const status = step?.status ?? 'pending';
+      return {
+        store,
+        status,
+        attempts: step?.attempts ?? 0,
+        nextAttemptAt: status === 'pending' ? (step?.next_attempt_at?.toISOString() ?? null) : null,
+        lastError: step?.last_error ?? null,
+        completedAt: step?.completed_at?.toISOString() ?? null,
+      };
+    }),
+    receipt: null,
+  };
 }
 
 function completedView(

@@ -41,15 +41,37 @@ async function call(method: string, path: string, userId?: string, app = stack.a
 }
 
 describe('DELETE /prospects/{id}', () => {
-  it('erases and answers 200 with a verifiable receipt; again → the same answer', async () => {
+  it('answers 202 once the records are gone and suppressed; the background verifies and signs; again → 200 and the receipt', async () => {
     const p = await prospectOf();
     const first = await call('DELETE', `/prospects/${p.id}`, p.user_id);
-    expect(first.status).toBe(200);
-    expect(first.body.status).toBe('completed');
-    expect(verifyReceipt(first.body.receipt, stack.signer.publicKey).ok).toBe(true);
+    expect(first.status).toBe(202);
+    expect(first.body.status).toBe('pending');
+    const statusUrl = first.body.statusUrl as string;
+    expect(first.headers.get('Location')).toBe(statusUrl);
+    // What the request path did before answering; the rest is the background's.
+    const steps = Object.fromEntries(
+      (first.body.steps as Array<{ store: string; status: string }>).map((s) => [
+        s.store,
+        s.status,
+      ]),
+    );
+    expect(steps).toMatchObject({ postgres: 'completed', suppression: 'completed' });
+    expect(steps.verification).toBe('pending');
+    const left = await stack.pool.query('select 1 from public.prospects where id = $1', [p.id]);
+    expect(left.rowCount).toBe(0);
+    const suppressed = await stack.pool.query(
+      `select 1 from public.suppression_list where user_id = $1 and reason = 'erasure'`,
+      [p.user_id],
+    );
+    expect(suppressed.rowCount).toBeGreaterThan(0);
+
+    await waitFor(async () => (await erasureOf(p.id)) === 'completed');
+    const done = await call('GET', statusUrl, p.user_id);
+    expect(done.body.status).toBe('completed');
+    expect(verifyReceipt(done.body.receipt, stack.signer.publicKey).ok).toBe(true);
     const again = await call('DELETE', `/prospects/${p.id}`, p.user_id);
     expect(again.status).toBe(200);
-    expect(again.body).toEqual(first.body);
+    expect(again.body.receipt).toEqual(done.body.receipt);
   });
 
   it('refuses a malformed id (400), a missing token (401), another tenant (404)', async () => {
@@ -76,17 +98,26 @@ describe('DELETE /prospects/{id}', () => {
     expect(left.rowCount).toBe(1);
   });
 
-  it('answers 202 with a status URL when n8n is down; the retry job completes it', async () => {
+  it('with n8n down: 202 at once; pending until n8n is back, then the retry job completes it', async () => {
     const p = await prospectOf();
     await stack.runWorkflow(p.user_id, [p.id]);
     stack.n8n.faults.outage = true;
     let accepted;
     try {
       accepted = await call('DELETE', `/prospects/${p.id}`, p.user_id);
+      expect(accepted.status).toBe(202);
+      // The background tried n8n, failed, and left the step due later.
+      await waitFor(async () => {
+        const { rows } = await stack.pool.query<{ attempts: number }>(
+          `select s.attempts from public.erasure_steps s join public.erasure_requests r
+              on r.id = s.request_id where r.prospect_id = $1 and s.store = 'n8n'`,
+          [p.id],
+        );
+        return (rows[0]?.attempts ?? 0) >= 1;
+      });
     } finally {
       stack.n8n.faults.outage = false;
     }
-    expect(accepted.status).toBe(202);
     expect(accepted.body.status).toBe('pending');
     const statusUrl = accepted.body.statusUrl as string;
     expect(accepted.headers.get('Location')).toBe(statusUrl);
@@ -109,6 +140,38 @@ describe('DELETE /prospects/{id}', () => {
     expect(verifyReceipt(done.body.receipt, stack.signer.publicKey).ok).toBe(true);
   });
 
+  it('as deployed on Lambda (background: collector), nothing advances in the process; the collector completes it', async () => {
+    const lambdaLike = createApp({
+      config: stack.config,
+      pool: stack.pool,
+      redis: stack.redis,
+      n8n: stack.n8nClient,
+      erasure: { receiptSigner: stack.signer, background: 'collector' },
+    });
+    const p = await prospectOf();
+    const accepted = await call('DELETE', `/prospects/${p.id}`, p.user_id, lambdaLike);
+    expect(accepted.status).toBe(202);
+    // Given time, the process did nothing more: Upstash, n8n and the verification wait.
+    await new Promise((r) => setTimeout(r, 300));
+    const { rows } = await stack.pool.query<{ store: string; status: string }>(
+      `select s.store, s.status from public.erasure_steps s join public.erasure_requests r
+          on r.id = s.request_id where r.prospect_id = $1 order by s.store`,
+      [p.id],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.store, r.status]))).toEqual({
+      n8n: 'pending',
+      postgres: 'completed',
+      suppression: 'completed',
+      upstash: 'pending',
+      verification: 'pending',
+    });
+    const now = new Date();
+    const due = await dueErasureRequests(stack.pool, now, 100);
+    expect(due).toContain(accepted.body.requestId);
+    await advanceErasure(stack.deps(now), accepted.body.requestId as string);
+    expect(await erasureOf(p.id)).toBe('completed');
+  });
+
   it('limits erasures per user: 429 with Retry-After', async () => {
     const limited = createApp({
       config: stack.config,
@@ -122,8 +185,8 @@ describe('DELETE /prospects/{id}', () => {
     });
     const a = await prospectOf();
     const [b, c] = [await prospectOf(a.user_id), await prospectOf(a.user_id)];
-    expect((await call('DELETE', `/prospects/${a.id}`, a.user_id, limited)).status).toBe(200);
-    expect((await call('DELETE', `/prospects/${b.id}`, a.user_id, limited)).status).toBe(200);
+    expect((await call('DELETE', `/prospects/${a.id}`, a.user_id, limited)).status).toBe(202);
+    expect((await call('DELETE', `/prospects/${b.id}`, a.user_id, limited)).status).toBe(202);
     const third = await call('DELETE', `/prospects/${c.id}`, a.user_id, limited);
     expect(third.status).toBe(429);
     expect(Number(third.headers.get('Retry-After'))).toBeGreaterThan(0);
@@ -131,7 +194,7 @@ describe('DELETE /prospects/{id}', () => {
     expect(left.rowCount).toBe(1);
   });
 
-  it('under overload answers fast: 503 + Retry-After past the cap, 202 + status URL past the deadline', async () => {
+  it('under overload answers fast: 503 + Retry-After past the cap and past the deadline; the retry finds the request', async () => {
     const capped = createApp({
       config: stack.config,
       pool: stack.pool,
@@ -141,31 +204,56 @@ describe('DELETE /prospects/{id}', () => {
     });
     const a = await prospectOf();
     const b = await prospectOf(a.user_id);
-    // Every n8n call now takes a second: the verification's search holds the only slot.
-    stack.n8n.faults.latencyMs = 1_000;
+    // An outside session holds the suppression list: the first request's statement waits on
+    // it, its only slot held.
+    const holder = await stack.pool.connect();
+    await holder.query('begin');
+    await holder.query('lock table public.suppression_list in exclusive mode');
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await holder.query('rollback');
+      holder.release();
+    };
     try {
       const slow = call('DELETE', `/prospects/${a.id}`, a.user_id, capped);
-      // Let the first request take the slot (its JWT check and rate limit come first).
-      await waitFor(async () => (await erasureOf(a.id)) !== undefined);
+      await waitFor(
+        async () => {
+          const { rows } = await stack.pool.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query like 'with ids as%'`,
+          );
+          return rows[0]!.n > 0;
+        },
+        10_000,
+        'a statement waiting on the lock',
+      );
       const refused = await call('DELETE', `/prospects/${b.id}`, a.user_id, capped);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('Retry-After')).toBe('2');
       expect(refused.body.code).toBe('UNAVAILABLE');
       expect(await erasureOf(b.id)).toBeUndefined(); // nothing half-done
 
-      const accepted = await slow;
-      expect(accepted.status).toBe(202);
-      expect(accepted.body.status).toBe('pending');
-      const statusUrl = accepted.body.statusUrl as string;
-      expect(accepted.headers.get('Location')).toBe(statusUrl);
-      // The work goes on after the answer, and completes.
-      await waitFor(async () => (await erasureOf(a.id)) === 'completed');
-      expect((await call('GET', statusUrl, a.user_id, capped)).body.status).toBe('completed');
+      // Past the deadline with nothing committed: 503 too, and nothing half-done either.
+      const late = await slow;
+      expect(late.status).toBe(503);
+      expect(late.headers.get('Retry-After')).toBe('2');
+      expect(await erasureOf(a.id)).toBeUndefined();
+      await release();
+      // The statement then commits as a whole; the client's retry finds its request.
+      await waitFor(
+        async () => (await erasureOf(a.id)) !== undefined,
+        10_000,
+        'the request committed',
+      );
+      const retried = await call('DELETE', `/prospects/${a.id}`, a.user_id, capped);
+      expect([200, 202]).toContain(retried.status);
     } finally {
-      stack.n8n.faults.latencyMs = 0;
+      await release();
     }
     // The slot is free again.
-    expect((await call('DELETE', `/prospects/${b.id}`, a.user_id, capped)).status).toBe(200);
+    expect((await call('DELETE', `/prospects/${b.id}`, a.user_id, capped)).status).toBe(202);
   });
 });
 
@@ -177,10 +265,14 @@ async function erasureOf(prospectId: string): Promise<string | undefined> {
   return rows[0]?.status;
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+async function waitFor(
+  condition: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
+    if (Date.now() > until) throw new Error(`${what} not met in time`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -6,10 +6,12 @@ import type { Pool } from '../../adapters/postgres/pool.ts';
 import {
   type ErasureDeps,
   type ErasureRequestView,
+  acceptErasure,
+  advanceErasure,
   assertUuid,
   getErasureRequest,
-  requestErasure,
 } from '../../adapters/privacy/erasure.ts';
+import { createErasureBackground } from '../../adapters/privacy/erasure-background.ts';
 import { ledgerReportSchema, recordExecution } from '../../adapters/privacy/ledger.ts';
 import { loadReceiptSigner } from '../../adapters/privacy/receipt-key.ts';
 import type { SupabaseJwtVerifier } from '../../adapters/supabase-auth/index.ts';
@@ -42,12 +44,29 @@ export interface ErasureOptions {
    * it), else 503 with Retry-After.
    */
   deadlineMs?: number;
+  /**
+   * Who advances a request once the DELETE has answered (Upstash, n8n, the verification, the
+   * receipt): `in-process` (default; a long-running server such as local staging) queues it in
+   * this process, `backgroundConcurrency` (default 2) at once and at most `backgroundQueue`
+   * (default 1,000) waiting; `collector` leaves it to the erasure-retry collector alone (Lambda,
+   * which freezes a function once it has answered). The collector takes over in both cases
+   * for whatever is still due.
+   */
+  background?: 'in-process' | 'collector';
+  backgroundConcurrency?: number;
+  backgroundQueue?: number;
 }
 
 /** How long an overloaded caller is asked to wait before trying again. */
 export const OVERLOAD_RETRY_AFTER_SECONDS = 2;
 
-const DEFAULT_LIMITS = { concurrency: 16, queue: 64, deadlineMs: 2_000 } as const;
+const DEFAULT_LIMITS = {
+  concurrency: 16,
+  queue: 64,
+  deadlineMs: 2_000,
+  backgroundConcurrency: 2,
+  backgroundQueue: 1_000,
+} as const;
 
 interface AdmissionVariables {
   /** `performance.now()` by which the DELETE answers. */
@@ -68,9 +87,11 @@ export interface ErasureRouteDeps {
 }
 
 /**
- * - `DELETE /prospects/{id}`: erase everywhere. 200 `{status: 'completed', receipt}` when every
- *   store is done, 202 `{status: 'pending', statusUrl}` (and `Location`) when one is down and
- *   the retry job will finish; again on an erased prospect → the same answer (not an error).
+ * - `DELETE /prospects/{id}`: records the request, deletes the person's Postgres records and adds
+ *   the suppression records, then answers 202 `{status: 'pending', statusUrl}` (and `Location`);
+ *   Upstash, n8n, the verification and the signed receipt follow in the background
+ *   (docs/privacy-erasure.md §3). Again on an erased prospect → its request as it stands: 200
+ *   `{status: 'completed', receipt}` once verified, else 202 again (not an error).
  * - `GET /erasure-requests/{id}`: the request, its steps and, once completed, the receipt.
  * - `POST /hooks/n8n/ledger`: the app's workflows report `{executionId, workflowId, userId,
  *   prospectIds}` (shared secret `N8N_HOOK_SECRET` in `X-Vigie-Hook-Secret`).
@@ -84,6 +105,15 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
     base.catch(() => (base = undefined));
     return { ...(await base), now: now() };
   };
+
+  const background =
+    (deps.erasure?.background ?? 'in-process') === 'in-process'
+      ? createErasureBackground({
+          advance: async (requestId) => advanceErasure(await erasureDeps(), requestId),
+          concurrency: deps.erasure?.backgroundConcurrency ?? DEFAULT_LIMITS.backgroundConcurrency,
+          queue: deps.erasure?.backgroundQueue ?? DEFAULT_LIMITS.backgroundQueue,
+        })
+      : undefined;
 
   const deadlineMs = deps.erasure?.deadlineMs ?? DEFAULT_LIMITS.deadlineMs;
   const gate = createGate({
@@ -124,10 +154,12 @@ export function erasureRoutes(deps: ErasureRouteDeps): Hono<{ Variables: AuthVar
       let recorded: string | undefined;
       const work = (async () => {
         try {
-          return await requestErasure(
+          const view = await acceptErasure(
             { ...(await erasureDeps()), onRecorded: (id) => (recorded = id) },
             { userId: c.get('userId'), prospectId: c.req.param('id') },
           );
+          if (view.status === 'pending') background?.enqueue(view.id);
+          return view;
         } finally {
           release();
         }
