@@ -165,6 +165,22 @@ export const configSchema = z.object({
     .string()
     .min(32, { message: 'expected at least 32 characters' })
     .optional(),
+  /**
+   * Where signed audit checkpoints are kept (docs/audit-anchoring.md): `file` (the state
+   * directory: local staging's default), `s3` (an Object Lock bucket, AUDIT_CHECKPOINT_BUCKET:
+   * the default of a deployed stage that names one), `upstash` (a stream; the fallback of a
+   * deployed stage without a bucket: no write-once retention).
+   */
+  AUDIT_CHECKPOINT_STORE: z.enum(['file', 's3', 'upstash']).optional(),
+  /** The S3 bucket of the checkpoints, created with Object Lock enabled. */
+  AUDIT_CHECKPOINT_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name' })
+    .optional(),
+  /** How long each checkpoint object is locked (COMPLIANCE mode: nobody can shorten it). */
+  AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().positive().max(36_500).default(1_095),
+  /** An S3-compatible endpoint, path-style (the stand-in, tests); unset: AWS's own. */
+  AUDIT_CHECKPOINT_S3_ENDPOINT: z.url().optional(),
   RECEIPT_SIGNING_KEY: z
     .string()
     .min(32, { message: 'expected at least 32 characters' })
