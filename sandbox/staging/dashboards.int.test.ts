@@ -239,13 +239,24 @@ async function n8nTraffic(): Promise<void> {
     }),
   );
   n8n.faults.failureRate = 0;
-  for (const failed of answers.filter((a) => a.status === 500)) {
+  // The webhook answers first; the runs (the real workflow, queued by the plan) end later.
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+  const ids = new Set(answers.map((a) => a.body.executionId));
+  const ended = () =>
+    n8n.executions().filter((e) => ids.has(e.id) && ['success', 'error'].includes(e.status));
+  for (let i = 0; i < 1_200 && ended().length < ids.size; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const failures = ended().filter((e) => e.status === 'error');
+  expect(ended()).toHaveLength(ids.size);
+  expect(failures.length).toBeGreaterThan(0);
+  for (const failed of failures) {
     const status = await get(`${stack.urls.app}/hooks/n8n/error`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-vigie-hook-secret': HOOK_SECRET },
       body: JSON.stringify({
         execution: {
-          id: failed.body.executionId,
+          id: failed.id,
           mode: 'webhook',
           error: { message: 'Enrichment failed' },
           lastNodeExecuted: 'Claude',
