@@ -18,6 +18,7 @@ import { type ErasureOptions, erasureRoutes } from './routes/erasure.ts';
 import type { N8nClient } from '../adapters/n8n/client.ts';
 import type { EnrichmentGateway } from '../adapters/anthropic/enrichment-gateway.ts';
 import { enrichmentRoutes } from './routes/enrichments.ts';
+import type { DependencyHealth } from './dependency-health.ts';
 
 /** What the HTTP app needs; built from env by `api/server.ts` locally and `api/lambda.ts` in AWS. */
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   erasure?: ErasureOptions;
   /** The enrichment gateway; built once per config from the ANTHROPIC_* settings when absent. */
   enrichment?: EnrichmentGateway;
+  /** The dependency-health snapshot behind `/healthz` and `/readyz`; built from the other deps when absent. */
+  health?: DependencyHealth;
 }
 
 /** One app for local staging, tests (`app.request(...)`) and Lambda (`hono/aws-lambda`). */
@@ -41,9 +44,13 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.telemetry) app.use('*', telemetryMiddleware(deps.telemetry));
   // Errors map once (api/errors.ts): every error is JSON {code, message, requestId}.
   // The tunnel takes a Sentry-sized envelope and sets its own limit (routes/sentry-tunnel.ts).
+  // GET and HEAD carry no body a route reads; asking for one would make the Node adapter build
+  // a full Fetch Request per read (a measured cost under load, load/capacity-report.md).
   const bodyLimit = bodyLimitMiddleware();
   app.use('*', requestIdMiddleware(), (c, next) =>
-    c.req.path === TUNNEL_PATH ? next() : bodyLimit(c, next),
+    c.req.path === TUNNEL_PATH || c.req.method === 'GET' || c.req.method === 'HEAD'
+      ? next()
+      : bodyLimit(c, next),
   );
   app.onError(onError);
   app.notFound(notFound);

@@ -53,9 +53,21 @@ function apiGatewayEvent(method: string, path: string) {
 
 describe('the API as a Lambda', () => {
   it('answers an API Gateway v2 event through the same app', async () => {
+    // A fresh container has no dependency snapshot: /readyz checks before answering (503 here,
+    // naming n8n, which this Lambda is not given), and /healthz then reads that snapshot.
+    const ready = await handler(apiGatewayEvent('GET', '/readyz'), {});
+    expect(ready.statusCode).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({
+      dependencies: {
+        postgres: { state: 'up' },
+        redis: { state: 'up' },
+        n8n: { state: 'not_configured' },
+      },
+    });
     const response = await handler(apiGatewayEvent('GET', '/healthz'), {});
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({
+      status: 'ok',
       dependencies: { postgres: { state: 'up' }, redis: { state: 'up' } },
     });
   });

@@ -69,6 +69,11 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host:port/db' })
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /**
+   * How often `/healthz` and `/readyz` refresh their dependency snapshot (ms); probes read the
+   * snapshot and never call a dependency themselves (api/dependency-health.ts).
+   */
+  HEALTH_REFRESH_MS: z.coerce.number().int().min(50).default(5_000),
   /** A plain Redis for local staging; the app itself talks to Upstash over REST. */
   REDIS_URL: z
     .string()

@@ -66,6 +66,22 @@ export function cost(budgets: Budgets): DashboardExport {
         }),
         width: 24,
       },
+      {
+        panel: timeSeries({
+          title: 'Claude spend per tenant through the gateway, month to date (top 10)',
+          description:
+            'Tenant ids only, from the daily cost collector: who drives the Anthropic line above.',
+          unit: 'currencyUSD',
+          min: 0,
+          queries: [
+            {
+              expr: `topk(10, max by (tenant_id) (${inStage(stored('vigie_cost_tenant_enrichment_usd'))}))`,
+              legend: '{{tenant_id}}',
+            },
+          ],
+        }),
+        width: 24,
+      },
     ],
   });
 }

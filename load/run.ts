@@ -4,6 +4,7 @@
  * short form for the smoke tests.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { demandFor } from '../core/capacity/model.ts';
 import { usageProfileFromSeed } from '../core/capacity/profile.ts';
@@ -61,6 +62,7 @@ export async function runScenario(
   await writeFile(usersFile, JSON.stringify(target.users), { mode: 0o600 });
   const env = baseEnv(target, usersFile);
   const startedAt = new Date().toISOString();
+  const loadAverageStart = r2(loadavg()[0]!);
   const t0 = performance.now();
   const result = await {
     scrape: () => scrape(target, mode, env, workDir),
@@ -74,6 +76,7 @@ export async function runScenario(
     target: target.label,
     startedAt,
     wallSeconds: r2((performance.now() - t0) / 1000),
+    machine: { cores: cpus().length, loadAverageStart, loadAverageEnd: r2(loadavg()[0]!) },
     ...result,
   };
 }

@@ -57,6 +57,11 @@ export interface ScenarioResult {
   samples?: Array<{ ms: number; ok: boolean }>;
   /** Virtual users of the main run. */
   vusers?: number;
+  /**
+   * The machine the load ran from (and, locally, the system under test ran on): its cores and
+   * 1-minute load average at the start and the end. A shared machine's other work shows here.
+   */
+  machine?: { cores: number; loadAverageStart: number; loadAverageEnd: number };
 }
 
 export const SCENARIOS = ['scrape', 'email-queue', 'enrichment', 'api'] as const;

@@ -18,9 +18,8 @@ export async function localLoadTarget(
     throw new Error('the local staging has no n8n (N8N_BASE_URL / N8N_API_KEY)');
   if (!c.UPSTASH_REDIS_REST_URL || !c.UPSTASH_REDIS_REST_TOKEN)
     throw new Error('the local staging has no Upstash endpoint');
-  // The load runs the real workflow: PhantomBuster, then the gateway, queued by the plan.
-  const { n8n, scrapeWorkflow } = stack.standIns;
-  if (n8n && scrapeWorkflow) n8n.configureWorkflow(scrapeWorkflow);
+  // The staging's n8n runs the real workflow (PhantomBuster, then the gateway, queued by the
+  // plan): sandbox/staging/providers.ts wires it at start.
   const { rows } = await stack.pool.query<{ user_id: string; ids: string[] }>(
     `select user_id, (array_agg(id order by id))[1:$2] as ids
        from prospects where status <> 'unsubscribed'

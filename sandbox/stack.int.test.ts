@@ -139,6 +139,25 @@ describe('local staging end to end', () => {
     });
     expect(run.status).toBe(200);
     const { executionId } = (await run.json()) as { executionId: string };
+    // The webhook answers first; the run (the real workflow: PhantomBuster launch, poll,
+    // result, then the app's enrichment gateway) ends later, as on n8n Cloud.
+    let execution = n8n.executions().find((e) => e.id === executionId);
+    for (
+      let i = 0;
+      i < 300 && execution && !['success', 'error', 'crashed'].includes(execution.status);
+      i += 1
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      execution = n8n.executions().find((e) => e.id === executionId);
+    }
+    expect(execution?.status).toBe('success');
+    const data = execution?.data as { resultData: { lastNodeExecuted?: string } } | undefined;
+    expect(data?.resultData.lastNodeExecuted).toBe('Enrich with Claude');
+    const metered = await stack.pool.query<{ requests: number }>(
+      'select sum(requests)::int as requests from public.enrichment_usage where tenant_id = $1',
+      [prospect.user_id],
+    );
+    expect(metered.rows[0]?.requests).toBeGreaterThanOrEqual(1);
     // The workflow reported to the app's ledger hook over HTTP, with the shared secret.
     const ledger = await stack.pool.query(
       'select 1 from public.n8n_execution_ledger where execution_id = $1 and prospect_id = $2',

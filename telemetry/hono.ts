@@ -3,11 +3,12 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
+  type TextMapGetter,
   context,
   propagation,
   trace,
 } from '@opentelemetry/api';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { isVigieError } from '../core/errors.ts';
 import {
@@ -29,6 +30,12 @@ import type { Telemetry } from './init.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** The propagators' view of a Hono request: one header at a time, by name. */
+const HEADER_GETTER: TextMapGetter<Context['req']> = {
+  get: (request, key) => request.header(key),
+  keys: (request) => Object.keys(request.header()),
+};
+
 /**
  * Hono middleware: a SERVER span per request (continuing an inbound `traceparent`), named
  * `METHOD /route/:pattern`, with method, route and status attributes and a duration histogram.
@@ -46,7 +53,9 @@ export function telemetryMiddleware(telemetry: Telemetry): MiddlewareHandler {
     const started = performance.now();
     const method = c.req.method;
     const url = new URL(c.req.url);
-    const parent = propagation.extract(ROOT_CONTEXT, Object.fromEntries(c.req.raw.headers));
+    // Read header by header: copying them all into an object costs every request (measured
+    // under load) for the three (traceparent, tracestate, baggage) the propagators read.
+    const parent = propagation.extract(ROOT_CONTEXT, c.req, HEADER_GETTER);
     const span = telemetry.tracer.startSpan(
       method,
       {

@@ -131,7 +131,13 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
       // No tracesSampleRate: Sentry does no tracing of its own; OTel spans go to OTLP.
       integrations: (defaults) => [
         // Console breadcrumbs and local variables carry whatever the code logged or held.
-        ...defaults.filter((i) => i.name !== 'Console' && i.name !== 'LocalVariables'),
+        ...defaults.filter(
+          (i) => i.name !== 'Console' && i.name !== 'LocalVariables' && i.name !== 'Http',
+        ),
+        // Per-request release-health sessions and request-body capture cost CPU on every
+        // request (measured under load, load/capacity-report.md) for data we do not use: no
+        // release health here, and bodies are never sent (dataCollection below).
+        Sentry.httpIntegration({ sessions: false, maxRequestBodySize: 'none' }),
         Sentry.openTelemetryIntegration(),
       ],
       dataCollection: {

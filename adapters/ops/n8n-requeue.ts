@@ -20,7 +20,17 @@ export interface RequeueResult {
  * running it twice requeues nothing more.
  */
 export async function requeueFailedExecutions(
-  deps: { db: Queryable; n8n: Pick<N8nClient, 'iterateExecutions'>; webhookUrl: string; now: Date },
+  deps: {
+    db: Queryable;
+    n8n: Pick<N8nClient, 'iterateExecutions' | 'getExecution'>;
+    webhookUrl: string;
+    now: Date;
+    /**
+     * How long to follow the new executions to their end (default 2 min, polled every
+     * second): the webhook answers before the run, as n8n's "Respond to Webhook" does.
+     */
+    follow?: { timeoutMs: number; pollMs: number };
+  },
   workflowId: string,
   since: Date,
 ): Promise<RequeueResult> {
@@ -88,5 +98,32 @@ export async function requeueFailedExecutions(
       });
     }
   }
+  await followToTheEnd(deps, result.requeued);
   return result;
+}
+
+/** Statuses an execution does not leave. */
+export const ENDED_STATUSES: ReadonlySet<string> = new Set([
+  'success',
+  'error',
+  'crashed',
+  'canceled',
+]);
+
+/** Updates each requeued entry's status until every new execution ended or the time is up. */
+async function followToTheEnd(
+  deps: Pick<Parameters<typeof requeueFailedExecutions>[0], 'n8n' | 'follow'>,
+  requeued: RequeueResult['requeued'],
+): Promise<void> {
+  const { timeoutMs, pollMs } = deps.follow ?? { timeoutMs: 120_000, pollMs: 1_000 };
+  const deadline = Date.now() + timeoutMs;
+  let pending = requeued.filter((r) => r.newExecutionId !== null && !ENDED_STATUSES.has(r.status));
+  while (pending.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    for (const r of pending) {
+      const e = await deps.n8n.getExecution(r.newExecutionId!);
+      if (e) r.status = e.status;
+    }
+    pending = pending.filter((r) => !ENDED_STATUSES.has(r.status));
+  }
 }

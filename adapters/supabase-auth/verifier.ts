@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -29,6 +30,11 @@ export interface SupabaseJwtVerifierOptions {
   cacheMaxAgeMs?: number;
   /** Abort a JWKS fetch after this long. */
   jwksTimeoutMs?: number;
+  /**
+   * How long a token that verified is taken as verified again without redoing the signature
+   * check (default {@link VERIFIED_CACHE_MS}; 0 turns it off). Never past the token's `exp`.
+   */
+  verifiedCacheMs?: number;
   /** Clock, for tests and drills. */
   now?: () => Date;
 }
@@ -50,6 +56,18 @@ export const MAX_JWKS_CACHE_MS = 10 * 60 * 1000;
  */
 export const CLOCK_SKEW_SECONDS = 60;
 const ASYMMETRIC = ['ES256', 'RS256'] as const;
+
+/**
+ * A user's app sends the same access token with every request until it expires (an hour by
+ * default), and checking an ES256 signature was the largest CPU cost of an authenticated read
+ * under load (load/capacity-report.md). A token that verified is remembered for a minute (by
+ * its SHA-256, never the token itself), and never past its own `exp`. A key withdrawn from the
+ * JWKS already stays trusted for the JWKS cache's lifetime (up to 10 min), so a minute adds no
+ * new window; a token that changes by one byte is another token and is verified in full.
+ */
+export const VERIFIED_CACHE_MS = 60_000;
+/** Entries kept at most (the oldest go first); a bound on memory, not a tuning knob. */
+const VERIFIED_CACHE_ENTRIES = 10_000;
 
 const claimsSchema = z.looseObject({
   sub: z.uuid({ message: 'sub must be a user UUID' }),
@@ -97,10 +115,27 @@ export function createSupabaseJwtVerifier(
           }
         };
 
+  const verifiedFor = options.verifiedCacheMs ?? VERIFIED_CACHE_MS;
+  const verified = new Map<string, { until: number; user: VerifiedUser }>();
+  const remember = (key: string, user: VerifiedUser, at: Date) => {
+    if (verifiedFor <= 0) return;
+    if (verified.size >= VERIFIED_CACHE_ENTRIES) {
+      verified.delete(verified.keys().next().value as string);
+    }
+    const until = Math.min(at.getTime() + verifiedFor, user.claims.exp * 1000);
+    verified.set(key, { until, user });
+  };
+
   return {
     async verify(token) {
-      const alg = algorithmOf(token);
       const at = now();
+      const key = verifiedFor > 0 ? createHash('sha256').update(token).digest('base64url') : '';
+      const hit = verifiedFor > 0 ? verified.get(key) : undefined;
+      if (hit !== undefined) {
+        if (at.getTime() < hit.until) return hit.user;
+        verified.delete(key);
+      }
+      const alg = algorithmOf(token);
       const common = {
         issuer: options.issuer,
         audience: 'authenticated',
@@ -146,7 +181,9 @@ export function createSupabaseJwtVerifier(
           `Token iat is in the future (more than ${clockTolerance} s ahead of this server's clock).`,
         );
       }
-      return { userId: claims.data.sub, claims: claims.data };
+      const user = { userId: claims.data.sub, claims: claims.data };
+      remember(key, user, at);
+      return user;
     },
   };
 }

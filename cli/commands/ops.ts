@@ -13,7 +13,7 @@ import { findDomain, setDomainPaused } from '../../adapters/ops/domains.ts';
 import { auditAction } from '../../adapters/ops/audit.ts';
 import { DEFAULT_MIGRATIONS_DIR } from '../../adapters/postgres/migrate.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
-import { requeueFailedExecutions } from '../../adapters/ops/n8n-requeue.ts';
+import { ENDED_STATUSES, requeueFailedExecutions } from '../../adapters/ops/n8n-requeue.ts';
 import { parseConfig, requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { judgeDomain } from '../../core/onboarding.ts';
@@ -229,11 +229,16 @@ export function registerN8n(program: Command): void {
     .description("Re-run a workflow's failed executions (from our execution ledger), once each")
     .argument('<workflowId>', 'the n8n workflow id (the alert names it)')
     .option('--since-minutes <n>', 'failed executions started in the last n minutes', '60')
-    .action(async (workflowId: string, o: { sinceMinutes: string }) =>
+    .option('--wait-seconds <n>', 'how long to follow the new executions to their end', '120')
+    .action(async (workflowId: string, o: { sinceMinutes: string; waitSeconds: string }) =>
       withPool(async (pool) => {
         const minutes = Number(o.sinceMinutes);
         if (!Number.isFinite(minutes) || minutes <= 0) {
           throw new VigieError('BAD_REQUEST', '--since-minutes must be a positive number.');
+        }
+        const waitSeconds = Number(o.waitSeconds);
+        if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+          throw new VigieError('BAD_REQUEST', '--wait-seconds must be zero or a positive number.');
         }
         const config = parseConfig(process.env);
         const c = requireSettings(config, ['N8N_BASE_URL', 'N8N_API_KEY'], 'n8n requeue');
@@ -244,16 +249,22 @@ export function registerN8n(program: Command): void {
             n8n: createN8nClient({ baseUrl: c.N8N_BASE_URL, apiKey: c.N8N_API_KEY }),
             webhookUrl: config.N8N_WEBHOOK_BASE_URL ?? c.N8N_BASE_URL,
             now,
+            follow: { timeoutMs: waitSeconds * 1_000, pollMs: 1_000 },
           },
           workflowId,
           new Date(now.getTime() - minutes * 60_000),
         );
         const ok = result.requeued.filter((r) => r.status === 'success').length;
+        const running = result.requeued.filter((r) => !ENDED_STATUSES.has(r.status)).length;
+        const failed = result.requeued.length - ok - running;
         out(
-          `${result.failedFound} failed executions in the last ${minutes} min: ${result.requeued.length} requeued (${ok} succeeded), ${result.skipped.length} skipped`,
+          `${result.failedFound} failed executions in the last ${minutes} min: ${result.requeued.length} requeued (${ok} succeeded, ${failed} failed, ${running} still running after ${waitSeconds} s), ${result.skipped.length} skipped`,
         );
         for (const s of result.skipped) out(`  skipped ${s.executionId}: ${s.reason}`);
-        if (result.requeued.length > ok) process.exitCode = 1;
+        for (const r of result.requeued.filter((x) => x.status !== 'success'))
+          out(`  ${r.executionId} → ${r.newExecutionId ?? 'no execution'}: ${r.status}`);
+        // A run still going is not a failure: `npx vigie diag n8n` follows it from here.
+        if (failed > 0) process.exitCode = 1;
       }),
     );
 }

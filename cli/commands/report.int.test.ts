@@ -36,6 +36,7 @@ beforeAll(async () => {
       'api',
       { p50Ms: 12, p95WithFailuresMs: 40 },
       {
+        machine: { cores: 2, loadAverageStart: 9.5, loadAverageEnd: 11.25 },
         steps: [
           {
             users: 10,
@@ -74,6 +75,10 @@ describe('vigie report capacity', () => {
     for (const n of [10, 50, 100, 200]) expect(md).toContain(`### ${n} customers`);
     expect(md).toContain('**Measured vs modelled.**');
     expect(md).toContain('3.2 (measured)');
+    // A shared machine says so next to the run it slowed.
+    expect(md).toContain(
+      'Machine: 2 cores, 1-minute load average 9.5 at the start and 11.25 at the end — more runnable work than cores',
+    );
     expect(md).toContain('https://docs.n8n.io/manage-cloud/concurrency/');
     expect(written.report.charts.map((c) => c.id)).toEqual([
       'latency-vs-users',

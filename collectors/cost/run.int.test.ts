@@ -218,6 +218,52 @@ describe('cost collector against the provider stand-ins', () => {
     expect(degraded.services.map((c) => c.service)).toContain('anthropic');
   });
 
+  it('names what each tenant spent through the enrichment gateway, ids only, in the report and as a metric', async () => {
+    await pool.query('truncate enrichment_usage');
+    // 12 tenants this month ($12 … $1, 120 … 10 calls); one big October day that must not count.
+    const tenant = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    for (let i = 1; i <= 12; i += 1) {
+      await pool.query(
+        `insert into enrichment_usage (tenant_id, day, model, requests, cost_usd, prices_as_of)
+         values ($1, '2026-11-10', $2, $3, $4, '2026-11-01')`,
+        [tenant(i), SONNET, (13 - i) * 10, 13 - i],
+      );
+    }
+    await pool.query(
+      `insert into enrichment_usage (tenant_id, day, model, requests, cost_usd, prices_as_of)
+       values ($1, '2026-10-31', $2, 5000, 500, '2026-10-01')`,
+      [tenant(12), SONNET],
+    );
+    try {
+      const summary = await run(deps(), NOW);
+      expect(summary.tenantEnrichment?.slice(0, 2)).toEqual([
+        { tenantId: tenant(1), requests: 120, usd: 12 },
+        { tenantId: tenant(2), requests: 110, usd: 11 },
+      ]);
+      expect(summary.tenantEnrichment?.find((t) => t.tenantId === tenant(12))).toEqual({
+        tenantId: tenant(12),
+        requests: 10,
+        usd: 1,
+      });
+      const lines = summary.report.split('\n');
+      const head = lines.findIndex((l) => l.includes('per tenant'));
+      expect(head).toBeGreaterThan(0);
+      expect(lines[head + 1]).toBe(`    tenant ${tenant(1)}: $12.00, 120 calls`);
+      expect(lines[head + 10]).toBe(`    tenant ${tenant(10)}: $3.00, 30 calls`);
+      // The two smallest are summed: $2 + $1, 20 + 10 calls.
+      expect(lines[head + 11]).toBe('    2 more tenants: $3.00, 30 calls');
+      const metric = summary.metrics.filter((m) => m.name === 'vigie_cost_tenant_enrichment_usd');
+      expect(metric).toHaveLength(12);
+      expect(metric[0]).toEqual({
+        name: 'vigie_cost_tenant_enrichment_usd',
+        value: 12,
+        labels: { tenant_id: tenant(1) },
+      });
+    } finally {
+      await pool.query('truncate enrichment_usage');
+    }
+  });
+
   it('the spend-cap 429 is a critical alert, made with one request (no retry)', async () => {
     anthropic.spendCap.reached = true;
     const before = anthropic.ledger.entries.length;

@@ -1,4 +1,5 @@
 import type { ModelTokens } from '../../adapters/anthropic/admin.ts';
+import { tenantEnrichmentCosts } from '../../adapters/anthropic/enrichment-gateway.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   type CostService,
@@ -45,6 +46,11 @@ export interface CostDeps {
   postReport?: (text: string) => Promise<void>;
 }
 
+export type TenantEnrichmentCost = { tenantId: string; requests: number; usd: number };
+
+/** Tenants named one by one in the Slack report; the rest are summed on one line. */
+export const REPORTED_TENANTS = 10;
+
 export type CostLine = ServiceCost & { quotaUsedRatio?: number; quotaProjectedRatio?: number };
 
 export interface CostSummary extends TickBase {
@@ -57,6 +63,11 @@ export interface CostSummary extends TickBase {
   spendCapReached: boolean | null;
   /** Anthropic tokens by model, month to date; null when not read. */
   anthropicTokens: ModelTokens[] | null;
+  /**
+   * Claude spend through the enrichment gateway per tenant (ids only), the UTC days of the
+   * month so far, as the gateway metered it at dated list prices; null when not read.
+   */
+  tenantEnrichment: TenantEnrichmentCost[] | null;
   notes: string[];
   report: string;
 }
@@ -77,6 +88,7 @@ export async function readCosts(
     | 'unread'
     | 'spendCapReached'
     | 'anthropicTokens'
+    | 'tenantEnrichment'
     | 'notes'
   >
 > {
@@ -88,6 +100,7 @@ export async function readCosts(
   const notConfigured: CostService[] = [];
   let spendCapReached: boolean | null = null;
   let anthropicTokens: ModelTokens[] | null = null;
+  let tenantEnrichment: TenantEnrichmentCost[] | null = null;
   const base = { now, timeZone: deps.timeZone };
 
   if (deps.anthropic) {
@@ -157,6 +170,15 @@ export async function readCosts(
   } else notConfigured.push('phantombuster');
 
   try {
+    // The gateway meters per UTC day: the month's UTC days up to and including today.
+    const monthStartUtc = new Date(Date.UTC(year, month - 1, 1));
+    const tomorrow = new Date(now.getTime() + 24 * 3600 * 1000);
+    tenantEnrichment = await tenantEnrichmentCosts(deps.db, monthStartUtc, tomorrow);
+  } catch (error) {
+    unread.push(unreadFrom('enrichment_usage.sql', error));
+  }
+
+  try {
     const result = await deps.db.query<{ bytes: string }>(
       'select pg_database_size(current_database())::text as bytes',
     );
@@ -185,6 +207,7 @@ export async function readCosts(
     unread,
     spendCapReached,
     anthropicTokens,
+    tenantEnrichment,
     notes: [SUPABASE_NOTE],
   };
 }
@@ -243,6 +266,13 @@ export async function run(deps: CostDeps, now: Date): Promise<CostSummary> {
       );
     }
   }
+  for (const t of summary.tenantEnrichment ?? []) {
+    summary.metrics.push({
+      name: 'vigie_cost_tenant_enrichment_usd',
+      value: t.usd,
+      labels: { tenant_id: t.tenantId },
+    });
+  }
   if (summary.spendCapReached) {
     await raiseAndRecord(
       deps,
@@ -273,6 +303,7 @@ export function formatCostReport(
     | 'notConfigured'
     | 'spendCapReached'
     | 'anthropicTokens'
+    | 'tenantEnrichment'
     | 'notes'
     | 'totalMonthToDateUsd'
     | 'totalProjectedUsd'
@@ -292,6 +323,19 @@ export function formatCostReport(
           `    ${t.model}: ${tokens(t.inputTokens)} input, ${tokens(t.cacheReadTokens)} cache read, ${tokens(t.cacheWriteTokens)} cache write, ${tokens(t.outputTokens)} output tokens so far (usage_report)`,
         );
       }
+    }
+  }
+  const tenants = s.tenantEnrichment ?? [];
+  if (tenants.length > 0) {
+    lines.push('🧾 Claude through the enrichment gateway, per tenant (metered at list prices):');
+    for (const t of tenants.slice(0, REPORTED_TENANTS)) {
+      lines.push(`    tenant ${t.tenantId}: $${t.usd.toFixed(2)}, ${tokens(t.requests)} calls`);
+    }
+    const rest = tenants.slice(REPORTED_TENANTS);
+    if (rest.length > 0) {
+      const usd = rest.reduce((sum, t) => sum + t.usd, 0);
+      const calls = rest.reduce((sum, t) => sum + t.requests, 0);
+      lines.push(`    ${rest.length} more tenants: $${usd.toFixed(2)}, ${tokens(calls)} calls`);
     }
   }
   for (const u of s.unread)

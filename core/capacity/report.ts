@@ -34,6 +34,7 @@ export interface MeasuredRun {
   wallSeconds: number;
   figures: Record<string, number | string | null>;
   gates: Array<{ name: string; pass: boolean; detail: string }>;
+  machine?: { cores: number; loadAverageStart: number; loadAverageEnd: number };
   steps?: Array<{
     users: number;
     throughputPerSecond: number;
@@ -213,7 +214,7 @@ export function capacityMarkdown(r: CapacityReport): string {
         f.bindingLimit ??
         (f.kneeUsers !== undefined ? `knee at ${f.kneeUsers} users (${f.kneeReason})` : undefined);
       L.push(
-        `- **${run.scenario}** (${run.mode}): ${passed}/${run.gates.length} gates passed${key === undefined ? '' : `; ${key}`}.`,
+        `- **${run.scenario}** (${run.mode}, ${run.target}${run.machine ? `, load average ${run.machine.loadAverageStart} on ${run.machine.cores} cores` : ''}): ${passed}/${run.gates.length} gates passed${key === undefined ? '' : `; ${key}`}.`,
       );
     }
   }
@@ -250,6 +251,13 @@ export function capacityMarkdown(r: CapacityReport): string {
       `### ${run.scenario} — ${run.mode}, ${run.target}, ${run.startedAt} (${run.wallSeconds} s)`,
       '',
     );
+    if (run.machine) {
+      const m = run.machine;
+      L.push(
+        `Machine: ${m.cores} cores, 1-minute load average ${m.loadAverageStart} at the start and ${m.loadAverageEnd} at the end${m.loadAverageStart > m.cores || m.loadAverageEnd > m.cores ? ' — more runnable work than cores: other work on the machine competed with this run, and latency figures include that wait' : ''}.`,
+        '',
+      );
+    }
     for (const g of run.gates) L.push(`- ${g.pass ? '✅' : '❌'} ${g.name}: ${g.detail}`);
     L.push('', '| figure | value |', '| --- | ---: |');
     for (const [k, v] of Object.entries(run.figures)) L.push(`| ${k} | ${v ?? '—'} |`);

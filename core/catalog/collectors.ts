@@ -39,7 +39,11 @@ export const collectors = [
       'anthropic-spend-cap-reached',
       'collector-degraded',
     ],
-    metrics: ['vigie_cost_month_to_date_usd', 'vigie_cost_projected_usd'],
+    metrics: [
+      'vigie_cost_month_to_date_usd',
+      'vigie_cost_projected_usd',
+      'vigie_cost_tenant_enrichment_usd',
+    ],
   },
   {
     name: 'deliverability',

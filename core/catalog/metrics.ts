@@ -66,6 +66,13 @@ export const metrics = [
     description: 'Linear projection of the month-end spend per service (label service).',
   },
   {
+    name: 'vigie_cost_tenant_enrichment_usd',
+    kind: 'gauge',
+    unit: '{USD}',
+    description:
+      'Claude spend through the enrichment gateway this month (UTC days), per tenant (label tenant_id), as the gateway metered it.',
+  },
+  {
     name: 'vigie_deliverability_bounce_rate',
     kind: 'gauge',
     unit: '1',

@@ -21,7 +21,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
-import { ExecutionQueue, runScrapeAndEnrich, type ScrapeWorkflowDeps } from './scrape-workflow.ts';
+import {
+  ExecutionQueue,
+  runScrapeAndEnrich,
+  type ScrapeWorkflowDeps,
+  type WorkflowOutcome,
+} from './scrape-workflow.ts';
 import {
   EXECUTION_STATUSES,
   type ExecutionStatus,
@@ -300,6 +305,9 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
         },
         startedAt,
       );
+      // An injected failure (fault switches, drills) ends the run at the node that failed,
+      // as a PhantomBuster 5xx or a Claude timeout would, without running the rest.
+      const injected = faults.random() < faults.failureRate;
       queue.run(async () => {
         execution.status = 'running';
         execution.startedAt = now().toISOString();
@@ -312,7 +320,9 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
         let outcome: Awaited<ReturnType<typeof runScrapeAndEnrich>>;
         try {
           await reportToLedger(report);
-          outcome = await runScrapeAndEnrich(body, deps);
+          outcome = injected
+            ? injectedFailure(faults.failureStatus)
+            : await runScrapeAndEnrich(body, deps);
         } catch (error) {
           outcome = {
             runData: {},
@@ -320,7 +330,7 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
             error: error instanceof Error ? error.message : String(error),
           };
         }
-        const failed = outcome.error !== undefined || faults.random() < faults.failureRate;
+        const failed = outcome.error !== undefined;
         execution.data = {
           resultData: {
             runData: {
@@ -425,6 +435,21 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   };
+}
+
+/** The outcome of a run failed by a fault knob: `error` at PhantomBuster, `crashed` at Claude. */
+function injectedFailure(status: 'error' | 'crashed'): WorkflowOutcome {
+  return status === 'error'
+    ? {
+        runData: {},
+        lastNodeExecuted: 'PhantomBuster launch',
+        error: 'PhantomBuster answered 503 (injected fault)',
+      }
+    : {
+        runData: {},
+        lastNodeExecuted: 'Enrich with Claude',
+        error: 'the Claude request timed out (injected fault)',
+      };
 }
 
 /** RFC 3339 date-time, as OpenAPI's `format: date-time`. */

@@ -96,6 +96,8 @@ beforeAll(async () => {
       PATH: process.env.PATH,
       VIGIE_STAGE: STAGE,
       VIGIE_TIME_SCALE: '600',
+      // /readyz answers from a snapshot; refreshed often here so the n8n outage shows quickly.
+      HEALTH_REFRESH_MS: '200',
       N8N_HOOK_SECRET: HOOK_SECRET,
       RECEIPT_SIGNING_KEY: 'dashboards-proof-receipt-signing-key-0123456789',
       // A deployed stage signs audit checkpoints with its own key (docs/audit-anchoring.md).
@@ -198,7 +200,10 @@ async function serverErrors(): Promise<void> {
   // measured errors are the ones after it.
   const n8n = stack.standIns.n8n!;
   n8n.faults.outage = true;
-  await get(`${app}/readyz`);
+  // The snapshot behind /readyz sees the outage at its next refresh.
+  for (let i = 0; i < 50 && (await get(`${app}/readyz`)) !== 503; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await stack.telemetry.flush();
   // Wait until Prometheus holds the 503 series: its first sample is the baseline.
   const first = 'http_server_request_duration_seconds_count{http_response_status_code="503"}';
@@ -234,13 +239,24 @@ async function n8nTraffic(): Promise<void> {
     }),
   );
   n8n.faults.failureRate = 0;
-  for (const failed of answers.filter((a) => a.status === 500)) {
+  // The webhook answers first; the runs (the real workflow, queued by the plan) end later.
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+  const ids = new Set(answers.map((a) => a.body.executionId));
+  const ended = () =>
+    n8n.executions().filter((e) => ids.has(e.id) && ['success', 'error'].includes(e.status));
+  for (let i = 0; i < 1_200 && ended().length < ids.size; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const failures = ended().filter((e) => e.status === 'error');
+  expect(ended()).toHaveLength(ids.size);
+  expect(failures.length).toBeGreaterThan(0);
+  for (const failed of failures) {
     const status = await get(`${stack.urls.app}/hooks/n8n/error`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-vigie-hook-secret': HOOK_SECRET },
       body: JSON.stringify({
         execution: {
-          id: failed.body.executionId,
+          id: failed.id,
           mode: 'webhook',
           error: { message: 'Enrichment failed' },
           lastNodeExecuted: 'Claude',

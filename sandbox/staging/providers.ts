@@ -24,7 +24,12 @@ import {
 import type { UpstashBridge } from '../upstash/bridge.ts';
 import { fromEnv, type LaunchContext, type ServiceEntry } from './context.ts';
 import { configSchema } from '../../core/config.ts';
-import { CLAUDE_TIERS, N8N_PLANS, PHANTOMBUSTER_PLANS } from '../../core/capacity/providers.ts';
+import {
+  CLAUDE_TIERS,
+  N8N_PLANS,
+  PHANTOMBUSTER_PLANS,
+  PHANTOMBUSTER_TIMING,
+} from '../../core/capacity/providers.ts';
 import { LINKEDIN_PROFILE_SCRAPER_AGENT_ID } from '../phantombuster/agents.ts';
 import type { ScrapeWorkflowDeps } from '../n8n/scrape-workflow.ts';
 
@@ -126,8 +131,8 @@ export async function startProviders(
       adminKey,
       now: ctx.clock.now,
       tier,
-      // About the time Haiku takes for a short brief.
-      generationMs: 800,
+      // About the time Haiku takes for a short brief (on the staging clock).
+      generationMs: ctx.clock.toRealMs(800),
     });
     ctx.defer(anthropic.close);
     standIns.anthropic = anthropic;
@@ -172,7 +177,12 @@ export async function startProviders(
       PHANTOMBUSTER_PLANS[configSchema.shape.PHANTOMBUSTER_PLAN.parse(ctx.env.PHANTOMBUSTER_PLAN)];
     const phantombuster = await startPhantomBusterResourcesStandIn({
       apiKey,
-      plan: { slots: plan.slots },
+      // A container's run is provider time: the staging clock compresses it like the rest.
+      plan: {
+        slots: plan.slots,
+        launchMs: ctx.clock.toRealMs(PHANTOMBUSTER_TIMING.launchMs),
+        msPerProfile: ctx.clock.toRealMs(PHANTOMBUSTER_TIMING.msPerProfile),
+      },
       resources: { planName: plan.name },
     });
     ctx.defer(phantombuster.close);
@@ -189,10 +199,16 @@ export async function startProviders(
   const pbUrl = settings.PHANTOMBUSTER_BASE_URL ?? ctx.env.PHANTOMBUSTER_BASE_URL;
   const pbKey = settings.PHANTOMBUSTER_API_KEY ?? ctx.env.PHANTOMBUSTER_API_KEY;
   if (standIns.n8n && pbUrl && pbKey) {
-    // Kept, not applied: `npm start`'s workflow stays synchronous (drills and tests rely on its
-    // immediate answer); `vigie load` wires it (sandbox/load-target.ts).
+    // Applied below: the webhook answers at once ("Respond to Webhook" first) and the run
+    // waits for a slot of the plan, as n8n Cloud does; callers follow it through the API.
     standIns.scrapeWorkflow = {
-      phantombuster: { url: pbUrl, apiKey: pbKey, agentId: LINKEDIN_PROFILE_SCRAPER_AGENT_ID },
+      phantombuster: {
+        url: pbUrl,
+        apiKey: pbKey,
+        agentId: LINKEDIN_PROFILE_SCRAPER_AGENT_ID,
+        // The workflow's Wait node polls every second of the staging clock.
+        pollMs: Math.max(5, ctx.clock.toRealMs(1_000)),
+      },
       enrich: {
         url: () => {
           const app = ledger.appUrl();
@@ -201,6 +217,7 @@ export async function startProviders(
         hookSecret: ledger.hookSecret,
       },
     };
+    standIns.n8n.configureWorkflow(standIns.scrapeWorkflow);
   }
 
   if (fromEnv(ctx, 'DNS_RESOLVER')) {
