@@ -2,14 +2,13 @@ import type { Command } from 'commander';
 import { createDnsLookup } from '../../adapters/dns/records.ts';
 import { createTxtLookup } from '../../adapters/dns/txt.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
-import { userCalendars } from '../../adapters/ops/calendar.ts';
+import { calendarProblem, userCalendars } from '../../adapters/ops/calendar.ts';
 import { findDomain } from '../../adapters/ops/domains.ts';
 import { checkDomainRecords } from '../../adapters/dns/domain-records.ts';
 import { run as runDbHealth } from '../../collectors/db-health/run.ts';
 import { run as runDeliverability } from '../../collectors/deliverability/run.ts';
 import { run as runN8n } from '../../collectors/n8n-failure-rate/run.ts';
 import { type Config, parseConfig, requireSettings } from '../../core/config.ts';
-import { judgeCalendar } from '../../core/onboarding.ts';
 import { poolFromEnv } from './migrate.ts';
 
 /**
@@ -182,18 +181,7 @@ export function register(program: Command): void {
           hasRefreshToken: c.has_refresh,
           reconnectRequestedAt: c.reconnect_requested_at,
           lastSyncedAt: c.last_synced_at,
-          problem: judgeCalendar(
-            {
-              provider: c.provider,
-              status: c.status,
-              tokenExpiresAt: c.token_expires_at,
-              scopes: c.scopes,
-              refreshFailures: c.refresh_failures,
-              hasRefreshToken: c.has_refresh,
-              reconnectRequestedAt: c.reconnect_requested_at,
-            },
-            now,
-          ),
+          problem: calendarProblem(c, now),
         }));
         if (o.json) return json({ userId: user, connections });
         const out = print();
