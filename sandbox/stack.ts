@@ -294,13 +294,34 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       crashing,
     });
     const tickers: Array<{ name: string; advanceTo(now: Date): Promise<unknown> }> = [
-      { name: 'collector scheduler', advanceTo: scheduler.advanceTo },
+      {
+        name: 'collector scheduler',
+        // Started, not awaited: a long run must not hold the clock (nor the pinger) back.
+        advanceTo: async (now) =>
+          void scheduler
+            .advanceTo(now)
+            .catch((error) => log(`collector scheduler: ${String(error)}`)),
+      },
     ];
     if (betterstack) {
-      const pinger = createStagingPinger(betterstack.store, clock);
+      const heartbeatIds = monitors?.heartbeatIds ?? {};
+      const pinger = createStagingPinger(
+        betterstack.store,
+        clock,
+        () =>
+          new Set(
+            Object.keys(scheduler.running()).flatMap((name) =>
+              heartbeatIds[name] ? [heartbeatIds[name]] : [],
+            ),
+          ),
+      );
       tickers.push({ name: 'Better Stack pinger', advanceTo: pinger.advanceTo });
     }
-    stops.push(driveClock(clock, tickers, log).stop);
+    const ticking = driveClock(clock, tickers, log);
+    stops.push(async () => {
+      await ticking.stop();
+      await scheduler.idle();
+    });
 
     const { rows } = await pool.query<{ user_id: string }>(
       'select user_id from public.prospects order by created_at, id limit 1',
