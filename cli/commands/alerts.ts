@@ -4,6 +4,7 @@ import { alerts } from '../../core/catalog/alerts.ts';
 import { parseConfig, requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { outboxSummary } from '../../adapters/alerts/outbox-summary.ts';
+import { commandClock } from '../../core/staging-time.ts';
 import { createDispatcher, DispatchLoopFailed } from '../../adapters/alerts/dispatcher.ts';
 import { describeError } from '../../core/describe-error.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
@@ -97,11 +98,17 @@ export function register(program: Command): void {
         'vigie alerts probe',
       );
       const pool = createPool(config.DATABASE_URL, { max: 2 });
+      // Against a sped-up local staging, its clock: pacing times in the outbox are in it.
+      const clock = commandClock(config);
       const dispatcher = createDispatcher({
         pool,
         webhookUrl: config.SLACK_WEBHOOK_URL,
         runbookBaseUrl: config.ALERT_RUNBOOK_BASE_URL,
         stage: config.VIGIE_STAGE,
+        now: clock.now,
+        sleep: clock.sleep,
+        minIntervalMs: 1_000 * clock.scale,
+        maxInlineWaitMs: 2_000 * clock.scale,
       });
       try {
         const result = await dispatcher.probe();

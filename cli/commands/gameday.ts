@@ -54,10 +54,20 @@ export function register(program: Command): void {
             const target = fileURLToPath(new URL('../../runbooks/readiness.md', import.meta.url));
             await copyFile(result.files.markdown, target);
             const { recordLastDrilled, writeIndex } = await import('../../runbooks/library.ts');
-            const passed = result.input.journals
-              .filter((j) => j.status === 'passed')
-              .map((j) => j.runbook);
-            await recordLastDrilled(passed, result.input.date);
+            const passed = result.input.journals.flatMap((j) =>
+              j.status === 'passed'
+                ? [
+                    {
+                      runbook: j.runbook,
+                      detectMs: j.timeToDetectMs ?? 0,
+                      recoverMs: j.timeToRecoverMs ?? 0,
+                      stagingDetectMs: j.stagingTimeToDetectMs ?? 0,
+                      stagingRecoverMs: j.stagingTimeToRecoverMs ?? 0,
+                    },
+                  ]
+                : [],
+            );
+            await recordLastDrilled(passed, result.input.date, customers);
             await writeIndex();
             process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
           }

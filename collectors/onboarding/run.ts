@@ -4,7 +4,7 @@ import {
   calendarProblem,
   type CalendarRow,
   suspectCalendars,
-} from '../../adapters/ops/calendar.ts';
+} from '../../adapters/postgres/calendar-connections.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   type CalendarProblem,

@@ -34,6 +34,8 @@ export async function drillEnv(stack: RunningStack): Promise<DrillEnv> {
       apply: (standIn, mode, args) => stack.faults.apply(standIn, mode, args ?? {}),
       clear: (standIn) => stack.faults.clear(standIn),
     },
+    appUrl: stack.urls.app,
+    monitorIds: stack.monitors?.monitorIds ?? {},
     ...(stack.config.N8N_WEBHOOK_BASE_URL
       ? { n8nWebhookUrl: stack.config.N8N_WEBHOOK_BASE_URL }
       : {}),
