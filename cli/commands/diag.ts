@@ -5,6 +5,8 @@ import { createN8nClient } from '../../adapters/n8n/client.ts';
 import { calendarProblem, userCalendars } from '../../adapters/ops/calendar.ts';
 import { findDomain } from '../../adapters/ops/domains.ts';
 import { checkDomainRecords } from '../../adapters/dns/domain-records.ts';
+import { run as runCost } from '../../collectors/cost/run.ts';
+import { costSources } from '../../collectors/cost/sources.ts';
 import { run as runDbHealth } from '../../collectors/db-health/run.ts';
 import { run as runDeliverability } from '../../collectors/deliverability/run.ts';
 import { run as runN8n } from '../../collectors/n8n-failure-rate/run.ts';
@@ -15,7 +17,7 @@ import { commandClock } from '../../core/staging-time.ts';
 import { poolFromEnv } from './migrate.ts';
 
 /**
- * `vigie diag deliverability|n8n|domain <name>|calendar <user>|db|uptime|sentry [--json]`: what a person needs
+ * `vigie diag deliverability|n8n|domain <name>|calendar <user>|db|uptime|sentry|cost [--json]`: what a person needs
  * to read during an incident, in one command each. Read-only: the collectors run with a
  * `raise` that records nothing and the db-health memory is not moved.
  */
@@ -276,6 +278,24 @@ export function register(program: Command): void {
         out(
           `the spike rule: more than ${SENTRY_ERROR_SPIKE_RULE.alertThreshold} errors in ${SENTRY_ERROR_SPIKE_RULE.timeWindowMinutes} minutes fires, fewer than ${SENTRY_ERROR_SPIKE_RULE.resolveThreshold} resolves`,
         );
+      }),
+    );
+
+  diag
+    .command('cost')
+    .description(
+      "This month's spend per service against its budget, and the Anthropic spend cap (read-only, nothing posted)",
+    )
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) =>
+      withDb(async (pool, config) => {
+        const summary = await runCost(
+          { db: pool, raise: noRaise, timeZone: config.VIGIE_TIMEZONE, ...costSources(config) },
+          commandClock(config).now(),
+        );
+        if (o.json) return json(summary);
+        const out = print();
+        for (const line of summary.report.split('\n')) out(line);
       }),
     );
 
