@@ -32,17 +32,14 @@ export const drill: Drill = {
     });
     await response.body?.cancel();
   },
+  // The drill's concern is the channel, not the queue: a full staging always has updates
+  // of known alerts waiting their turn at 1 message/s.
   async steady(env) {
-    const { rows } = await env.pool.query<{ dead: number; open: number; waiting: number }>(
+    const { rows } = await env.pool.query<{ dead: number; open: number }>(
       `select (select count(*)::int from alert_channels where dead_at is not null) as dead,
               (select count(*)::int from alert_outbox
-                where alert_id = 'slack-webhook-dead' and resolved_at is null) as open,
-              (select count(*)::int from alert_outbox
-                where state = 'pending' and next_attempt_at <= $1) as waiting`,
-      [env.now()],
+                where alert_id = 'slack-webhook-dead' and resolved_at is null) as open`,
     );
-    const r = rows[0]!;
-    // Alerts keep arriving in a live staging: drained is a short queue, not an empty one.
-    return r.dead === 0 && r.open === 0 && r.waiting <= 3;
+    return rows[0]!.dead === 0 && rows[0]!.open === 0;
   },
 };
