@@ -111,7 +111,13 @@ export function register(program: Command): void {
         maxInlineWaitMs: 2_000 * clock.scale,
       });
       try {
-        const result = await dispatcher.probe();
+        // A 429 is no verdict on the webhook (the dispatcher shares its 1 message/s): try
+        // again after a real second, a few times, before saying it still fails.
+        let result = await dispatcher.probe();
+        for (let i = 0; i < 3 && !result.ok && result.code === 'rate_limited'; i += 1) {
+          await new Promise((r) => setTimeout(r, 1_500));
+          result = await dispatcher.probe();
+        }
         // A runbook action: audited (ids only), safe to repeat (a probe is one short message).
         await auditAction(pool, {
           action: 'runbook.alerts_probe',
