@@ -54,6 +54,13 @@ export const configSchema = z.object({
     .min(1, { message: 'expected a number ≥ 1 (1 = real time)' })
     .max(10_080, { message: 'expected at most 10080 (one week per minute)' })
     .default(1),
+  /**
+   * Local staging only, written to `staging.env` by `vigie start`: the real instant its clock
+   * started, so other `vigie` commands read the same (scaled) time the staging runs on.
+   */
+  VIGIE_CLOCK_ORIGIN: z.iso
+    .datetime({ message: 'expected an ISO 8601 UTC time, e.g. 2026-11-30T12:00:00.000Z' })
+    .optional(),
 
   /** Postgres (Supabase: the Supavisor transaction-mode URL, port 6543). */
   DATABASE_URL: z

@@ -64,6 +64,7 @@ export const NOT_STACK_SETTINGS: readonly SettingName[] = [
   'PORT',
   'VIGIE_STATE_DIR',
   'VIGIE_TIME_SCALE',
+  'VIGIE_CLOCK_ORIGIN',
   'REDIS_URL',
   'NODE_ENV',
   ...Object.values(heartbeatSettings),

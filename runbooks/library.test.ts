@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alerts } from '../core/catalog/alerts.ts';
+import { lastDrilled } from '../core/runbooks/index-md.ts';
 import { fillCommand, parseRunbook } from '../core/runbooks/page.ts';
 import { createRunbookSearch } from '../core/runbooks/search.ts';
 import { drills, undrilled } from './drills/index.ts';
-import { expectedReadme, loadRunbooks, RUNBOOK_DIR } from './library.ts';
+import { expectedReadme, loadRunbooks, RUNBOOK_DIR, recordLastDrilled } from './library.ts';
 
 const pages = loadRunbooks();
 
@@ -105,5 +109,50 @@ describe('runbook page parsing', () => {
       'npx vigie domain pause mail.acme.test',
     );
     expect(() => fillCommand('npx vigie db cancel <pid>', {})).toThrow(/<pid>/);
+  });
+});
+
+describe('recording the last passing drill', () => {
+  it('writes the date and figures of each passed drill, replaces an older record, leaves others', async () => {
+    const dir = `${await mkdtemp(path.join(tmpdir(), 'vigie-runbooks-'))}/`;
+    try {
+      for (const id of ['uptime', 'audit-chain']) {
+        await copyFile(`${RUNBOOK_DIR}${id}.md`, `${dir}${id}.md`);
+      }
+      const record = (detectMs: number) => ({
+        runbook: 'uptime',
+        detectMs,
+        recoverMs: 5_649,
+        stagingDetectMs: 1_338_000,
+        stagingRecoverMs: 3_390_000,
+      });
+      await recordLastDrilled([record(2_231)], '2026-11-30', 50, dir);
+      expect(await recordLastDrilled([record(3_000)], '2026-12-01', 4, dir)).toEqual(['uptime']);
+      const pages = loadRunbooks(dir);
+      const uptime = pages.find((p) => p.id === 'uptime')!;
+      expect(uptime.last_drilled).toBe('2026-12-01');
+      expect(uptime.last_drill).toEqual({
+        result: 'passed',
+        detect_s: 3,
+        recover_s: 5.6,
+        staging_detect_min: 22.3,
+        staging_recover_min: 56.5,
+        customers: 4,
+      });
+      expect(lastDrilled(uptime)).toBe(
+        '2026-12-01: passed, detect 3 s, recover 5.6 s (4 customers)',
+      );
+      // One record block, not two: the older one was replaced.
+      expect((await readFile(`${dir}uptime.md`, 'utf8')).match(/^last_drill:/gm)).toHaveLength(1);
+      const audit = pages.find((p) => p.id === 'audit-chain')!;
+      expect(audit.last_drilled).toBe(
+        loadRunbooks().find((p) => p.id === 'audit-chain')!.last_drilled,
+      );
+      expect(audit.last_drill).toEqual(
+        loadRunbooks().find((p) => p.id === 'audit-chain')!.last_drill,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

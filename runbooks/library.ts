@@ -45,21 +45,50 @@ export async function writeIndex(dir = RUNBOOK_DIR): Promise<boolean> {
   return true;
 }
 
-/** Sets `last_drilled` in the front matter of the pages whose drill passed (the game day's --commit). */
+/** One passing drill's record, as `recordLastDrilled` writes it. */
+export interface DrillRecord {
+  runbook: string;
+  detectMs: number;
+  recoverMs: number;
+  stagingDetectMs: number;
+  stagingRecoverMs: number;
+}
+
+/**
+ * Writes `last_drilled` (the date) and `last_drill` (its figures) into the front matter of each
+ * page whose drill passed (the game day's --commit). A page whose drill failed keeps its last
+ * passing record: the index shows when it last worked, and the readiness report shows today.
+ */
 export async function recordLastDrilled(
-  ids: readonly string[],
+  records: readonly DrillRecord[],
   date: string,
+  customers: number,
   dir = RUNBOOK_DIR,
 ): Promise<string[]> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`);
   const changed: string[] = [];
-  for (const id of ids) {
-    const file = `${dir}${id}.md`;
+  const s = (ms: number) => Math.round(ms / 100) / 10;
+  const min = (ms: number) => Math.round(ms / 6_000) / 10;
+  for (const r of records) {
+    const file = `${dir}${r.runbook}.md`;
     const text = await readFile(file, 'utf8');
-    const next = text.replace(/^last_drilled: .*$/m, `last_drilled: ${date}`);
+    const figures = [
+      'last_drill:',
+      '  result: passed',
+      `  detect_s: ${s(r.detectMs)}`,
+      `  recover_s: ${s(r.recoverMs)}`,
+      `  staging_detect_min: ${min(r.stagingDetectMs)}`,
+      `  staging_recover_min: ${min(r.stagingRecoverMs)}`,
+      `  customers: ${customers}`,
+    ].join('\n');
+    const next = text
+      .replace(/^last_drill:\n(?: {2}.*\n)*/m, '')
+      .replace(/^last_drilled: .*$/m, `last_drilled: ${date}\n${figures}`);
+    // The page must still parse: a broken front matter would fail every command reading it.
+    parseRunbook(next, `${r.runbook}.md`);
     if (next !== text) {
       await writeFile(file, next);
-      changed.push(id);
+      changed.push(r.runbook);
     }
   }
   return changed;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from '@upstash/redis';
+import { checkpointStoreFrom } from '../adapters/privacy/checkpoint-config.ts';
 import { createN8nClient } from '../adapters/n8n/client.ts';
 import { createRedis } from '../adapters/upstash/client.ts';
 import { createPool, type Pool } from '../adapters/postgres/pool.ts';
@@ -24,6 +25,7 @@ import {
   registerIncidentWebhook,
   startAlertDispatcher,
 } from './staging/loops.ts';
+import { createSentryRuleEvaluator } from './staging/sentry-rules.ts';
 import { createCatalogMonitors, type CatalogMonitors } from './staging/monitors.ts';
 import { startObservability, type ObservabilityStandIns } from './staging/observability.ts';
 import {
@@ -218,6 +220,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // What this launch created; the caller's own settings pass through underneath.
     const created: Record<string, string> = {
       VIGIE_STAGE: given.VIGIE_STAGE,
+      // Other `vigie` commands run on this staging's clock (core/staging-time.ts).
+      VIGIE_TIME_SCALE: String(clock.scale),
+      VIGIE_CLOCK_ORIGIN: new Date(clock.origin).toISOString(),
       VIGIE_STATE_DIR: stateDir,
       DATABASE_URL: appUrl,
       DATABASE_MIGRATION_URL: ownerUrl,
@@ -302,13 +307,40 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       crashing,
     });
     const tickers: Array<{ name: string; advanceTo(now: Date): Promise<unknown> }> = [
-      { name: 'collector scheduler', advanceTo: scheduler.advanceTo },
+      {
+        name: 'collector scheduler',
+        // Started, not awaited: a long run must not hold the clock (nor the pinger) back.
+        advanceTo: async (now) =>
+          void scheduler
+            .advanceTo(now)
+            .catch((error) => log(`collector scheduler: ${String(error)}`)),
+      },
     ];
     if (betterstack) {
-      const pinger = createStagingPinger(betterstack.store, clock);
+      const heartbeatIds = monitors?.heartbeatIds ?? {};
+      const pinger = createStagingPinger(
+        betterstack.store,
+        clock,
+        () =>
+          new Set(
+            Object.keys(scheduler.running()).flatMap((name) =>
+              heartbeatIds[name] ? [heartbeatIds[name]] : [],
+            ),
+          ),
+      );
       tickers.push({ name: 'Better Stack pinger', advanceTo: pinger.advanceTo });
     }
-    stops.push(driveClock(clock, tickers, log).stop);
+    const sentryStandIn = observability.standIns.sentry;
+    if (sentryStandIn) {
+      // Sentry's metric alert on the stand-in's events (core/catalog/sentry-rules.ts).
+      const rule = createSentryRuleEvaluator(sentryStandIn, pool);
+      tickers.push({ name: 'Sentry alert rule', advanceTo: rule.advanceTo });
+    }
+    const ticking = driveClock(clock, tickers, log);
+    stops.push(async () => {
+      await ticking.stop();
+      await scheduler.idle();
+    });
 
     const { rows } = await pool.query<{ user_id: string }>(
       'select user_id from public.prospects order by created_at, id limit 1',
@@ -325,6 +357,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         republishDomain: (domain) => {
           if (dnsStandIn) publishDomain(dnsStandIn, domain, domainRecords);
         },
+        latestCheckpoint: () => checkpointStoreFrom(config).latest(),
+        app: { url: server.url, browserDsn: config.SENTRY_BROWSER_DSN },
       }),
       clock.now,
     );

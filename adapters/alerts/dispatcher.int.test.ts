@@ -140,6 +140,32 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(deliveredWorkflows()).toEqual(['wf-0', 'wf-1', 'wf-2', 'wf-3', 'wf-4']);
   });
 
+  it('sends a new alert before the updates and reminders of alerts already notified', async () => {
+    const d = dispatcher();
+    for (let i = 0; i < 5; i += 1) await raise(pool, failureRate(`wf-${i}`));
+    for (let s = 0; s < 20; s += 1) {
+      await d.tick();
+      clock.t += 500;
+    }
+    expect(deliveredWorkflows()).toEqual(['wf-0', 'wf-1', 'wf-2', 'wf-3', 'wf-4']);
+    // Each known alert is raised again (its update is due after the group interval), then a
+    // new one appears: the new one is due last but goes out first.
+    for (let i = 0; i < 5; i += 1) await raise(pool, failureRate(`wf-${i}`));
+    clock.t += 5 * 60_000;
+    await raise(pool, failureRate('wf-9'));
+    clock.t += 1_000;
+    for (let s = 0; s < 20; s += 1) {
+      await d.tick();
+      clock.t += 500;
+    }
+    const after = slack.messages.filter((m) => m.webhook === webhook).slice(5);
+    expect(after).toHaveLength(6);
+    expect(after[0]?.body.text).toContain('wf-9');
+    expect(after[0]?.body.text).not.toContain('Still firing');
+    expect(after.slice(1).every((m) => (m.body.text ?? '').includes('Still firing'))).toBe(true);
+    expect(spacingOk()).toBe(true);
+  });
+
   it('collapses a storm of 1,000 identical alerts into one message plus an updated count', async () => {
     const d = dispatcher();
     for (let i = 0; i < 1_000; i += 1) {

@@ -38,6 +38,8 @@ export interface EnrichmentGatewayOptions {
   db: Queryable;
   /** The app's Upstash client: the answer cache. Optional (no cache). */
   redis?: Pick<Redis, 'get' | 'set'>;
+  /** Real ms a reached spend cap holds calls back before one checks again (default 5 min). */
+  spendCapRecheckMs?: number;
   /** Raises `anthropic-spend-cap-reached` (the caller's outbox). */
   onSpendCap: (errorCode: string) => Promise<void>;
   limiter?: OrgRateLimiter;
@@ -70,6 +72,12 @@ export interface EnrichmentResult {
 }
 
 const SPEND_CAP_CODE = 'enforced_spend_limit_reached';
+/**
+ * How long a reached spend cap holds calls back before one is let through to check it again.
+ * The cap lasts until the 1st unless someone raises it in the console (the runbook's fix): a
+ * hold until the 1st would keep enrichment stopped after that fix until every instance restarts.
+ */
+export const SPEND_CAP_RECHECK_MS = 5 * 60_000;
 
 export class EnrichmentGateway {
   readonly limiter: OrgRateLimiter;
@@ -239,6 +247,8 @@ export class EnrichmentGateway {
         lastStatus = status;
         const headers = error.headers ?? undefined;
         if (status === 429 && isSpendCap(error)) {
+          // The call's share goes back: the limiter must not wait on it when the cap lifts.
+          this.limiter.release(admission);
           await this.#spendCapReached(error);
           throw this.#spendCapError();
         }
@@ -273,8 +283,12 @@ export class EnrichmentGateway {
 
   async #spendCapReached(error: InstanceType<typeof Anthropic.APIError>): Promise<void> {
     const now = this.#now();
-    // The cap holds until 00:00 UTC on the 1st of next month (docs/load/provider-limits.md).
-    this.#spendCapUntil = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    // The cap holds until 00:00 UTC on the 1st of next month (docs/load/provider-limits.md),
+    // unless raised: calls are held back a few minutes, then one checks again.
+    this.#spendCapUntil = Math.min(
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1),
+      now.getTime() + (this.#o.spendCapRecheckMs ?? SPEND_CAP_RECHECK_MS),
+    );
     this.limiter.close(this.#spendCapError());
     this.#o.onCall?.({ outcome: 'spend-cap', status: error.status });
     await this.#o.onSpendCap(SPEND_CAP_CODE);
@@ -283,7 +297,7 @@ export class EnrichmentGateway {
   #spendCapError(): VigieError {
     return new VigieError(
       'UNAVAILABLE',
-      `Enrichment is stopped: the organisation reached its Anthropic monthly spend cap (until ${new Date(this.#spendCapUntil).toISOString()}). Raise the cap in the Anthropic console; an alert was sent.`,
+      `Enrichment is stopped: the organisation reached its Anthropic monthly spend cap (checked again at ${new Date(this.#spendCapUntil).toISOString()}). Raise the cap in the Anthropic console; an alert was sent.`,
       { details: { errorCode: SPEND_CAP_CODE } },
     );
   }

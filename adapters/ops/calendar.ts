@@ -4,21 +4,9 @@ import type { Pool, Queryable } from '../postgres/pool.ts';
 import { withTransaction } from '../postgres/pool.ts';
 import { auditAction } from './audit.ts';
 
-export interface CalendarRow {
-  id: string;
-  user_id: string;
-  provider: 'google' | 'microsoft';
-  status: 'active' | 'expired' | 'revoked' | 'error';
-  token_expires_at: Date | null;
-  scopes: string[];
-  refresh_failures: number;
-  has_refresh: boolean;
-  reconnect_requested_at: Date | null;
-  last_synced_at: Date | null;
-}
+import { CALENDAR_COLUMNS as COLUMNS, type CalendarRow } from '../postgres/calendar-connections.ts';
 
-const COLUMNS = `id, user_id, provider, status, token_expires_at, scopes, refresh_failures,
-  refresh_token_encrypted is not null as has_refresh, reconnect_requested_at, last_synced_at`;
+export { calendarProblem, type CalendarRow } from '../postgres/calendar-connections.ts';
 
 export function checkUuid(value: string, what: string): string {
   if (!z.uuid().safeParse(value).success) {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EnrichmentGateway } from '../../adapters/anthropic/enrichment-gateway.ts';
+import {
+  EnrichmentGateway,
+  SPEND_CAP_RECHECK_MS,
+} from '../../adapters/anthropic/enrichment-gateway.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createPool, type Pool } from '../../adapters/postgres/pool.ts';
 import { seed } from '../../adapters/postgres/seed.ts';
@@ -229,6 +232,32 @@ describe('POST /enrichments (the enrichment gateway)', () => {
     const second = await post(app, { prospectId: randomUUID(), title: 'COO' });
     expect(second.status).toBe(503);
     expect(gw.limiter.stats.admitted).toBe(admittedBefore);
+  });
+
+  it('once the cap is raised in the console, enrichment resumes within minutes without a restart', async () => {
+    // The defect: the gateway held calls until the 1st of next month, so the runbook's fix
+    // (raise the cap) left enrichment stopped on every running instance.
+    // Real time plus a jump (the limiter needs time to move).
+    const clock = { offset: 0 };
+    const gw = new EnrichmentGateway({
+      apiKey: 'sk-ant-test',
+      baseUrl: anthropic.url,
+      model: 'claude-haiku-5-5',
+      maxTokens: 200,
+      dailyBudgetUsd: 1,
+      db: pool,
+      redis,
+      now: () => new Date(Date.now() + clock.offset),
+      onSpendCap: async () => {},
+    });
+    const app = makeApp(gw);
+    anthropic.spendCap.reached = true;
+    expect((await post(app, { prospectId: randomUUID(), title: 'COO' })).status).toBe(503);
+    anthropic.spendCap.reached = false;
+    // Still held right after (no call sent), then checked again and through.
+    expect((await post(app, { prospectId: randomUUID(), title: 'COO' })).status).toBe(503);
+    clock.offset += SPEND_CAP_RECHECK_MS;
+    expect((await post(app, { prospectId: randomUUID(), title: 'COO' })).status).toBe(200);
   });
 
   it('the n8n hook enriches for the tenant named in the body, with the shared secret', async () => {

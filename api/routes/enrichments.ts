@@ -2,7 +2,10 @@ import type { Redis } from '@upstash/redis';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { raise } from '../../adapters/alerts/outbox.ts';
-import { EnrichmentGateway } from '../../adapters/anthropic/enrichment-gateway.ts';
+import {
+  EnrichmentGateway,
+  SPEND_CAP_RECHECK_MS,
+} from '../../adapters/anthropic/enrichment-gateway.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
 import { enrichmentInput } from '../../core/enrichment/prompt.ts';
@@ -37,6 +40,8 @@ export function gatewayFor(deps: EnrichmentRouteDeps): EnrichmentGateway {
     db: deps.pool,
     redis: deps.redis,
     onCall: recordCall,
+    // A sped-up local staging holds for the same minutes of its clock (drills run at 600×).
+    spendCapRecheckMs: SPEND_CAP_RECHECK_MS / deps.config.VIGIE_TIME_SCALE,
     onSpendCap: async (errorCode) => {
       await raise(deps.pool, {
         alertId: 'anthropic-spend-cap-reached',

@@ -4,6 +4,7 @@ import { alerts } from '../../core/catalog/alerts.ts';
 import { parseConfig, requireSettings } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { outboxSummary } from '../../adapters/alerts/outbox-summary.ts';
+import { commandClock } from '../../core/staging-time.ts';
 import { createDispatcher, DispatchLoopFailed } from '../../adapters/alerts/dispatcher.ts';
 import { describeError } from '../../core/describe-error.ts';
 import { createSmtpTransport } from '../../adapters/alerts/email.ts';
@@ -97,14 +98,26 @@ export function register(program: Command): void {
         'vigie alerts probe',
       );
       const pool = createPool(config.DATABASE_URL, { max: 2 });
+      // Against a sped-up local staging, its clock: pacing times in the outbox are in it.
+      const clock = commandClock(config);
       const dispatcher = createDispatcher({
         pool,
         webhookUrl: config.SLACK_WEBHOOK_URL,
         runbookBaseUrl: config.ALERT_RUNBOOK_BASE_URL,
         stage: config.VIGIE_STAGE,
+        now: clock.now,
+        sleep: clock.sleep,
+        minIntervalMs: 1_000 * clock.scale,
+        maxInlineWaitMs: 2_000 * clock.scale,
       });
       try {
-        const result = await dispatcher.probe();
+        // A 429 is no verdict on the webhook (the dispatcher shares its 1 message/s): try
+        // again after a real second, a few times, before saying it still fails.
+        let result = await dispatcher.probe();
+        for (let i = 0; i < 3 && !result.ok && result.code === 'rate_limited'; i += 1) {
+          await new Promise((r) => setTimeout(r, 1_500));
+          result = await dispatcher.probe();
+        }
         // A runbook action: audited (ids only), safe to repeat (a probe is one short message).
         await auditAction(pool, {
           action: 'runbook.alerts_probe',

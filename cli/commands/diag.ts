@@ -2,18 +2,22 @@ import type { Command } from 'commander';
 import { createDnsLookup } from '../../adapters/dns/records.ts';
 import { createTxtLookup } from '../../adapters/dns/txt.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
-import { userCalendars } from '../../adapters/ops/calendar.ts';
+import { calendarProblem, userCalendars } from '../../adapters/ops/calendar.ts';
 import { findDomain } from '../../adapters/ops/domains.ts';
 import { checkDomainRecords } from '../../adapters/dns/domain-records.ts';
+import { run as runCost } from '../../collectors/cost/run.ts';
+import { costSources } from '../../collectors/cost/sources.ts';
 import { run as runDbHealth } from '../../collectors/db-health/run.ts';
 import { run as runDeliverability } from '../../collectors/deliverability/run.ts';
 import { run as runN8n } from '../../collectors/n8n-failure-rate/run.ts';
+import { sentryDailyErrors } from '../../adapters/sentry/stats.ts';
+import { SENTRY_ERROR_SPIKE_RULE } from '../../core/catalog/sentry-rules.ts';
 import { type Config, parseConfig, requireSettings } from '../../core/config.ts';
-import { judgeCalendar } from '../../core/onboarding.ts';
+import { commandClock } from '../../core/staging-time.ts';
 import { poolFromEnv } from './migrate.ts';
 
 /**
- * `vigie diag deliverability|n8n|domain <name>|calendar <user>|db [--json]`: what a person needs
+ * `vigie diag deliverability|n8n|domain <name>|calendar <user>|db|uptime|sentry|cost [--json]`: what a person needs
  * to read during an incident, in one command each. Read-only: the collectors run with a
  * `raise` that records nothing and the db-health memory is not moved.
  */
@@ -182,18 +186,7 @@ export function register(program: Command): void {
           hasRefreshToken: c.has_refresh,
           reconnectRequestedAt: c.reconnect_requested_at,
           lastSyncedAt: c.last_synced_at,
-          problem: judgeCalendar(
-            {
-              provider: c.provider,
-              status: c.status,
-              tokenExpiresAt: c.token_expires_at,
-              scopes: c.scopes,
-              refreshFailures: c.refresh_failures,
-              hasRefreshToken: c.has_refresh,
-              reconnectRequestedAt: c.reconnect_requested_at,
-            },
-            now,
-          ),
+          problem: calendarProblem(c, now),
         }));
         if (o.json) return json({ userId: user, connections });
         const out = print();
@@ -206,6 +199,103 @@ export function register(program: Command): void {
             `  token expires ${c.tokenExpiresAt?.toISOString() ?? 'never set'} · refresh token ${c.hasRefreshToken ? 'yes' : 'NO'} · refresh failures ${c.refreshFailures} · scopes ${c.scopes.join(' ') || 'none'}`,
           );
         }
+      }),
+    );
+
+  diag
+    .command('uptime')
+    .description("The app's readiness as Better Stack checks it: /readyz and each dependency")
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const config = requireSettings(
+        parseConfig(process.env),
+        ['APP_PUBLIC_URL'],
+        'vigie diag uptime',
+      );
+      const url = `${config.APP_PUBLIC_URL.replace(/\/+$/, '')}/readyz`;
+      const started = performance.now();
+      let status = 0;
+      let body: {
+        status?: string;
+        dependencies?: Record<string, { state: string; latencyMs?: number; error?: string }>;
+      } = {};
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        status = response.status;
+        body = (await response.json().catch(() => ({}))) as typeof body;
+      } catch (error) {
+        body = { status: `unreachable (${error instanceof Error ? error.name : 'error'})` };
+      }
+      const ms = Math.round(performance.now() - started);
+      // Exit 1 while not ready: the runbook's check that the outage is over.
+      if (status !== 200) process.exitCode = 1;
+      if (o.json) return json({ url, httpStatus: status, ms, ...body });
+      const out = print();
+      out(`${url}: HTTP ${status || '-'} ${body.status ?? ''} in ${ms} ms`);
+      for (const [name, d] of Object.entries(body.dependencies ?? {}))
+        out(
+          `  ${name.padEnd(9)} ${d.state}${d.latencyMs === undefined ? '' : ` ${d.latencyMs} ms`}${d.error ? ` · ${d.error}` : ''}`,
+        );
+    });
+
+  diag
+    .command('sentry')
+    .description(
+      "Sentry now: the error-spike rule's open alerts and today's error events (accepted, dropped)",
+    )
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) =>
+      withDb(async (pool, config) => {
+        const s = requireSettings(
+          config,
+          ['SENTRY_API_BASE_URL', 'SENTRY_ORG', 'SENTRY_AUTH_TOKEN'],
+          'vigie diag sentry',
+        );
+        const now = commandClock(config).now();
+        const { rows: open } = await pool.query<{
+          alert_id: string;
+          labels: Record<string, unknown>;
+          last_raised_at: Date;
+        }>(
+          `select alert_id, labels, last_raised_at from alert_outbox
+            where alert_id like 'sentry-%' and resolved_at is null order by id`,
+        );
+        const today = await sentryDailyErrors(
+          { baseUrl: s.SENTRY_API_BASE_URL, org: s.SENTRY_ORG, authToken: s.SENTRY_AUTH_TOKEN },
+          new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`),
+          now,
+        );
+        if (o.json) return json({ open, today });
+        const out = print();
+        out(
+          `open Sentry alerts: ${open.length === 0 ? 'none' : open.map((a) => `${a.alert_id} ${JSON.stringify(a.labels)}`).join('; ')}`,
+        );
+        out(
+          `error events today (UTC): ${today.accepted} accepted${Object.entries(today.dropped)
+            .map(([k, n]) => `, ${n} ${k}`)
+            .join('')}`,
+        );
+        out(
+          `the spike rule: more than ${SENTRY_ERROR_SPIKE_RULE.alertThreshold} errors in ${SENTRY_ERROR_SPIKE_RULE.timeWindowMinutes} minutes fires, fewer than ${SENTRY_ERROR_SPIKE_RULE.resolveThreshold} resolves`,
+        );
+      }),
+    );
+
+  diag
+    .command('cost')
+    .description(
+      "This month's spend per service against its budget, and the Anthropic spend cap (read-only, nothing posted)",
+    )
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) =>
+      withDb(async (pool, config) => {
+        const summary = await runCost(
+          { db: pool, raise: noRaise, timeZone: config.VIGIE_TIMEZONE, ...costSources(config) },
+          commandClock(config).now(),
+        );
+        if (o.json) return json(summary);
+        const out = print();
+        for (const line of summary.report.split('\n')) out(line);
       }),
     );
 

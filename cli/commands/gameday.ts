@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -34,7 +34,13 @@ export function register(program: Command): void {
             '--customers and --prospects must be positive integers.',
           );
         }
-        const base = parseConfig(process.env).VIGIE_STATE_DIR;
+        // The game day always runs a local staging: its stage needs no setting.
+        const base = parseConfig({
+          ...process.env,
+          VIGIE_STAGE: process.env.VIGIE_STAGE || 'local',
+        }).VIGIE_STATE_DIR;
+        // A fresh clone has no state dir yet.
+        await mkdir(path.resolve(base), { recursive: true });
         const stateDir = await mkdtemp(path.join(path.resolve(base), 'gameday-staging-'));
         const outDir = path.join(path.resolve(base), 'gameday');
         const command = `npx vigie gameday --customers ${customers} --prospects ${prospects}${o.only ? ` --only ${o.only}` : ''}${o.commit ? ' --commit' : ''}`;
@@ -54,10 +60,20 @@ export function register(program: Command): void {
             const target = fileURLToPath(new URL('../../runbooks/readiness.md', import.meta.url));
             await copyFile(result.files.markdown, target);
             const { recordLastDrilled, writeIndex } = await import('../../runbooks/library.ts');
-            const passed = result.input.journals
-              .filter((j) => j.status === 'passed')
-              .map((j) => j.runbook);
-            await recordLastDrilled(passed, result.input.date);
+            const passed = result.input.journals.flatMap((j) =>
+              j.status === 'passed'
+                ? [
+                    {
+                      runbook: j.runbook,
+                      detectMs: j.timeToDetectMs ?? 0,
+                      recoverMs: j.timeToRecoverMs ?? 0,
+                      stagingDetectMs: j.stagingTimeToDetectMs ?? 0,
+                      stagingRecoverMs: j.stagingTimeToRecoverMs ?? 0,
+                    },
+                  ]
+                : [],
+            );
+            await recordLastDrilled(passed, result.input.date, customers);
             await writeIndex();
             process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
           }

@@ -1,3 +1,4 @@
+import { commandClock } from '../../core/staging-time.ts';
 import type { Command } from 'commander';
 import { collectorWirings, isRunnable, loadRunner } from '../../collectors/registry.ts';
 import { collectors } from '../../core/catalog/collectors.ts';
@@ -19,7 +20,10 @@ export function register(program: Command): void {
           `Unknown or not runnable collector "${name}": use one of ${runnable}.`,
         );
       }
-      const now = options.at === undefined ? new Date() : new Date(options.at);
+      const now =
+        options.at === undefined
+          ? commandClock(parseConfig(process.env)).now()
+          : new Date(options.at);
       if (Number.isNaN(now.getTime())) {
         throw new VigieError(
           'BAD_REQUEST',

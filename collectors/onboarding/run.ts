@@ -1,10 +1,14 @@
 import { checkDomainRecords } from '../../adapters/dns/domain-records.ts';
 import type { DnsLookup } from '../../adapters/dns/records.ts';
+import {
+  calendarProblem,
+  type CalendarRow,
+  suspectCalendars,
+} from '../../adapters/postgres/calendar-connections.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import {
   type CalendarProblem,
   type DomainRecord,
-  judgeCalendar,
   judgeDomain,
   missingLabel,
   type RecordCheck,
@@ -62,18 +66,6 @@ interface DomainRow {
   id: string;
   domain: string;
   created_at: Date;
-}
-
-interface CalendarDbRow {
-  id: string;
-  user_id: string;
-  provider: 'google' | 'microsoft';
-  status: 'active' | 'expired' | 'revoked' | 'error';
-  token_expires_at: Date | null;
-  scopes: string[];
-  refresh_failures: number;
-  has_refresh: boolean;
-  reconnect_requested_at: Date | null;
 }
 
 const MAX_DNS_FAILURES = 3;
@@ -192,25 +184,9 @@ async function recordChecks(
 }
 
 async function checkCalendars(deps: OnboardingDeps, summary: OnboardingSummary, now: Date) {
-  let rows: CalendarDbRow[];
+  let rows: CalendarRow[];
   try {
-    rows = (
-      await deps.db.query<CalendarDbRow>(
-        `select id, user_id, provider, status, token_expires_at, scopes, refresh_failures,
-                refresh_token_encrypted is not null as has_refresh, reconnect_requested_at
-           from public.calendar_connections
-          where status <> 'active' or refresh_failures > 0 or token_expires_at <= $1
-             or not (scopes @> $2::text[] or scopes @> $3::text[] or scopes @> $4::text[])
-          order by id limit 1000`,
-        // Cheap pre-filter; judgeCalendar decides. Google's scope may be stored short or full.
-        [
-          now,
-          ['calendar.events'],
-          ['https://www.googleapis.com/auth/calendar.events'],
-          ['Calendars.ReadWrite', 'offline_access'],
-        ],
-      )
-    ).rows;
+    rows = await suspectCalendars(deps.db, now);
   } catch (error) {
     summary.unread.push(unreadFrom('postgres.calendar_connections', error));
     return;
@@ -218,18 +194,7 @@ async function checkCalendars(deps: OnboardingDeps, summary: OnboardingSummary, 
   const byProblem: Record<string, number> = {};
   let awaiting = 0;
   for (const row of rows) {
-    const problem = judgeCalendar(
-      {
-        provider: row.provider,
-        status: row.status,
-        tokenExpiresAt: row.token_expires_at,
-        scopes: row.scopes,
-        refreshFailures: row.refresh_failures,
-        hasRefreshToken: row.has_refresh,
-        reconnectRequestedAt: row.reconnect_requested_at,
-      },
-      now,
-    );
+    const problem = calendarProblem(row, now);
     if (problem === null) continue;
     // Asked to reconnect: it is the user's move now; counted, not paged again.
     const awaitingReconnect = row.reconnect_requested_at !== null;

@@ -17,7 +17,7 @@ export function renderIndex(pages: readonly RunbookPage[]): string {
         p.drill === 'none'
           ? 'none'
           : `[${p.drill}](${p.drill}.drill.ts)${p.deployed_staging ? ' (staging too)' : ''}`,
-        p.last_drilled,
+        lastDrilled(p),
       ]
         .map((cell) => cell.replaceAll('|', '\\|'))
         .join(' | '),
@@ -46,4 +46,11 @@ export function withIndex(readme: string, pages: readonly RunbookPage[]): string
   const end = readme.indexOf(INDEX_END);
   if (start === -1 || end === -1) return `${readme.trimEnd()}\n\n${block}\n`;
   return `${readme.slice(0, start)}${block}${readme.slice(end + INDEX_END.length)}`;
+}
+
+/** `2026-11-30: detect 2.2 s, recover 5.6 s` — the date and the figures of the last passing drill. */
+export function lastDrilled(p: Pick<RunbookPage, 'last_drilled' | 'last_drill'>): string {
+  if (p.last_drilled === 'never' || !p.last_drill) return p.last_drilled;
+  const d = p.last_drill;
+  return `${p.last_drilled}: passed, detect ${d.detect_s} s, recover ${d.recover_s} s (${d.customers} customers)`;
 }

@@ -19,6 +19,20 @@ const frontMatterSchema = z.object({
   /** Whether the drill can also run against a deployed staging (`faultInjection` on). */
   deployed_staging: z.boolean(),
   last_drilled: z.union([z.literal('never'), z.iso.date()]),
+  /** What that last passing drill measured (written by `vigie gameday --commit`). */
+  last_drill: z
+    .object({
+      result: z.literal('passed'),
+      /** Real seconds, on the staging's compressed clock. */
+      detect_s: z.number().nonnegative(),
+      recover_s: z.number().nonnegative(),
+      /** The same on the staging clock, in minutes: what production schedules would give. */
+      staging_detect_min: z.number().nonnegative(),
+      staging_recover_min: z.number().nonnegative(),
+      /** Seeded customers of the staging it ran on. */
+      customers: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 export type RunbookFrontMatter = z.infer<typeof frontMatterSchema>;

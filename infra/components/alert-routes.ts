@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as sentry from '@pulumiverse/sentry';
+import { SENTRY_ERROR_SPIKE_RULE } from '../../core/catalog/sentry-rules.ts';
 import type { AlarmTopic } from './alarm-topic.ts';
 
 export interface AlertRoutesArgs {
@@ -124,13 +125,14 @@ export class AlertRoutes extends pulumi.ComponentResource {
             eventTypes: ['error'],
             query: '',
             aggregate: 'count()',
-            timeWindow: 10,
+            // One rule, two evaluators: Sentry here, the stand-in in local staging.
+            timeWindow: SENTRY_ERROR_SPIKE_RULE.timeWindowMinutes,
             thresholdType: 0,
-            resolveThreshold: 10,
+            resolveThreshold: SENTRY_ERROR_SPIKE_RULE.resolveThreshold,
             triggers: [
               {
                 label: 'critical',
-                alertThreshold: 50,
+                alertThreshold: SENTRY_ERROR_SPIKE_RULE.alertThreshold,
                 thresholdType: 0,
                 actions: app
                   ? [{ type: 'sentry_app', targetType: 'sentry_app', targetIdentifier: app.appId }]

@@ -1,8 +1,13 @@
+import { drill as alertDelivery } from '../alert-delivery.drill.ts';
+import { drill as auditChain } from '../audit-chain.drill.ts';
 import { drill as collectors } from '../collectors.drill.ts';
+import { drill as costOverrun } from '../cost-overrun.drill.ts';
 import { drill as databasePerformance } from '../database-performance.drill.ts';
 import { drill as deliverability } from '../deliverability.drill.ts';
 import { drill as n8nFailures } from '../n8n-failures.drill.ts';
 import { drill as onboarding } from '../onboarding.drill.ts';
+import { drill as sentryErrors } from '../sentry-errors.drill.ts';
+import { drill as uptime } from '../uptime.drill.ts';
 import type { Drill } from './types.ts';
 
 /** Every drill, by runbook id (the page's `drill:` names it; a test checks both agree). */
@@ -11,6 +16,11 @@ export const drills: Record<string, Drill> = {
   onboarding,
   'database-performance': databasePerformance,
   'n8n-failures': n8nFailures,
+  uptime,
+  'alert-delivery': alertDelivery,
+  'audit-chain': auditChain,
+  'sentry-errors': sentryErrors,
+  'cost-overrun': costOverrun,
   // Last: its rollback clears every collector switch, the game day's pause included.
   collectors,
 };
@@ -20,11 +30,6 @@ export const drills: Record<string, Drill> = {
  * and the pages' `drill: none` in step, so adding a drill means removing its line here).
  */
 export const undrilled: Record<string, string> = {
-  uptime: 'needs a monitor-down fault on the Better Stack pinger; not built yet',
-  'sentry-errors': 'no collector raises sentry-error-spike yet (Sentry alert rules are not built)',
-  'cost-overrun': 'the cost collector runs daily: a compressed drill needs a day of staging time',
-  'privacy-erasure': 'needs an erasure stuck past 24 h of staging time; not built yet',
-  'audit-chain': 'no collector raises audit-chain-broken (`vigie audit verify` is by hand)',
-  'alert-delivery':
-    'the dispatcher paces on the staging clock, so `vigie alerts probe` from another process is paced for hours at 600×; it works at real time',
+  'privacy-erasure':
+    'no switch yet reaches its alerts in drill time: a failing step pages after 12 attempts (about 7 staging hours, 42 s at 600×, then a person must retry it), a stuck request after 24 h; and the erasure path is being reworked (the drill should drive DELETE /prospects/{id} once it settles)',
 };

@@ -145,7 +145,7 @@ export async function runDrill(
       detected.text.includes(`runbooks/${page.id}.md`) || detected.text.includes(`/${page.id}.md|`);
 
     if (drill.clearBeforeResolution) {
-      await step('fault ends (provider back)', () =>
+      await step(`fault ends (${drill.faultEnds ?? 'provider back'})`, () =>
         env.faults.clear(drill.inject(target).standIn),
       );
       trafficStop.abort();

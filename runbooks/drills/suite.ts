@@ -34,6 +34,8 @@ export async function drillEnv(stack: RunningStack): Promise<DrillEnv> {
       apply: (standIn, mode, args) => stack.faults.apply(standIn, mode, args ?? {}),
       clear: (standIn) => stack.faults.clear(standIn),
     },
+    appUrl: stack.urls.app,
+    monitorIds: stack.monitors?.monitorIds ?? {},
     ...(stack.config.N8N_WEBHOOK_BASE_URL
       ? { n8nWebhookUrl: stack.config.N8N_WEBHOOK_BASE_URL }
       : {}),
@@ -74,10 +76,10 @@ export async function readEnvFile(file: string): Promise<Record<string, string>>
 }
 
 /**
- * Stops a drill staging promptly. Its scheduler runs every slot the compressed clock passed, one
- * after the other, and stopping waits for that backlog (minutes when a long run, such as the
- * daily retention purge on a full seed, fell behind a 600× clock): the collector crash switch
- * is turned on for every collector first, so the backlog drains in moments.
+ * Stops a drill staging promptly. Stopping waits for the collector runs in flight, and a
+ * collector catching up its slots on a 600× clock (the daily retention purge on a full seed)
+ * can run for minutes: the collector crash switch is turned on for every collector first, so
+ * what is left of each chain ends in moments.
  */
 export async function stopStaging(stack: RunningStack): Promise<void> {
   for (const c of collectors) {

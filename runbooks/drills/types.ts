@@ -31,6 +31,8 @@ export interface Drill {
   matches(labels: Record<string, unknown>, target: Record<string, string>): boolean;
   /** The fault stops by itself before the runbook is followed (a provider came back). */
   clearBeforeResolution?: boolean;
+  /** What ends the fault then, for the journal (default: the provider is back). */
+  faultEnds?: string;
   /** Where the alert is seen: Slack (default), or email when Slack itself is the fault. */
   detectAt?: 'slack' | 'email';
   /** Load to keep up while the fault is on (e.g. workflow runs), until `stop` resolves. */
@@ -57,6 +59,10 @@ export interface DrillEnv {
   };
   /** The n8n webhook base, for drills that make workflow traffic. */
   n8nWebhookUrl?: string;
+  /** The app's base URL (its HTTP surface, as a person or Better Stack reaches it). */
+  appUrl: string;
+  /** Catalog monitor id → the Better Stack stand-in's monitor id. */
+  monitorIds: Record<string, string>;
 }
 
 export interface JournalStep {

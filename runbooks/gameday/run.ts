@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { alerts } from '../../core/catalog/alerts.ts';
 import { launchChromium } from '../../testkit/chromium.ts';
@@ -35,6 +36,7 @@ export interface GamedayResult {
  */
 export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
   const t0 = Date.now();
+  const loadStart = loadavg()[0]!;
   const at = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`;
   const out = (line: string) => o.out(`${at()}  ${line}`);
   out(
@@ -51,11 +53,6 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
   try {
     out(`staging ready: app ${stack.urls.app}, fault switches ${stack.control.url}`);
     const env = await drillEnv(stack);
-    // The local scheduler runs collectors one after another (in production each is its own
-    // Lambda). On a full seed the first daily retention purge erases hundreds of prospects for
-    // minutes and would hold every other collector, so detection, back: paused for the drills.
-    await stack.faults.apply('collector', 'crash', { name: 'retention-purge' });
-    out('retention-purge paused for the drills (collector crash switch)');
     const journals: DrillJournal[] = await runDrills(env, {
       ...(o.only ? { only: o.only } : {}),
       onStart: (id) => out(`▶ drill ${id}`),
@@ -106,8 +103,8 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
         "Recovery is the machine's time once the runbook's commands run; the person's time is the handling minutes above, an assumption, not a measurement.",
         'Platform alerts (uptime, database, n8n, cost, the alert path) have no history in the seeded data, so they are not in the projection: each such incident a week adds about a quarter of an hour.',
         'Runbooks without a drill yet are listed in `runbooks/drills/index.ts` with the reason.',
-        'The retention purge was paused during the drills: the local scheduler runs collectors one after another, and a full-seed purge would hold the others (and so detection) for minutes; in production each collector is its own Lambda.',
-        'The load smoke ran on a machine shared with seven other builds (load average about 17 on 2 cores): its latencies are an upper bound, not the capacity figure (`load/`).',
+        'Each collector runs on its own chain in the local scheduler, as each is its own Lambda in production: a long run of one (the retention purge, the audit chain verification) does not delay the others.',
+        `The machine is shared (${cpus().length} cores; 1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end of the drills): detection and recovery times and the load smoke's latencies are upper bounds, not the capacity figure (\`load/\`).`,
       ],
     };
     const markdown = renderMarkdown(input);

@@ -26,6 +26,7 @@ let bs: BetterStackStandIn;
 let target: Server;
 let targetUrl = '';
 let targetMode: 'up' | 'hang' | 'error' = 'up';
+let targetHits = 0;
 const events: IncidentEvent[] = [];
 
 beforeAll(async () => {
@@ -39,6 +40,7 @@ beforeAll(async () => {
     if (alert) await raise(pool, alert);
   });
   target = createServer((_req, res) => {
+    targetHits += 1;
     if (targetMode === 'hang') return; // never answers: the check times out
     res.statusCode = targetMode === 'up' ? 200 : 503;
     res.end('{}');
@@ -189,6 +191,44 @@ describe('pinger: the 2-minute promise, simulated', () => {
       def.recoveryPeriodSeconds,
     );
     expect(bs.store.monitors.get(id)?.status).toBe('up');
+  });
+
+  it('on a sped-up clock, checks once per advance at the latest slot, and still opens the incident', async () => {
+    for (const m of await client().listMonitors()) bs.store.monitors.delete(m.id);
+    const def = httpMonitors[0];
+    const id = await client().createMonitor(def, `${targetUrl}/readyz`);
+    const pinger = createPinger(bs.store, { realTimeoutMs: 100, skipMissedChecks: true });
+    clock.t = T0;
+    targetMode = 'up';
+    pinger.start(new Date(T0));
+    targetHits = 0;
+    // Ten minutes in one advance: 20 check slots, one request made now.
+    await pinger.advanceTo(new Date(T0 + 600_000));
+    expect(targetHits).toBe(1);
+    targetMode = 'error';
+    for (let i = 1; i <= 3; i += 1) await pinger.advanceTo(new Date(T0 + 600_000 + i * 600_000));
+    expect(events.find((e) => e.type === 'opened' && e.resourceId === id)).toBeDefined();
+    expect(targetHits).toBeLessThanOrEqual(5);
+    targetMode = 'up';
+  });
+
+  it("leaves a heartbeat alone while its job is running, then judges it once the job's ping is due", async () => {
+    for (const m of await client().listMonitors()) bs.store.monitors.delete(m.id);
+    const def = heartbeats.find((h) => h.collector === 'db-health')!;
+    const hb = await client().createHeartbeat(def);
+    const running = new Set([hb.id]);
+    const pinger = createPinger(bs.store, { running: () => running });
+    clock.t = T0;
+    expect(await pingHeartbeat(hb.url, 'success')).toBe('sent');
+    const late = new Date(T0 + (def.periodSeconds + def.graceSeconds + 60) * 1000);
+    await pinger.advanceTo(late);
+    expect(events.filter((e) => e.resourceId === hb.id)).toEqual([]);
+    running.clear();
+    await pinger.advanceTo(late);
+    expect(events.find((e) => e.resourceId === hb.id && e.type === 'opened')).toBeDefined();
+    // Leave no heartbeat or alert behind for the tests that count them.
+    bs.store.heartbeats.delete(hb.id);
+    await pool.query(`delete from alert_outbox where alert_id = 'heartbeat-missed'`);
   });
 
   it('a single failed check inside the confirmation period opens nothing', async () => {

@@ -6,6 +6,8 @@
  */
 export interface StagingClock {
   readonly scale: number;
+  /** The real instant the clock started (its time equals real time there). */
+  readonly origin: number;
   now(): Date;
   /** Real milliseconds that `virtualMs` of this clock take. */
   toRealMs(virtualMs: number): number;
@@ -15,6 +17,7 @@ export function createStagingClock(scale = 1, realNow: () => number = Date.now):
   const origin = realNow();
   return {
     scale,
+    origin,
     now: () => new Date(origin + (realNow() - origin) * scale),
     toRealMs: (virtualMs) => virtualMs / scale,
   };

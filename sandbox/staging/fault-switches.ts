@@ -4,6 +4,7 @@
  * domain, a revoked calendar, a session holding a lock, an index dropped, a collector crashing).
  * Each `clear` puts back what its modes changed, so a drill or a person can always undo.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import { VigieError } from '../../core/errors.ts';
@@ -21,6 +22,10 @@ export interface FaultTargets {
   crashing: Set<string>;
   /** Re-publishes a domain's five DNS records (the "customer fixed DNS" undo). */
   republishDomain: (domain: string) => void;
+  /** The latest signed audit checkpoint, as stored (the audit-chain fault picks an anchored chain). */
+  latestCheckpoint?: () => Promise<unknown>;
+  /** The app's base URL and the browser DSN its Sentry tunnel accepts (the frontend faults). */
+  app?: { url: string; browserDsn: string | undefined };
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -278,6 +283,142 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
     },
     clear: closeHeld,
   };
+
+  // Tampering as someone holding the owner's credentials would: triggers bypassed for the
+  // session (`session_replication_role`), the row kept so `clear` can put it back as a restore
+  // from backup would.
+  let removed: { row: unknown } | undefined;
+  const asOwner = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ connectionString: t.databaseUrl, application_name: 'drill-audit' });
+    await c.connect();
+    try {
+      await c.query('begin');
+      await c.query(`set local session_replication_role = replica`);
+      const result = await fn(c);
+      await c.query('commit');
+      return result;
+    } catch (error) {
+      await c.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      await c.end();
+    }
+  };
+  switches.audit = {
+    description: 'The audit log (tampering, as with the owner credentials)',
+    modes: {
+      'delete-last': {
+        description:
+          'deletes the last row of a chain the latest signed checkpoint anchors (kept for clear)',
+        apply: async () => {
+          if (removed) throw new VigieError('CONFLICT', 'A row is already removed: clear first.');
+          const latest = (await t.latestCheckpoint?.()) as
+            { heads?: Array<{ userId: string; seq: string }> } | undefined;
+          const heads = latest?.heads ?? [];
+          if (heads.length === 0) {
+            throw new VigieError(
+              'CONFLICT',
+              'No signed audit checkpoint yet: wait for the audit-anchor collector (hourly) or run `npx vigie audit checkpoint`.',
+            );
+          }
+          return asOwner(async (c) => {
+            // A chain still ending at its signed head, the one written to least recently (the
+            // drill must not race the app appending to the same chain).
+            const { rows } = await c.query<{
+              id: string;
+              chain: string;
+              seq: string;
+              row: unknown;
+            }>(
+              `select a.id::text, public.audit_log_chain_key(a.user_id)::text as chain,
+                      a.chain_seq::text as seq, row_to_json(a) as row
+                 from jsonb_to_recordset($1::jsonb) as h("userId" text, seq text)
+                 join lateral (select * from public.audit_log l
+                                where public.audit_log_chain_key(l.user_id)::text = h."userId"
+                                order by l.chain_seq desc limit 1) a on a.chain_seq::text = h.seq
+                order by a.occurred_at, a.id limit 1`,
+              [JSON.stringify(heads)],
+            );
+            const r = rows[0];
+            if (!r) throw new VigieError('CONFLICT', 'No chain ends at its signed head right now.');
+            await c.query('delete from public.audit_log where id = $1', [r.id]);
+            removed = { row: r.row };
+            return { chainId: r.chain, seq: Number(r.seq) };
+          });
+        },
+      },
+    },
+    clear: async () => {
+      const r = removed;
+      if (!r) return;
+      await asOwner((c) =>
+        c.query(
+          `insert into public.audit_log overriding system value
+           select * from json_populate_record(null::public.audit_log, $1::json)`,
+          [JSON.stringify(r.row)],
+        ),
+      );
+      removed = undefined;
+    },
+  };
+
+  if (t.app?.browserDsn) {
+    const { url, browserDsn } = { url: t.app.url, browserDsn: t.app.browserDsn };
+    const sendError = async (): Promise<boolean> => {
+      const eventId = randomUUID().replaceAll('-', '');
+      const header = JSON.stringify({ event_id: eventId, dsn: browserDsn });
+      const event = JSON.stringify({
+        event_id: eventId,
+        platform: 'javascript',
+        level: 'error',
+        release: 'drill-bad-release',
+        exception: { values: [{ type: 'TypeError', value: 'x is undefined' }] },
+      });
+      const response = await fetch(`${url}/monitoring/tunnel`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: `${header}\n${JSON.stringify({ type: 'event' })}\n${event}\n`,
+        signal: AbortSignal.timeout(5_000),
+      }).catch(() => undefined);
+      await response?.body?.cancel();
+      return response?.ok ?? false;
+    };
+    let stream: { stop: AbortController; done: Promise<void>; sent: number } | undefined;
+    switches.frontend = {
+      description: "The frontend's errors (through the app's Sentry tunnel)",
+      modes: {
+        'error-burst': {
+          description:
+            'a bad release: page views throw, 10 errors a minute (staging clock) through /monitoring/tunnel until cleared',
+          apply: async () => {
+            if (stream) return { already: true };
+            const stop = new AbortController();
+            const s = { stop, sent: 0, done: Promise.resolve() };
+            // Four page views at a time, each throwing once per 24 s of the staging clock: ten
+            // errors a staging minute however fast that clock runs (at 600×, 100 a second).
+            const viewer = async () => {
+              while (!stop.signal.aborted) {
+                const at = t.now().getTime();
+                if (await sendError()) s.sent += 1;
+                while (!stop.signal.aborted && t.now().getTime() - at < 24_000) {
+                  await new Promise((r) => setTimeout(r, 2));
+                }
+              }
+            };
+            s.done = Promise.all([viewer(), viewer(), viewer(), viewer()]).then(() => {});
+            stream = s;
+            return { errorsPerStagingMinute: 10 };
+          },
+        },
+      },
+      clear: async () => {
+        const s = stream;
+        stream = undefined;
+        s?.stop.abort();
+        await s?.done;
+      },
+    };
+  }
 
   switches.collector = {
     description: 'The staging scheduler (a collector that throws on every run)',

@@ -20,7 +20,11 @@ import { scrubText } from '../../telemetry/scrub.ts';
 import { withTelemetry } from '../../telemetry/with-telemetry.ts';
 import { createPinger, type Pinger } from '../betterstack/pinger.ts';
 import type { BetterStackStore } from '../betterstack/store.ts';
-import { createCollectorScheduler, type ScheduledRun } from '../collector-scheduler.ts';
+import {
+  type CollectorScheduler,
+  createCollectorScheduler,
+  type ScheduledRun,
+} from '../collector-scheduler.ts';
 import { every, type StagingClock } from './clock.ts';
 
 type Log = (line: string) => void;
@@ -135,17 +139,26 @@ export async function registerIncidentWebhook(options: {
 }
 
 /** The Better Stack pinger, starting its checks now on the staging clock. */
-export function createStagingPinger(store: BetterStackStore, clock: StagingClock): Pinger {
-  const pinger = createPinger(store, { realTimeoutMs: 2_000 });
+export function createStagingPinger(
+  store: BetterStackStore,
+  clock: StagingClock,
+  /** Heartbeat ids whose collector is running now (not judged until its ping). */
+  running?: () => ReadonlySet<string>,
+): Pinger {
+  const pinger = createPinger(store, {
+    realTimeoutMs: 2_000,
+    skipMissedChecks: clock.scale > 1,
+    ...(running ? { running } : {}),
+  });
   pinger.start(clock.now());
   return pinger;
 }
 
 /**
- * Advances the scheduler and the pinger to the same instant every real second, in that order:
- * a collector due by then has run (and pinged its heartbeat) before the pinger judges the
- * heartbeats, so a compressed clock never reports a run as missed merely because its turn in
- * the queue had not come yet.
+ * Advances the tickers to the same instant every real second, in order. The collector
+ * scheduler's ticker starts the due runs without waiting for them (each collector is on its
+ * own chain); the pinger then leaves alone the heartbeats of collectors still running, so a
+ * compressed clock never reports a run as missed merely because it has not ended yet.
  */
 export function driveClock(
   clock: StagingClock,
@@ -181,7 +194,7 @@ export function createStagingScheduler(options: {
   log: Log;
   /** Collectors made to throw on every run (the `collector crash` fault switch). */
   crashing?: ReadonlySet<string>;
-}) {
+}): CollectorScheduler {
   const { config, clock, telemetry } = options;
   const runners: Record<string, (at: Date) => Promise<unknown>> = {};
   for (const name of Object.keys(collectorWirings) as (keyof typeof collectorWirings)[]) {
@@ -207,12 +220,18 @@ export function createStagingScheduler(options: {
     start: clock.now(),
     runners,
     onRun: (run) => options.log(runLine(run)),
+    // A collector slower than its period on the compressed clock would replay a backlog that
+    // only grows, each run judging a window long past: past 5 real seconds behind, it skips
+    // to the latest slot (the run line says how many it skipped).
+    maxLagMs: 5_000 * clock.scale,
   });
 }
 
 /** One line per run: status, alerts and unread sources — ids and codes only. */
 export function runLine(run: ScheduledRun): string {
-  const head = `collector ${run.collector} @ ${run.at.toISOString()}`;
+  const took = run.durationMs === undefined ? '' : ` (${run.durationMs} ms)`;
+  const skipped = run.skipped ? ` after skipping ${run.skipped} late slot(s)` : '';
+  const head = `collector ${run.collector} @ ${run.at.toISOString()}${took}${skipped}`;
   if (run.error !== undefined) return `${head}: failed — ${describe(run.error)}`;
   const summary = run.result as TickBase;
   const alerts = summary.alertsRaised.map((a) => a.alertId);

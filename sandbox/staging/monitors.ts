@@ -16,6 +16,8 @@ export interface CatalogMonitors {
   monitorIds: Record<string, string>;
   /** Collector name → heartbeat ping URL. */
   heartbeatUrls: Record<string, string>;
+  /** Collector name → stand-in heartbeat id. */
+  heartbeatIds: Record<string, string>;
   /** The `HEARTBEAT_URL_*` settings the collectors' handlers read. */
   settings: Record<string, string>;
 }
@@ -27,7 +29,12 @@ export async function createCatalogMonitors(options: {
   log: (line: string) => void;
 }): Promise<CatalogMonitors> {
   const client = createBetterStackClient({ baseUrl: options.baseUrl, token: options.token });
-  const result: CatalogMonitors = { monitorIds: {}, heartbeatUrls: {}, settings: {} };
+  const result: CatalogMonitors = {
+    monitorIds: {},
+    heartbeatUrls: {},
+    heartbeatIds: {},
+    settings: {},
+  };
 
   for (const def of httpMonitors) {
     const url = `${options.targets[def.baseUrlSetting].replace(/\/+$/, '')}${def.path}`;
@@ -36,8 +43,9 @@ export async function createCatalogMonitors(options: {
   }
 
   for (const def of heartbeats) {
-    const { url } = await client.createHeartbeat(def);
+    const { id, url } = await client.createHeartbeat(def);
     result.heartbeatUrls[def.collector] = url;
+    result.heartbeatIds[def.collector] = id;
     const setting = heartbeatSetting[def.collector as keyof typeof heartbeatSetting];
     if (setting) result.settings[setting] = url;
   }
