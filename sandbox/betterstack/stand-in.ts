@@ -202,6 +202,16 @@ export async function startBetterStackStandIn(
       },
       400,
     );
+  /** A monitor's SLA or a heartbeat's availability over `from`/`to`, from the same record. */
+  const availability = (path: string, type: string, items: Map<string, { created_at: string }>) =>
+    api.get(path, (c) => {
+      const id = c.req.param('id') ?? '';
+      const item = items.get(id);
+      if (!item) return notFound(c);
+      const range = dateRange(c, item.created_at);
+      if (!range) return badRange(c);
+      return c.json({ data: resource(type, id, store.sla(id, range.start, range.end, now())) });
+    });
 
   // Monitors.
   const publicMonitor = (m: MonitorAttributes) => m;
@@ -297,16 +307,7 @@ export async function startBetterStackStandIn(
     store.monitors.set(id, next);
     return c.json({ data: resource('monitor', id, publicMonitor(next)) });
   });
-  api.get('/v2/monitors/:id/sla', (c) => {
-    const id = c.req.param('id');
-    const m = store.monitors.get(id);
-    if (!m) return notFound(c);
-    const range = dateRange(c, m.created_at);
-    if (!range) return badRange(c);
-    return c.json({
-      data: resource('monitor_sla', id, store.sla(id, range.start, range.end, now())),
-    });
-  });
+  availability('/v2/monitors/:id/sla', 'monitor_sla', store.monitors);
 
   // Heartbeats.
   const publicHeartbeat = (h: HeartbeatAttributes & { token: string; lastPingAt: Date | null }) => {
@@ -378,16 +379,7 @@ export async function startBetterStackStandIn(
     if (paused !== undefined) Object.assign(h, pauseState(paused, h, stamp()));
     return c.json({ data: resource('heartbeat', id, publicHeartbeat(h)) });
   });
-  api.get('/v2/heartbeats/:id/availability', (c) => {
-    const id = c.req.param('id');
-    const h = store.heartbeats.get(id);
-    if (!h) return notFound(c);
-    const range = dateRange(c, h.created_at);
-    if (!range) return badRange(c);
-    return c.json({
-      data: resource('heartbeat_availability', id, store.sla(id, range.start, range.end, now())),
-    });
-  });
+  availability('/v2/heartbeats/:id/availability', 'heartbeat_availability', store.heartbeats);
 
   // Escalation policies (v3).
   api.get('/v3/policies', (c) => list(c, 'policy', [...store.policies.entries()]));
