@@ -4,8 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import pg from 'pg';
-import { isPoolSaturated } from '../adapters/postgres/pool.ts';
+import { isDatabaseGoingAway, isPoolSaturated } from '../adapters/postgres/pool.ts';
 import { type ErrorCode, VigieError, isVigieError } from '../core/errors.ts';
 import { jsonDepthExceeds } from '../core/json-depth.ts';
 import { keepIfKnown } from '../core/scrub.ts';
@@ -59,17 +58,6 @@ export function bodyLimitMiddleware(maxBytes = DEFAULT_BODY_LIMIT_BYTES): Middle
       );
     },
   });
-}
-
-/**
- * Postgres ended the session because it is shutting down or restarting (SQLSTATE class 57:
- * admin_shutdown 57P01, crash_shutdown 57P02, cannot_connect_now 57P03; Postgres docs,
- * Appendix A "PostgreSQL Error Codes"): a fast shutdown, a restart or a failover, which the
- * client may retry, not a bug.
- */
-function isDatabaseGoingAway(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof pg.DatabaseError && typeof code === 'string' && /^57P0[123]$/.test(code);
 }
 
 /** Builds the JSON error response for any thrown value. */

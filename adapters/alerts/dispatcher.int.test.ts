@@ -394,6 +394,64 @@ describe('the dispatch loop when its database fails', () => {
     await dead.end();
   });
 
+  /**
+   * A dispatcher whose tick waits in Postgres (a second session holds the table it writes
+   * first), and `terminate`, which ends the tick's session with 57P01 as a fast shutdown does.
+   */
+  async function tickHeldInPostgres(webhook: string) {
+    const db = await createTestDatabase();
+    const fresh = createPool(db.url, { max: 1 });
+    await migrate(fresh);
+    const holder = createPool(db.url, { max: 1 });
+    const held = await holder.connect();
+    await held.query('begin; lock table alert_channels in access exclusive mode');
+    const lines: string[] = [];
+    const d = createDispatcher({ pool: fresh, webhookUrl: slack.webhookUrl(webhook), now });
+    const running = d.start({ log: (l) => lines.push(l) });
+    return {
+      lines,
+      running,
+      async terminate() {
+        let pid: number | undefined;
+        for (let i = 0; i < 100 && pid === undefined; i += 1) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 50));
+          const { rows } = await held.query<{ pid: number }>(
+            "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          );
+          pid = rows[0]?.pid;
+        }
+        expect(pid, 'the tick waits on the lock').toBeDefined();
+        await held.query('select pg_terminate_backend($1)', [pid]);
+      },
+      async end() {
+        await held.query('rollback');
+        held.release();
+        await running.stop();
+        await Promise.all([holder.end(), fresh.end()]);
+        await db.drop();
+      },
+    };
+  }
+
+  it('ends quietly when Postgres shuts down under a tick while the loop is stopping (Ctrl-C)', async () => {
+    const t = await tickHeldInPostgres('BSTOP');
+    const stopping = t.running.stop();
+    await t.terminate();
+    await stopping;
+    expect(t.lines).toEqual([]);
+    await t.end();
+  });
+
+  it('still reports a tick that Postgres ended while the loop keeps running', async () => {
+    const t = await tickHeldInPostgres('BKEEP');
+    await t.terminate();
+    for (let i = 0; i < 60 && t.lines.length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(t.lines[0]).toMatch(/tick failed \(1\), retrying .*terminat/);
+    await t.end();
+  });
+
   it('recovers when the database comes back, and says so', async () => {
     const db = await createTestDatabase();
     const fresh = createPool(db.url, { max: 2 });

@@ -12,7 +12,7 @@ import { backoffMs, defaultBackoff, type BackoffOptions } from '../../core/alert
 import { buildSlackMessage } from '../../core/alerting/slack-message.ts';
 import { classifySlackAnswer, type SlackOutcome } from '../../core/alerting/slack-response.ts';
 import { dueAt, raise, resolve, toGroup, type OutboxRow } from './outbox.ts';
-import { withTransaction } from '../postgres/pool.ts';
+import { isDatabaseGoingAway, withTransaction } from '../postgres/pool.ts';
 import { postToSlack } from './slack-post.ts';
 import type { EmailTransport } from './email.ts';
 import { createEmailStep } from './email-step.ts';
@@ -542,6 +542,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           failures = 0;
           await loop.onTick?.({ ok: true, summary });
         } catch (error) {
+          // Ctrl-C reaches Postgres and us together: a tick cut off by Postgres's shutdown while
+          // we are stopping too is the shutdown, not a failure to report.
+          if (isDatabaseGoingAway(error)) await pause(1_000);
+          if (stopped) break;
           failures += 1;
           await loop.onTick?.({ ok: false, error, failures });
           if (failures >= maxFailures) {

@@ -67,6 +67,17 @@ function markSaturation(pool: pg.Pool, max: number): void {
 }
 
 /**
+ * Postgres ended the session because it is shutting down or restarting (SQLSTATE class 57:
+ * admin_shutdown 57P01, crash_shutdown 57P02, cannot_connect_now 57P03; Postgres docs,
+ * Appendix A "PostgreSQL Error Codes"): a fast shutdown, a restart or a failover, which the
+ * client may retry, not a bug.
+ */
+export function isDatabaseGoingAway(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof pg.DatabaseError && typeof code === 'string' && /^57P0[123]$/.test(code);
+}
+
+/**
  * True when a pool of `createPool` gave up waiting for a free connection: the database is
  * saturated, which callers report as "busy, retry shortly", not as a bug.
  */
