@@ -1,8 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { physicalName } from '../naming.ts';
-import { assumeBy } from './scheduled-collector.ts';
-import { type AlarmTopic, createAlarm, lambdaRuntime } from './shared.ts';
+import { type AlarmTopic, createAlarm, createLambda } from './shared.ts';
 import type { SecretsAccess } from './secrets.ts';
 
 export interface PrivacyApiArgs {
@@ -44,8 +43,20 @@ export class PrivacyApi extends pulumi.ComponentResource {
     const functionName = physicalName('lambda', args.stage, 'api');
 
     const logGroup = createLogGroup();
-    const role = createRole();
-    const fn = createFunction();
+    const fn = createLambda(
+      name,
+      {
+        stage: args.stage,
+        name: 'api',
+        logGroup,
+        bundleDir: args.bundleDir,
+        environment: args.environment,
+        secrets: args.secrets,
+        memoryMb: args.memoryMb,
+        timeoutSeconds: args.timeoutSeconds,
+      },
+      child,
+    );
     const api = createApi();
     const accessLogs = createAccessLogGroup();
     const stage = createStage();
@@ -64,60 +75,6 @@ export class PrivacyApi extends pulumi.ComponentResource {
         `${name}Logs`,
         { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays },
         child,
-      );
-    }
-
-    function createRole() {
-      const created = new aws.iam.Role(
-        `${name}Role`,
-        {
-          name: physicalName('iamRole', args.stage, 'api'),
-          assumeRolePolicy: assumeBy('lambda.amazonaws.com'),
-        },
-        child,
-      );
-      new aws.iam.RolePolicy(
-        `${name}Policy`,
-        {
-          role: created.id,
-          policy: pulumi.jsonStringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OwnLogs',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: pulumi.interpolate`${logGroup.arn}:*`,
-              },
-              ...args.secrets.statements(),
-            ],
-          }),
-        },
-        child,
-      );
-      return created;
-    }
-
-    function createFunction() {
-      return new aws.lambda.Function(
-        `${name}Function`,
-        {
-          name: functionName,
-          role: role.arn,
-          runtime: lambdaRuntime,
-          architectures: ['arm64'],
-          handler: 'index.handler',
-          code: new pulumi.asset.FileArchive(args.bundleDir),
-          memorySize: args.memoryMb,
-          timeout: args.timeoutSeconds,
-          environment: {
-            variables: pulumi
-              .output(args.environment)
-              .apply((env) => ({ ...env, ...args.secrets.environment() })),
-          },
-          loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
-        },
-        { ...child, dependsOn: [logGroup] },
       );
     }
 

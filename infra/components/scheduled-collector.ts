@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Schedule } from '../../core/catalog/types.ts';
 import { physicalName } from '../naming.ts';
 import { SCHEDULE_INPUT } from '../schedule-input.ts';
-import { type AlarmTopic, createAlarm, lambdaRuntime } from './shared.ts';
+import { type AlarmTopic, assumeBy, createAlarm, createLambda } from './shared.ts';
 import type { SecretsAccess } from './secrets.ts';
 
 /** Days CloudWatch keeps a function's logs. */
@@ -56,8 +56,20 @@ export class ScheduledCollector extends pulumi.ComponentResource {
     const functionName = physicalName('lambda', args.stage, `collector-${args.collector}`);
 
     const logGroup = createLogGroup();
-    const role = createFunctionRole();
-    const fn = createFunction();
+    const fn = createLambda(
+      name,
+      {
+        stage: args.stage,
+        name: `collector-${args.collector}`,
+        logGroup,
+        bundleDir: args.bundleDir,
+        environment: args.environment,
+        secrets: args.secrets,
+        memoryMb: args.memoryMb,
+        timeoutSeconds: args.timeoutSeconds,
+      },
+      child,
+    );
     const deadLetterQueue = createDeadLetterQueue();
     const schedulerRole = createSchedulerRole();
     const schedule = createSchedule();
@@ -79,60 +91,6 @@ export class ScheduledCollector extends pulumi.ComponentResource {
         `${name}Logs`,
         { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays },
         child,
-      );
-    }
-
-    function createFunctionRole() {
-      const created = new aws.iam.Role(
-        `${name}Role`,
-        {
-          name: physicalName('iamRole', args.stage, `collector-${args.collector}`),
-          assumeRolePolicy: assumeBy('lambda.amazonaws.com'),
-        },
-        child,
-      );
-      new aws.iam.RolePolicy(
-        `${name}Policy`,
-        {
-          role: created.id,
-          policy: pulumi.jsonStringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OwnLogs',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: pulumi.interpolate`${logGroup.arn}:*`,
-              },
-              ...args.secrets.statements(),
-            ],
-          }),
-        },
-        child,
-      );
-      return created;
-    }
-
-    function createFunction() {
-      return new aws.lambda.Function(
-        `${name}Function`,
-        {
-          name: functionName,
-          role: role.arn,
-          runtime: lambdaRuntime,
-          architectures: ['arm64'],
-          handler: 'index.handler',
-          code: new pulumi.asset.FileArchive(args.bundleDir),
-          memorySize: args.memoryMb,
-          timeout: args.timeoutSeconds,
-          environment: {
-            variables: pulumi
-              .output(args.environment)
-              .apply((env) => ({ ...env, ...args.secrets.environment() })),
-          },
-          loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
-        },
-        { ...child, dependsOn: [logGroup] },
       );
     }
 
@@ -262,11 +220,4 @@ export class ScheduledCollector extends pulumi.ComponentResource {
       ];
     }
   }
-}
-
-export function assumeBy(service: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
-  });
 }

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { physicalName } from '../naming.ts';
+import type { SecretsAccess } from './secrets.ts';
 
 /**
  * The newest Node.js Lambda runtime the installed `@pulumi/aws` knows (`nodejs24.x` with
@@ -66,5 +67,90 @@ export function createAlarm(
       okActions: [args.topic.topicArn],
     },
     opts,
+  );
+}
+
+/** The trust policy letting one AWS service assume a role. */
+export function assumeBy(service: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+}
+
+export interface LambdaArgs {
+  /** @example "staging" */
+  stage: string;
+  /** The function's and its role's name under the stage. @example "collector-cost" */
+  name: string;
+  /** Its own log group, which the role may write and the function logs to. */
+  logGroup: aws.cloudwatch.LogGroup;
+  /** Folder of the built bundle. @example ".vigie/build/api" */
+  bundleDir: string;
+  /** Plain environment (non-secret settings). */
+  environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The SSM parameters this function alone reads at cold start. */
+  secrets: SecretsAccess;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * A Vigie Lambda and its least-privilege role (`${name}Role`, `${name}Policy`,
+ * `${name}Function`): arm64, the newest Node runtime, JSON logs to its own group, and a role
+ * that may write that group and read its own secrets, nothing else. The one shape the API and
+ * every collector share.
+ */
+export function createLambda(
+  name: string,
+  args: LambdaArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.lambda.Function {
+  const role = new aws.iam.Role(
+    `${name}Role`,
+    {
+      name: physicalName('iamRole', args.stage, args.name),
+      assumeRolePolicy: assumeBy('lambda.amazonaws.com'),
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${name}Policy`,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OwnLogs',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: pulumi.interpolate`${args.logGroup.arn}:*`,
+          },
+          ...args.secrets.statements(),
+        ],
+      }),
+    },
+    opts,
+  );
+  return new aws.lambda.Function(
+    `${name}Function`,
+    {
+      name: physicalName('lambda', args.stage, args.name),
+      role: role.arn,
+      runtime: lambdaRuntime,
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      code: new pulumi.asset.FileArchive(args.bundleDir),
+      memorySize: args.memoryMb,
+      timeout: args.timeoutSeconds,
+      environment: {
+        variables: pulumi
+          .output(args.environment)
+          .apply((env) => ({ ...env, ...args.secrets.environment() })),
+      },
+      loggingConfig: { logFormat: 'JSON', logGroup: args.logGroup.name },
+    },
+    { ...opts, dependsOn: [args.logGroup] },
   );
 }
