@@ -43,20 +43,8 @@ export class PrivacyApi extends pulumi.ComponentResource {
     const functionName = physicalName('lambda', args.stage, 'api');
 
     const logGroup = createLogGroup();
-    const fn = createLambda(
-      name,
-      {
-        stage: args.stage,
-        name: 'api',
-        logGroup,
-        bundleDir: args.bundleDir,
-        environment: args.environment,
-        secrets: args.secrets,
-        memoryMb: args.memoryMb,
-        timeoutSeconds: args.timeoutSeconds,
-      },
-      child,
-    );
+    // The function's shared shape: the args' bundle, environment, secrets, size and timeout.
+    const fn = createLambda(name, { ...args, name: 'api', logGroup }, child);
     const api = createApi();
     const accessLogs = createAccessLogGroup();
     const stage = createStage();

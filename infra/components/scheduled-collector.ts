@@ -56,18 +56,10 @@ export class ScheduledCollector extends pulumi.ComponentResource {
     const functionName = physicalName('lambda', args.stage, `collector-${args.collector}`);
 
     const logGroup = createLogGroup();
+    // The function's shared shape: the args' bundle, environment, secrets, size and timeout.
     const fn = createLambda(
       name,
-      {
-        stage: args.stage,
-        name: `collector-${args.collector}`,
-        logGroup,
-        bundleDir: args.bundleDir,
-        environment: args.environment,
-        secrets: args.secrets,
-        memoryMb: args.memoryMb,
-        timeoutSeconds: args.timeoutSeconds,
-      },
+      { ...args, name: `collector-${args.collector}`, logGroup },
       child,
     );
     const deadLetterQueue = createDeadLetterQueue();
