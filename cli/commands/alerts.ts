@@ -111,10 +111,12 @@ export function register(program: Command): void {
         maxInlineWaitMs: 2_000 * clock.scale,
       });
       try {
-        // A 429 is no verdict on the webhook (the dispatcher shares its 1 message/s): try
-        // again after a real second, a few times, before saying it still fails.
+        // A 429, or the running dispatcher holding the channel ('busy'), is no verdict on the
+        // webhook (they share its 1 message/s): try again after a real second, a few times,
+        // before saying it still fails.
+        const notAVerdict = new Set(['rate_limited', 'busy']);
         let result = await dispatcher.probe();
-        for (let i = 0; i < 3 && !result.ok && result.code === 'rate_limited'; i += 1) {
+        for (let i = 0; i < 5 && !result.ok && notAVerdict.has(result.code); i += 1) {
           await new Promise((r) => setTimeout(r, 1_500));
           result = await dispatcher.probe();
         }

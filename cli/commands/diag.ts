@@ -206,32 +206,36 @@ export function register(program: Command): void {
     .command('uptime')
     .description("The app's readiness as Better Stack checks it: /readyz and each dependency")
     .option('--json', 'print as JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option(
+      '--wait <seconds>',
+      'after a fix: ask again each second until ready, for at most this long (the app re-checks its dependencies every few seconds)',
+      '0',
+    )
+    .action(async (o: { json?: boolean; wait: string }) => {
       const config = requireSettings(
         parseConfig(process.env),
         ['APP_PUBLIC_URL'],
         'vigie diag uptime',
       );
-      const url = `${config.APP_PUBLIC_URL.replace(/\/+$/, '')}/readyz`;
-      const started = performance.now();
-      let status = 0;
-      let body: {
-        status?: string;
-        dependencies?: Record<string, { state: string; latencyMs?: number; error?: string }>;
-      } = {};
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        status = response.status;
-        body = (await response.json().catch(() => ({}))) as typeof body;
-      } catch (error) {
-        body = { status: `unreachable (${error instanceof Error ? error.name : 'error'})` };
+      const waitSeconds = Number(o.wait);
+      if (!Number.isFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > 600) {
+        throw new Error(`--wait must be a number of seconds from 0 to 600, not "${o.wait}"`);
       }
-      const ms = Math.round(performance.now() - started);
+      const url = `${config.APP_PUBLIC_URL.replace(/\/+$/, '')}/readyz`;
+      const deadline = performance.now() + waitSeconds * 1_000;
+      let answer = await readyz(url);
+      while (answer.status !== 200 && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        answer = await readyz(url);
+      }
+      const { status, body, ms } = answer;
       // Exit 1 while not ready: the runbook's check that the outage is over.
       if (status !== 200) process.exitCode = 1;
       if (o.json) return json({ url, httpStatus: status, ms, ...body });
       const out = print();
-      out(`${url}: HTTP ${status || '-'} ${body.status ?? ''} in ${ms} ms`);
+      out(
+        `${url}: HTTP ${status || '-'} ${body.status ?? ''} in ${ms} ms${body.checkedAt ? ` (dependencies checked ${body.checkedAt})` : ''}`,
+      );
       for (const [name, d] of Object.entries(body.dependencies ?? {}))
         out(
           `  ${name.padEnd(9)} ${d.state}${d.latencyMs === undefined ? '' : ` ${d.latencyMs} ms`}${d.error ? ` · ${d.error}` : ''}`,
@@ -392,4 +396,23 @@ function ratio(r: number | null | undefined): string {
 
 function unreadLines(out: Out, unread: Array<{ source: string; reason: string }>) {
   for (const u of unread) out(`could not read ${u.source} (${u.reason})`);
+}
+
+interface ReadyzBody {
+  status?: string;
+  checkedAt?: string;
+  dependencies?: Record<string, { state: string; latencyMs?: number; error?: string }>;
+}
+
+/** One `GET /readyz`: its status (0 when unreachable), body and time. */
+async function readyz(url: string): Promise<{ status: number; body: ReadyzBody; ms: number }> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json().catch(() => ({}))) as ReadyzBody;
+    return { status: response.status, body, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    const body = { status: `unreachable (${error instanceof Error ? error.name : 'error'})` };
+    return { status: 0, body, ms: Math.round(performance.now() - started) };
+  }
 }
