@@ -1,3 +1,4 @@
+import type { EmailJobInput } from '../email-queue.ts';
 import { createRng, deriveSeed, type Rng } from './prng.ts';
 import * as W from './words.ts';
 
@@ -166,17 +167,8 @@ export const SEED_TABLE_ORDER: ReadonlyArray<keyof SeedTables> = [
   'meetings',
 ];
 
-/** An email waiting in the app's queue (`core/redis-keys.ts`: job hash + queue + per-prospect index). */
-export interface EmailJob {
-  jobId: string;
-  userId: string;
-  prospectId: string;
-  campaignId: string;
-  to: string;
-  subject: string;
-  body: string;
-  dueAt: number;
-}
+/** An email waiting in the app's queue: the shape the queue's own commands take. */
+export type EmailJob = EmailJobInput;
 export interface EnrichmentCacheEntry {
   prospectId: string;
   json: string;
