@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { freePort } from '../testkit/ports.ts';
-import { processInfo, recoverRedis } from './leftovers.ts';
+import { processInfo, recoverPrometheus, recoverRedis } from './leftovers.ts';
+import { findOnPath } from './debian-package.ts';
 
 // Real processes: the embedded Postgres and a real redis-server (the full kill -9 of
 // `npm start` is in cli/commands/start.int.test.ts).
@@ -76,4 +77,52 @@ describe('recoverRedis', () => {
       b.kill('SIGKILL');
     }
   });
+});
+
+describe('recoverPrometheus', () => {
+  it('stops a prometheus whose TSDB is in our data directory and leaves others alone', async () => {
+    expect(
+      findOnPath('prometheus', process.env),
+      'prometheus is installed by .ci/run',
+    ).toBeDefined();
+    const ours = path.join(dir, 'prometheus');
+    const other = path.join(dir, 'other-prometheus');
+    const serve = (root: string, port: number) => {
+      mkdirSync(path.join(root, 'data'), { recursive: true });
+      writeFileSync(path.join(root, 'prometheus.yml'), '{}');
+      return spawn(
+        'prometheus',
+        [
+          `--config.file=${path.join(root, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(root, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=error',
+        ],
+        { stdio: 'ignore' },
+      );
+    };
+    const a = serve(ours, await freePort());
+    const b = serve(other, await freePort());
+    try {
+      // Wait until both have exec'd (until then /proc shows the forking node).
+      for (
+        let i = 0;
+        i < 50 && [a, b].some((c) => processInfo(c.pid!)?.comm !== 'prometheus');
+        i += 1
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const lines: string[] = [];
+      await recoverPrometheus(ours, (l) => lines.push(l));
+      expect(lines).toEqual([
+        `found prometheus (pid ${a.pid}) left running by an earlier \`npm start\` in ${ours}: stopping it`,
+        `stopped the leftover prometheus (pid ${a.pid})`,
+      ]);
+      expect(processInfo(a.pid!)).toBeUndefined();
+      expect(processInfo(b.pid!)?.comm).toBe('prometheus');
+    } finally {
+      a.kill('SIGKILL');
+      b.kill('SIGKILL');
+    }
+  }, 30_000);
 });

@@ -1,6 +1,6 @@
 /**
  * Leftovers of an earlier local staging that did not stop cleanly (`kill -9` of `npm start`,
- * a crashed terminal): its embedded Postgres and redis-server keep running, orphaned, on our
+ * a crashed terminal): its embedded Postgres, redis-server and Prometheus keep running, orphaned, on our
  * state directory. The next start would fail on Postgres's lock file. Before starting, each
  * one is found and stopped, and the log says what happened:
  *
@@ -10,6 +10,8 @@
  *   program is stale and removed (Postgres itself refuses to start when the pid was reused).
  * - Redis: a `redis-server` whose working directory is our Redis data directory (it rewrites
  *   its command line, so the cwd is what identifies it) is stopped with SIGTERM.
+ * - Prometheus: a `prometheus` whose `--storage.tsdb.path` lies in our data directory is
+ *   stopped with SIGTERM.
  *
  * Stopping rather than reusing: the earlier run's ports, passwords and stand-ins are gone, and a
  * fresh start takes about a second on an existing data directory. When the leftover's parent is
@@ -88,14 +90,42 @@ export async function recoverPostgres(dataDir: string, log: Log): Promise<void> 
 /** Stops every orphaned redis-server whose working directory is `dataDir`. */
 export async function recoverRedis(dataDir: string, log: Log): Promise<void> {
   const dir = path.resolve(dataDir);
-  for (const info of processesWhere((p) => p.comm === 'redis-server' && p.cwd === dir)) {
-    refuseIfOwned(info, 'redis-server', dir);
+  // redis-server rewrites its command line, so its working directory is what identifies it.
+  await stopOrphans('redis-server', dir, (p) => p.comm === 'redis-server' && p.cwd === dir, log);
+}
+
+/**
+ * Stops every orphaned `prometheus` whose TSDB lives under `dataDir` (its command line keeps
+ * `--storage.tsdb.path=<dataDir>/…`). Prometheus holds a lock on its TSDB, so a leftover would
+ * otherwise make the next start fail or, on another port, scrape a stand-in that is gone.
+ */
+export async function recoverPrometheus(dataDir: string, log: Log): Promise<void> {
+  const dir = path.resolve(dataDir);
+  const ownsTsdb = (arg: string) =>
+    arg.startsWith('--storage.tsdb.path=') &&
+    path.resolve(arg.slice('--storage.tsdb.path='.length)).startsWith(dir + path.sep);
+  await stopOrphans(
+    'prometheus',
+    dir,
+    (p) => p.comm === 'prometheus' && p.cmdline.some(ownsTsdb),
+    log,
+  );
+}
+
+async function stopOrphans(
+  what: string,
+  dir: string,
+  match: (info: ProcessInfo) => boolean,
+  log: Log,
+): Promise<void> {
+  for (const info of processesWhere(match)) {
+    refuseIfOwned(info, what, dir);
     log(
-      `found redis-server (pid ${info.pid}) left running by an earlier \`npm start\` in ${dir}: stopping it`,
+      `found ${what} (pid ${info.pid}) left running by an earlier \`npm start\` in ${dir}: stopping it`,
     );
     process.kill(info.pid, 'SIGTERM');
-    await waitForExit(info.pid, 10_000, 'redis-server', dir);
-    log(`stopped the leftover redis-server (pid ${info.pid})`);
+    await waitForExit(info.pid, 10_000, what, dir);
+    log(`stopped the leftover ${what} (pid ${info.pid})`);
   }
 }
 

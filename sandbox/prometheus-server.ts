@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChildServer } from './child-server.ts';
+import { recoverPrometheus } from './leftovers.ts';
 
 export interface PrometheusServerOptions {
   dataDir: string;
@@ -61,8 +62,9 @@ export async function startPrometheusServer(
     binary: 'prometheus',
     debianPackage: 'prometheus',
     howToInstall: HOW_TO_INSTALL,
-    prepare: () => {
+    prepare: async () => {
       mkdirSync(join(options.dataDir, 'data'), { recursive: true });
+      await recoverPrometheus(options.dataDir, options.log ?? (() => {}));
       writeFileSync(
         configFile,
         prometheusConfig(options.scrapeTargets, options.scrapeIntervalSeconds ?? 2),
