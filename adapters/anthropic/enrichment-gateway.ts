@@ -23,8 +23,8 @@ import { type Admission, OrgRateLimiter, type RateLimiter } from './rate-limiter
 /**
  * The enrichment gateway: every Claude call of every tenant goes through here
  * (docs/load/enrichment-gateway.md). One org-wide `RateLimiter` (shared through Upstash, or
- * per process) in front of the SDK (whose own
- * retries are off: the limiter owns the waiting, so 100 callers do not each retry blindly);
+ * per process) in front of the SDK (whose own retries are off: the limiter owns the waiting,
+ * so 100 callers do not each retry blindly);
  * the spend-cap 429 is told apart from a rate limit (critical alert, fail fast, no retry);
  * per-tenant metering in `enrichment_usage` and a per-tenant daily budget; answers cached in
  * `app:enrich:{prospectId}` for 30 days. Only `userPrompt`'s allow-listed fields leave Vigie.
