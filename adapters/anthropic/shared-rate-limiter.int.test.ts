@@ -205,6 +205,25 @@ describe('SharedRateLimiter: several instances on one Redis', () => {
     expect(anthropic.messagesStats.admitted - sentBefore).toBe(1);
   });
 
+  it('closed (spend cap) while its acquire was in flight: the probe lease it got is given back', async () => {
+    const a = instance();
+    const b = instance();
+    const pending = a.limiter.acquire({ inputTokens: 10, maxTokens: 10 });
+    a.limiter.close(new Error('spend cap'));
+    await expect(pending).rejects.toThrow('spend cap');
+    const raw = createRedis({ url: bridge.url, token: bridge.token });
+    const until = Date.now() + 5_000;
+    // The acquire may reach Redis after close(): wait for it and for the give-back.
+    while (
+      (a.limiter.stats.scriptCalls < 2 || (await raw.hget(keys.state, 'probe')) !== null) &&
+      Date.now() < until
+    )
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await raw.hget(keys.state, 'probe')).toBeNull();
+    await b.limiter.acquire({ inputTokens: 10, maxTokens: 10 });
+    expect(b.limiter.stats.waits).toBe(0);
+  });
+
   it('Redis unreachable: the call fails closed with UNAVAILABLE and nothing reaches Claude', async () => {
     const a = instance();
     await enrichMany(a.gateway, 1);

@@ -197,8 +197,17 @@ export class SharedRateLimiter implements RateLimiter {
           this.#failAll(unavailable(error));
           return;
         }
-        if (this.#queue[0] !== head) continue; // closed meanwhile
         const [status, waitMs, reason] = [Number(reply[0]), Number(reply[1]), String(reply[2])];
+        if (this.#queue[0] !== head) {
+          // Closed meanwhile (the spend cap): give back what was taken, or the probe lease.
+          const taken: SharedAdmission = {
+            demand: head.demand,
+            waitedMs: 0,
+            probe: reason === 'probe',
+          };
+          if (status === 1) await this.release(taken);
+          continue;
+        }
         if (status === 1) {
           if (reason === 'ok') {
             const [r, i, o] = reply.slice(3, 6).map(Number) as [number, number, number];
