@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   'privacy-export': async () => (await import('./privacy-export.ts')).benchExport,
   'migrate-seed': async () => (await import('./migrate-seed.ts')).benchMigrateSeed,
   'privacy-erasure': async () => (await import('./privacy-erasure.ts')).benchErasure,
+  'shared-limiter': async () => (await import('./shared-limiter.ts')).benchSharedLimiter,
   startup: async () => (await import('./startup.ts')).benchStartup,
   'telemetry-overhead': async () =>
     (await import('./telemetry-overhead.ts')).benchTelemetryOverhead,

@@ -239,6 +239,14 @@ export const configSchema = z.object({
   ENRICHMENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
   ENRICHMENT_MAX_TOKENS: z.coerce.number().int().min(16).max(4096).default(300),
   ENRICHMENT_DAILY_BUDGET_USD: usd.default(1),
+  /**
+   * Where the org-wide Claude limiter lives: `shared` in Upstash Redis (every instance takes
+   * from the same buckets; needs UPSTASH_REDIS_REST_URL/TOKEN), `process` in each process's
+   * memory, `auto` = shared when the Upstash settings are present (docs/load/enrichment-gateway.md).
+   */
+  ENRICHMENT_LIMITER: z
+    .enum(['auto', 'shared', 'process'], { message: 'expected one of auto, shared, process' })
+    .default('auto'),
 
   /** Scheduled monitors (collectors/): what Better Stack checks, where DNS is asked, heartbeats. */
   APP_PUBLIC_URL: url.optional(),

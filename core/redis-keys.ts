@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
  * | `app:enrich:{id}` | STRING (JSON) | Claude enrichment of the prospect, TTL 30 days | prospect id |
  * | `app:dedup:linkedin:{sha256(url)}` | STRING | prospect id, so a re-scrape finds the existing row | prospect's LinkedIn URL |
  * | `app:ratelimit:{userId}:{window}` | STRING | counter, no prospect data | — |
+ * | `app:claude:limiter` | HASH | the org's Claude buckets mirrored for every instance: `rc`/`rl`, `ic`/`il`, `oc`/`ol` (capacity/level of requests, input, output tokens), `at` (Redis ms), `probe` (lease), expires when idle | — |
+ * | `app:claude:limiter:pause` | STRING | Redis ms until which no instance sends (retry-after), expires then | — |
  */
 export const redisKeys = {
   emailQueue: 'app:email:queue',
@@ -22,6 +24,8 @@ export const redisKeys = {
   linkedinDedup: (linkedinUrl: string) =>
     `app:dedup:linkedin:${sha256(normalizeLinkedinUrl(linkedinUrl))}`,
   rateLimit: (userId: string, window: string) => `app:ratelimit:${userId}:${window}`,
+  claudeLimiter: 'app:claude:limiter',
+  claudeLimiterPause: 'app:claude:limiter:pause',
 } as const;
 
 /** Enrichment results are cached for 30 days. */

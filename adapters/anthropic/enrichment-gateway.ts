@@ -18,12 +18,13 @@ import {
 import { VigieError } from '../../core/errors.ts';
 import { ENRICHMENT_TTL_SECONDS, redisKeys } from '../../core/redis-keys.ts';
 import type { Queryable } from '../postgres/pool.ts';
-import { type Admission, OrgRateLimiter } from './rate-limiter.ts';
+import { type Admission, OrgRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 /**
  * The enrichment gateway: every Claude call of every tenant goes through here
- * (docs/enrichment-gateway.md). One org-wide `OrgRateLimiter` in front of the SDK (whose own
- * retries are off: the limiter owns the waiting, so 100 callers do not each retry blindly);
+ * (docs/load/enrichment-gateway.md). One org-wide `RateLimiter` (shared through Upstash, or
+ * per process) in front of the SDK (whose own retries are off: the limiter owns the waiting,
+ * so 100 callers do not each retry blindly);
  * the spend-cap 429 is told apart from a rate limit (critical alert, fail fast, no retry);
  * per-tenant metering in `enrichment_usage` and a per-tenant daily budget; answers cached in
  * `app:enrich:{prospectId}` for 30 days. Only `userPrompt`'s allow-listed fields leave Vigie.
@@ -42,7 +43,8 @@ export interface EnrichmentGatewayOptions {
   spendCapRecheckMs?: number;
   /** Raises `anthropic-spend-cap-reached` (the caller's outbox). */
   onSpendCap: (errorCode: string) => Promise<void>;
-  limiter?: OrgRateLimiter;
+  /** The org-wide limiter: `SharedRateLimiter` across instances, else one per process. */
+  limiter?: RateLimiter;
   /** Attempts per call through the limiter (429 with retry-after, 529, 5xx, network). */
   maxAttempts?: number;
   /** Request timeout per attempt, ms (the SDK's default is 10 minutes). */
@@ -80,7 +82,7 @@ const SPEND_CAP_CODE = 'enforced_spend_limit_reached';
 export const SPEND_CAP_RECHECK_MS = 5 * 60_000;
 
 export class EnrichmentGateway {
-  readonly limiter: OrgRateLimiter;
+  readonly limiter: RateLimiter;
   readonly #o: EnrichmentGatewayOptions;
   /** Made on the first call: the SDK is loaded then, not at cold start (adapters/anthropic/sdk.ts). */
   #client: Promise<{ client: Anthropic; sdk: typeof Anthropic }> | undefined;
@@ -226,7 +228,7 @@ export class EnrichmentGateway {
             0,
           cacheWrite1hTokens: data.usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
         };
-        this.limiter.settle(admission, {
+        await this.limiter.settle(admission, {
           headers: response.headers,
           usage: {
             inputTokens: usage.inputTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
@@ -240,7 +242,7 @@ export class EnrichmentGateway {
         return { brief, usage, limiter };
       } catch (error) {
         if (!(error instanceof sdk.APIError)) {
-          this.limiter.release(admission);
+          await this.limiter.release(admission);
           throw error;
         }
         const status = error.status;
@@ -248,14 +250,14 @@ export class EnrichmentGateway {
         const headers = error.headers ?? undefined;
         if (status === 429 && isSpendCap(error)) {
           // The call's share goes back: the limiter must not wait on it when the cap lifts.
-          this.limiter.release(admission);
+          await this.limiter.release(admission);
           await this.#spendCapReached(error);
           throw this.#spendCapError();
         }
         if (status === 429) limiter.rateLimited += 1;
         const retryable = status === undefined || status === 408 || status === 429 || status >= 500;
         if (!retryable) {
-          this.limiter.release(admission);
+          await this.limiter.release(admission);
           this.#o.onCall?.({ outcome: 'failed', status });
           throw new VigieError(
             status === 401 || status === 403 ? 'UNAVAILABLE' : 'INTERNAL',
@@ -269,8 +271,8 @@ export class EnrichmentGateway {
           backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000, factor: 2 });
         // A 429 took nothing from the provider's buckets; neither does a 5xx or a lost call
         // count toward output (the provider refunds unfinished reservations).
-        this.limiter.release(admission);
-        this.limiter.pause(waitMs, headers);
+        await this.limiter.release(admission);
+        await this.limiter.pause(waitMs, headers);
         this.#o.onCall?.({ outcome: 'retry', status });
       }
     }

@@ -9,9 +9,9 @@ import { TokenBucket } from '../../core/enrichment/token-bucket.ts';
  * corrects the estimate and returns unused output tokens; a `retry-after` pauses everyone.
  *
  * Until the first answer tells the limits, one call at a time is let through (the probe).
- * Scope: one process. The API Lambda runs with reserved concurrency so one instance holds it;
- * several instances would share the org's limits and each see the others' use only through
- * the headers (docs/enrichment-gateway.md).
+ * Scope: one process. Several instances (Lambda, n8n's calls) share the org's limits through
+ * `SharedRateLimiter` (shared-rate-limiter.ts, Redis); this one is the fallback when no
+ * Upstash is configured (docs/load/enrichment-gateway.md).
  */
 export interface Demand {
   inputTokens: number;
@@ -32,7 +32,21 @@ export interface LimiterStats {
   queued: number;
 }
 
-type Headers = { get(name: string): string | null };
+export type Headers = { get(name: string): string | null };
+
+/** What the gateway needs of a limiter: the in-process one or the shared (Redis) one. */
+export interface RateLimiter {
+  readonly stats: LimiterStats;
+  acquire(demand: Demand): Promise<Admission>;
+  settle(
+    admission: Admission,
+    answer: { headers?: Headers; usage?: { inputTokens: number; outputTokens: number } },
+  ): void | Promise<void>;
+  release(admission: Admission): void | Promise<void>;
+  pause(ms: number, headers?: Headers): void | Promise<void>;
+  close(error: Error): void;
+  reopen(): void;
+}
 
 interface Waiter {
   demand: Demand;
@@ -41,7 +55,7 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
-export class OrgRateLimiter {
+export class OrgRateLimiter implements RateLimiter {
   readonly stats: LimiterStats = { admitted: 0, sentWhileEmpty: 0, pauses: 0, queued: 0 };
   #buckets: { requests: TokenBucket; input: TokenBucket; output: TokenBucket } | undefined;
   #probeInFlight = false;

@@ -7,6 +7,8 @@ import {
   SPEND_CAP_RECHECK_MS,
 } from '../../adapters/anthropic/enrichment-gateway.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
+import { OrgRateLimiter, type RateLimiter } from '../../adapters/anthropic/rate-limiter.ts';
+import { SharedRateLimiter } from '../../adapters/anthropic/shared-rate-limiter.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
 import { enrichmentInput } from '../../core/enrichment/prompt.ts';
 import { readJson } from '../errors.ts';
@@ -32,6 +34,7 @@ export function gatewayFor(deps: EnrichmentRouteDeps): EnrichmentGateway {
   if (cached) return cached;
   const s = requireSettings(deps.config, ['ANTHROPIC_API_KEY'], 'the enrichment gateway');
   const gateway = new EnrichmentGateway({
+    limiter: limiterFor(deps),
     apiKey: s.ANTHROPIC_API_KEY,
     baseUrl: deps.config.ANTHROPIC_BASE_URL,
     model: deps.config.ENRICHMENT_MODEL,
@@ -52,6 +55,23 @@ export function gatewayFor(deps: EnrichmentRouteDeps): EnrichmentGateway {
   });
   gateways.set(deps.config, gateway);
   return gateway;
+}
+
+/**
+ * The org-wide limiter: shared through Upstash when it is configured (several Lambda instances
+ * and n8n's calls take from one set of buckets), else this process's own.
+ */
+export function limiterFor(deps: Pick<EnrichmentRouteDeps, 'config' | 'redis'>): RateLimiter {
+  const { config } = deps;
+  const upstash = config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN;
+  if (config.ENRICHMENT_LIMITER === 'shared')
+    requireSettings(
+      config,
+      ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'],
+      'the shared enrichment limiter (ENRICHMENT_LIMITER=shared)',
+    );
+  if (config.ENRICHMENT_LIMITER === 'process' || !upstash) return new OrgRateLimiter();
+  return new SharedRateLimiter({ redis: deps.redis });
 }
 
 /** Metrics of each call: outcome, status and numbers only (catalog: `vigie.enrichment.*`). */
