@@ -50,8 +50,11 @@ export const ASSUMPTIONS = {
   apiRequestsPerActiveUserPerSecond: 0.2,
   /** Upstash commands per email: enqueue 3, claim 1, acknowledge 2 (core/email-queue.ts). */
   commandsPerEmail: 6,
-  /** Upstash commands per enrichment: cache read + cache write. */
-  commandsPerEnrichment: 2,
+  /**
+   * Upstash commands per enrichment: cache read + cache write, plus the shared Claude limiter's
+   * take and settle scripts (2, measured 2.35 when instances wait and poll: docs/load/enrichment-gateway.md).
+   */
+  commandsPerEnrichment: 4.35,
   /** Modelled enrichment when no run measured it. */
   enrichmentInputTokens: 180,
   enrichmentOutputTokens: 120,
