@@ -17,7 +17,8 @@ describe('capacity model', () => {
     const d = demandFor(100, profile, { scrapeExecutionSeconds: 10 });
     expect(d.scrapeConcurrencyAtPeak).toBeCloseTo((200 / 9 / 3600) * 10, 6);
     expect(d.scrapesPerMonth).toBe(3_000);
-    expect(d.upstashCommandsPerMonth).toBe((100 * 40 * 6 + 100 * 20 * 2) * 30);
+    // Per enrichment: the cache's read and write, plus the shared limiter's 2.35 (measured).
+    expect(d.upstashCommandsPerMonth).toBeCloseTo((100 * 40 * 6 + 100 * 20 * (2 + 2.35)) * 30, 6);
   });
 
   it('recommends the cheapest plan that keeps the target headroom, and names the binding limit', () => {
