@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_TEXT_CHARS, PATTERNS, TRUNCATED_MARK, boundText, scrubText } from './scrub.ts';
+import {
+  MAX_TEXT_CHARS,
+  PATTERNS,
+  REDACTED,
+  TRUNCATED_MARK,
+  boundText,
+  scrubAttributes,
+  scrubText,
+} from './scrub.ts';
 
 /**
  * Inputs built to make a backtracking pattern retry every suffix: long runs of the characters a
@@ -119,5 +128,36 @@ describe('boundText', () => {
     const out = scrubText(text);
     expect(out).not.toContain('jane');
     expect(out.endsWith(TRUNCATED_MARK)).toBe(true);
+  });
+});
+
+describe('UUIDs', () => {
+  it('pass whole, alone or in text and span attributes, whatever their groups (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        fc.boolean(),
+        fc.constantFrom('', 'request ', 'GET /prospects/', 'erasure request=', '('),
+        (generated, upper, before) => {
+          const uuid = upper ? generated.toUpperCase() : generated;
+          expect(scrubText(uuid)).toBe(uuid);
+          expect(scrubText(`${before}${uuid} failed`)).toBe(`${before}${uuid} failed`);
+          expect(scrubAttributes({ 'vigie.request_id': uuid })).toEqual({
+            'vigie.request_id': uuid,
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keep groups made only of letters or shaped like a phone number, and names around them are still redacted', () => {
+    const letters = '3f0a6c2e-beef-4a1b-9c3d-0123456789ab';
+    const digits = '12345678-0612-3456-7890-123456789012';
+    expect(scrubText(`Jane Dupont ${letters}`)).toBe(`${REDACTED} ${REDACTED} ${letters}`);
+    expect(scrubText(`${digits} for Jane`)).toBe(`${digits} for ${REDACTED}`);
+    // Not a UUID (a name glued to it, a group too short): scrubbed as before.
+    expect(scrubText(`Jane${letters}`)).not.toContain('beef');
+    expect(scrubText('3f0a6c2e-beef-4a1b-9c3d')).toBe(`3f0a6c2e-${REDACTED}-4a1b-9c3d`);
   });
 });

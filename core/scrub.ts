@@ -47,12 +47,23 @@ const PHONE = new RegExp(
   'g',
 );
 
+/**
+ * A UUID (8-4-4-4-12 hex) standing alone. UUIDs go out whole: a group made only of letters
+ * (`beef` in `…-beef-…`) would otherwise be an unknown word and redacted, or digit groups be
+ * read as a phone number (`0612-3456`), and the request id in a trace would no longer match
+ * its `x-request-id`. A UUID holds no name. Fixed length, started only where no letter or
+ * digit precedes it: linear.
+ */
+const UUID =
+  /(?<![\p{L}\p{M}\p{N}])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![\p{L}\p{M}\p{N}])/giu;
+
 /** The patterns, by name, for the linearity test. */
 export const PATTERNS: Readonly<Record<string, RegExp>> = {
   email: EMAIL,
   emailEncoded: EMAIL_ENCODED,
   linkedin: LINKEDIN,
   phone: PHONE,
+  uuid: UUID,
 };
 
 /**
@@ -124,13 +135,24 @@ function inVocabulary(word: string): boolean {
 
 /**
  * Free text made safe to send: cut to `MAX_TEXT_CHARS`, emails / LinkedIn URLs / phone numbers
- * rewritten, then every word that is not known (`isKnownWord`) replaced by `[redacted]`.
+ * rewritten, then every word that is not known (`isKnownWord`) replaced by `[redacted]`;
+ * UUIDs pass whole.
  * Idempotent: its own placeholders are known words.
  */
 export function scrubText(s: string): string {
-  return rewritePatterns(boundText(s)).replace(WORD, (token) =>
-    isKnownWord(token) ? token : REDACTED,
-  );
+  const bounded = boundText(s);
+  // The text between UUIDs is scrubbed; the UUIDs themselves are kept as they are.
+  let out = '';
+  let last = 0;
+  for (const match of bounded.matchAll(UUID)) {
+    out += scrubWords(bounded.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + scrubWords(bounded.slice(last));
+}
+
+function scrubWords(s: string): string {
+  return rewritePatterns(s).replace(WORD, (token) => (isKnownWord(token) ? token : REDACTED));
 }
 
 /** Whether `s` goes out unchanged, i.e. holds nothing `scrubText` would rewrite. */

@@ -67,6 +67,9 @@ export const NOT_STACK_SETTINGS: readonly SettingName[] = [
   'VIGIE_CLOCK_ORIGIN',
   'REDIS_URL',
   'NODE_ENV',
+  // The program creates the checkpoint bucket and names it; the endpoint is the local stand-in's.
+  'AUDIT_CHECKPOINT_BUCKET',
+  'AUDIT_CHECKPOINT_S3_ENDPOINT',
   ...Object.values(heartbeatSettings),
 ];
 

@@ -2,7 +2,8 @@
  * Physical names, built in one place (as SST's `naming.ts`): `vigie-<stage>-<name>`, cut to
  * the provider's limit with a short hash so two long names never collide after cutting.
  * AWS limits: Lambda function 64, IAM role 64, SQS queue 80, EventBridge Scheduler schedule 64,
- * CloudWatch alarm 255, log group 512, SNS topic 256, API Gateway API 128 (docs/aws-limits.md).
+ * CloudWatch alarm 255, log group 512, SNS topic 256, API Gateway API 128, S3 bucket 3–63
+ * lowercase (docs/aws-limits.md).
  */
 export const NAME_LIMITS = {
   lambda: 64,
@@ -15,6 +16,8 @@ export const NAME_LIMITS = {
   snsTopic: 256,
   api: 128,
   ssmParameter: 1011,
+  /** `bucketPrefix`: the provider appends a 26-character unique suffix (bucket names: 3–63). */
+  s3BucketPrefix: 37,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;
@@ -31,6 +34,7 @@ const ALLOWED: Record<NameKind, RegExp> = {
   snsTopic: /[^a-zA-Z0-9_-]/g,
   api: /[^ -~]/g,
   ssmParameter: /[^a-zA-Z0-9_.\-/]/g,
+  s3BucketPrefix: /[^a-z0-9.-]/g,
 };
 
 export function physicalName(kind: NameKind, stage: string, name: string): string {

@@ -12,6 +12,7 @@ const KEY_SETTINGS: Record<string, readonly string[]> = {
   'aws:apigatewayv2/api:Api': ['name', 'protocolType'],
   'aws:apigatewayv2/stage:Stage': ['name'],
   'aws:sns/topic:Topic': ['name'],
+  'aws:s3/bucket:Bucket': ['bucketPrefix', 'objectLockEnabled'],
   'aws:sns/topicSubscription:TopicSubscription': ['protocol', 'endpoint'],
 };
 

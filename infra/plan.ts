@@ -119,6 +119,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>) 
     base.apiEndpoint = `https://${name}.execute-api.eu-west-3.amazonaws.com`;
     base.executionArn = `arn:aws:execute-api:eu-west-3:123456789012:${name}`;
   }
+  // What the AWS provider names a bucket given a prefix: the prefix and a 26-character suffix.
+  if (type === 'aws:s3/bucket:Bucket' && inputs.bucket === undefined)
+    base.bucket = `${String(inputs.bucketPrefix)}${'0'.repeat(25)}1`;
   if (type === 'aws:sqs/queue:Queue')
     base.url = `https://sqs.eu-west-3.amazonaws.com/123456789012/${String(inputs.name)}`;
   if (type.startsWith('pulumi-nodejs:dynamic')) {

@@ -259,6 +259,118 @@ describe.each(['staging', 'prod'])('the %s stack', (stack) => {
     }
   });
 
+  it('keeps the audit checkpoints in an Object Lock bucket that only the audit-anchor function may write, not delete', async () => {
+    const { plain } = await readStackFile(root, stack);
+    const retentionDays = Number(plain.AUDIT_CHECKPOINT_RETENTION_DAYS);
+    expect(plain.AUDIT_CHECKPOINT_STORE).toBe('s3');
+    expect(retentionDays).toBeGreaterThan(0);
+    const one = (type: string) => {
+      const found = ofType(plan(), type);
+      expect(found, type).toHaveLength(1);
+      return found[0]!;
+    };
+    const bucket = one('aws:s3/bucket:Bucket');
+    expect(bucket.inputs).toMatchObject({ objectLockEnabled: true, forceDestroy: false });
+    // The name the provider makes (the prefix and a 26-character suffix), as the writer gets
+    // it, within S3's rules (3–63 lowercase letters, digits, dots, hyphens; no IP form).
+    const prefix = String(bucket.inputs.bucketPrefix);
+    expect(prefix.length).toBeLessThanOrEqual(NAME_LIMITS.s3BucketPrefix);
+    const anchorFn = ofType(plan(), 'aws:lambda/function:Function').find(
+      (f) => f.name === 'collector-audit-anchorFunction',
+    )!;
+    const name = String(envOf(anchorFn).AUDIT_CHECKPOINT_BUCKET);
+    expect(name.startsWith(prefix)).toBe(true);
+    expect(name).toHaveLength(prefix.length + 26);
+    expect(name).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+    expect(name).not.toMatch(/\.\.|^\d+\.\d+\.\d+\.\d+$/);
+    const bucketId = `${bucket.name}-id`;
+    const bucketArn = `arn:aws:s3:eu-west-3:123456789012:${bucket.name}`;
+    expect(
+      one('aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration').inputs,
+    ).toEqual(
+      expect.objectContaining({
+        bucket: bucketId,
+        objectLockEnabled: 'Enabled',
+        rule: { defaultRetention: { mode: 'COMPLIANCE', days: retentionDays } },
+      }),
+    );
+    expect(one('aws:s3/bucketVersioning:BucketVersioning').inputs).toMatchObject({
+      bucket: bucketId,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    expect(one('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock').inputs).toMatchObject({
+      bucket: bucketId,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const encryption = one(
+      'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+    );
+    expect(encryption.inputs).toMatchObject({
+      bucket: bucketId,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
+    const bucketPolicy = JSON.parse(
+      String(one('aws:s3/bucketPolicy:BucketPolicy').inputs.policy),
+    ) as { Statement: unknown[] };
+    expect(bucketPolicy.Statement).toEqual([
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+
+    // The writer: told the store and the bucket's name; no other function is.
+    const functions = ofType(plan(), 'aws:lambda/function:Function');
+    for (const fn of functions) {
+      const env = envOf(fn);
+      if (fn.name === 'collector-audit-anchorFunction') {
+        expect(env).toMatchObject({
+          AUDIT_CHECKPOINT_STORE: 's3',
+          AUDIT_CHECKPOINT_BUCKET: name,
+          AUDIT_CHECKPOINT_RETENTION_DAYS: String(retentionDays),
+        });
+      } else expect(env.AUDIT_CHECKPOINT_BUCKET, fn.name).toBeUndefined();
+    }
+    // Its role's S3 statements: exactly what s3CheckpointStore calls, on this bucket's
+    // checkpoint keys; no role anywhere else gets any S3 action.
+    const s3Statements = (policyName: string) => {
+      const policy = ofType(plan(), 'aws:iam/rolePolicy:RolePolicy').find(
+        (p) => p.name === policyName,
+      )!;
+      return (
+        JSON.parse(String(policy.inputs.policy)) as {
+          Statement: Array<{ Action: string | string[] }>;
+        }
+      ).Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+    };
+    expect(s3Statements('collector-audit-anchorPolicy')).toEqual([
+      {
+        Sid: 'AuditCheckpointsWrite',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'],
+        Resource: `${bucketArn}/audit-checkpoints/*`,
+      },
+      {
+        Sid: 'AuditCheckpointsList',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': 'audit-checkpoints/*' } },
+      },
+    ]);
+    for (const policy of ofType(plan(), 'aws:iam/rolePolicy:RolePolicy')) {
+      if (policy.name !== 'collector-audit-anchorPolicy')
+        expect(s3Statements(policy.name), policy.name).toEqual([]);
+    }
+  });
+
   it('keeps every physical name within its AWS limit', () => {
     const limits: Array<[string, string, number]> = [
       ['aws:lambda/function:Function', 'name', NAME_LIMITS.lambda],

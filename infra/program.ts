@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { alerts } from '../core/catalog/alerts.ts';
 import { collectors } from '../core/catalog/collectors.ts';
+import { configSchema } from '../core/config.ts';
 import { heartbeats, httpMonitors } from '../core/catalog/monitors.ts';
 import { heartbeatSettingName } from '../core/heartbeat-settings.ts';
 import { bundleDir, lambdaBundles } from './build/bundles.ts';
@@ -8,6 +9,7 @@ import { secretNeeds } from './build/secret-needs.ts';
 import type { StackSettings } from './config.ts';
 import { AlarmTopic } from './components/alarm-topic.ts';
 import { AlertRoutes } from './components/alert-routes.ts';
+import { AuditCheckpointBucket } from './components/audit-checkpoint-bucket.ts';
 import { GrafanaDashboards, type DashboardModel } from './components/grafana-dashboards.ts';
 import { PrivacyApi } from './components/privacy-api.ts';
 import { ScheduledCollector } from './components/scheduled-collector.ts';
@@ -24,8 +26,9 @@ export interface ProgramOptions {
 
 /**
  * The whole deployment of one stack, as a list of components: secrets, alert routes, the
- * privacy API, Better Stack monitors (their heartbeat URLs feed the collectors), one
- * `ScheduledCollector` per catalog collector, Grafana dashboards. Staging and prod run this
+ * privacy API, Better Stack monitors (their heartbeat URLs feed the collectors), the audit
+ * checkpoint bucket (when `AUDIT_CHECKPOINT_STORE` is `s3`), one `ScheduledCollector` per
+ * catalog collector, Grafana dashboards. Staging and prod run this
  * same function; only `settings` differ.
  */
 export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
@@ -120,6 +123,22 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
     ),
   });
 
+  // The audit checkpoints' write-once bucket, when the stack keeps them in S3; only the
+  // collector that anchors is told its name and may write there.
+  const checkpoints =
+    app.AUDIT_CHECKPOINT_STORE === 's3'
+      ? new AuditCheckpointBucket('audit-checkpoints', {
+          stage,
+          retentionDays: configSchema.shape.AUDIT_CHECKPOINT_RETENTION_DAYS.parse(
+            app.AUDIT_CHECKPOINT_RETENTION_DAYS,
+          ),
+        })
+      : undefined;
+  const anchoring = (collector: string) =>
+    collector === 'audit-anchor' && checkpoints
+      ? { environment: checkpoints.environment(), permissions: checkpoints.writerStatements() }
+      : { environment: {}, permissions: [] };
+
   const scheduled = collectors.map((collector) => {
     const bundleName = lambdaBundles.find((b) => b.collector === collector.name)!.name;
     return new ScheduledCollector(`collector-${collector.name}`, {
@@ -130,9 +149,11 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
       timezone: collector.timezone,
       environment: {
         ...environment,
+        ...anchoring(collector.name).environment,
         [heartbeatSettingName(collector.name)]: uptime.heartbeatUrls[collector.name]!,
       },
       secrets: secrets.scoped(needs[bundleName]!),
+      permissions: anchoring(collector.name).permissions,
       memoryMb: deploy.collectorMemoryMb,
       timeoutSeconds: deploy.collectorTimeoutSeconds,
       logRetentionDays: deploy.logRetentionDays,
@@ -153,5 +174,6 @@ export function deployVigie({ settings, root, dashboards }: ProgramOptions) {
     dashboards: grafana.uids,
     alertIds: alerts.map((a) => a.id),
     slackAlertChannel: deploy.slackAlertChannel,
+    ...(checkpoints ? { auditCheckpointBucket: checkpoints.bucketName } : {}),
   };
 }

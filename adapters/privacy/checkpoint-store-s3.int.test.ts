@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_CHECKPOINT_S3_PREFIX } from '../../core/audit-checkpoint-store.ts';
 import { parseConfig } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import {
@@ -119,6 +120,45 @@ describe('the S3 Object Lock checkpoint store', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it("calls only what the audit-anchor function's role allows (infra/components/audit-checkpoint-bucket.ts)", async () => {
+    // The role: s3:PutObject + s3:PutObjectRetention (lock headers) and s3:GetObject on
+    // `<bucket>/audit-checkpoints/*`, s3:ListBucket with an `audit-checkpoints/*` prefix.
+    const sent: Array<{
+      command: string;
+      bucket: unknown;
+      key: unknown;
+      prefix: unknown;
+      lock: unknown;
+    }> = [];
+    const recording = {
+      send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({
+          command: command.constructor.name,
+          bucket: command.input.Bucket,
+          key: command.input.Key,
+          prefix: command.input.Prefix,
+          lock: command.input.ObjectLockMode,
+        });
+        return client.send(command as never);
+      },
+    } as unknown as Pick<S3Client, 'send'>;
+    const store = checkpointStoreFrom(deployed(), recording);
+    await store.append(checkpoint('2026-12-02T00:00:00.000Z'));
+    await store.latest();
+    expect(sent.map((c) => c.command)).toEqual([
+      'PutObjectCommand',
+      'ListObjectsV2Command',
+      'GetObjectCommand',
+    ]);
+    for (const c of sent) expect(c.bucket).toBe(BUCKET);
+    expect(sent[0]).toMatchObject({
+      key: expect.stringMatching(/^audit-checkpoints\//),
+      lock: 'COMPLIANCE',
+    });
+    expect(sent[1]!.prefix).toBe(AUDIT_CHECKPOINT_S3_PREFIX);
+    expect(sent[2]!.key).toMatch(/^audit-checkpoints\//);
   });
 
   it('an empty bucket has no latest checkpoint', async () => {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import type * as S3SdkModule from '@aws-sdk/client-s3';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Redis } from '@upstash/redis';
+import { AUDIT_CHECKPOINT_S3_PREFIX } from '../../core/audit-checkpoint-store.ts';
 import type { SignedCheckpoint } from '../../core/privacy/audit-checkpoint.ts';
 
 export interface CheckpointStore {
@@ -83,7 +84,7 @@ export function s3CheckpointStore(options: {
   prefix?: string;
   now?: () => Date;
 }): CheckpointStore {
-  const prefix = options.prefix ?? 'audit-checkpoints/';
+  const prefix = options.prefix ?? AUDIT_CHECKPOINT_S3_PREFIX;
   const now = options.now ?? (() => new Date());
   let loaded: Promise<{ sdk: S3Sdk; client: Pick<S3Client, 'send'> }> | undefined;
   // The SDK loads on first use: only the functions that anchor pay for it.

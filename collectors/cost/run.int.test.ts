@@ -8,6 +8,7 @@ import {
 import { raise } from '../../adapters/alerts/outbox.ts';
 import { phantomBusterUsage } from '../../adapters/phantombuster/resources.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
+import { anthropicSdk } from '../../adapters/anthropic/sdk.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
 import { upstashMonthlyBillingUsd } from '../../adapters/upstash/management.ts';
 import { parseConfig } from '../../core/config.ts';
@@ -100,6 +101,8 @@ function deps(extra: Partial<CostDeps> = {}): CostDeps {
     anthropic: {
       costUsd: (from, to) =>
         anthropicCostUsd({ baseUrl: anthropic.url, adminKey: 'sk-ant-admin-test', ...t }, from, to),
+      // As costSources does: the SDK loads before the timed reads start.
+      load: () => anthropicSdk(),
       spendCapReached: () =>
         anthropicSpendCapReached({ baseUrl: anthropic.url, apiKey: 'sk-ant-test', ...t }),
     },
@@ -326,5 +329,51 @@ describe('cost collector against the provider stand-ins', () => {
         NOW,
       ),
     ).rejects.toThrow(/ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY/);
+  });
+
+  it('reads the providers at once: each waits for the others to have started, and one failing loses none of the rest', async () => {
+    // A latch no source passes until every source has been called: read one after the other,
+    // the first would wait in vain and fail as "called alone".
+    const started = new Set<string>();
+    let open!: () => void;
+    const allStarted = new Promise<void>((resolve) => (open = resolve));
+    const source =
+      <T>(name: string, value: () => T) =>
+      async (): Promise<T> => {
+        started.add(name);
+        if (started.size === 4) open();
+        await Promise.race([
+          allStarted,
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`${name} called alone`)), 5_000),
+          ),
+        ]);
+        return value();
+      };
+    const summary = await run(
+      deps({
+        anthropic: {
+          costUsd: source('anthropic.cost', () => ({ usd: 10 })),
+          spendCapReached: source('anthropic.cap', () => false),
+        },
+        upstash: source('upstash', () => {
+          throw new Error('upstash is down');
+        }),
+        phantombuster: source('phantombuster', () => ({
+          executionMinutesUsed: 1,
+          executionMinutesMax: 100,
+        })),
+      }),
+      NOW,
+    );
+    expect(summary.unread.map((u) => [u.source, u.message])).toEqual([
+      ['upstash.stats', 'upstash is down'],
+    ]);
+    expect(summary.services.map((s) => s.service)).toEqual([
+      'anthropic',
+      'phantombuster',
+      'supabase',
+    ]);
+    expect(summary.spendCapReached).toBe(false);
   });
 });

@@ -38,6 +38,12 @@ export interface CostDeps {
   anthropic?: {
     costUsd(from: Date, to: Date): Promise<{ usd: number }>;
     spendCapReached(): Promise<boolean>;
+    /**
+     * Loads what `spendCapReached` needs (the Anthropic SDK, a large module whose evaluation
+     * holds the event loop) before the timed reads start, so that time never counts against
+     * another read's timeout when they run at once.
+     */
+    load?(): Promise<unknown>;
     /** Tokens per model (usage_report); optional: the cost stands without it. */
     usageByModel?(from: Date, to: Date): Promise<ModelTokens[]>;
   };
@@ -102,56 +108,75 @@ export async function readCosts(
   let anthropicTokens: ModelTokens[] | null = null;
   let tenantEnrichment: TenantEnrichmentCost[] | null = null;
   const base = { now, timeZone: deps.timeZone };
+  // The gateway meters per UTC day: the month's UTC days up to and including today.
+  const monthStartUtc = new Date(Date.UTC(year, month - 1, 1));
+  const tomorrow = new Date(now.getTime() + 24 * 3600 * 1000);
 
-  if (deps.anthropic) {
-    try {
-      const { usd } = await deps.anthropic.costUsd(start, now);
+  // Every read is independent: they run at once (the run lasts as long as the slowest, the
+  // spend-cap probe's message, not their sum). Each settles on its own, so one failing
+  // provider never loses the others' answers; results are read back in a fixed order below,
+  // so `services` and `unread` keep the same order whatever answers first.
+  const anthropic = deps.anthropic;
+  await anthropic?.load?.();
+  const [
+    anthropicCost,
+    anthropicUsage,
+    spendCap,
+    upstashCost,
+    phantombusterUsage,
+    tenantCosts,
+    databaseSize,
+  ] = await Promise.allSettled([
+    anthropic?.costUsd(start, now),
+    anthropic?.usageByModel?.(start, now),
+    anthropic?.spendCapReached(),
+    deps.upstash?.(),
+    deps.phantombuster?.(),
+    tenantEnrichmentCosts(deps.db, monthStartUtc, tomorrow),
+    deps.db.query<{ bytes: string }>('select pg_database_size(current_database())::text as bytes'),
+  ]);
+
+  if (anthropic) {
+    if (anthropicCost.status === 'fulfilled' && anthropicCost.value) {
       services.push(
         evaluateServiceCost({
           ...base,
           service: 'anthropic',
-          monthToDateUsd: usd,
+          monthToDateUsd: anthropicCost.value.usd,
           budgetUsd: deps.budgets.anthropic,
           basis: 'Admin API cost_report (priority tier excluded)',
         }),
       );
-    } catch (error) {
-      unread.push(unreadFrom('anthropic.cost_report', error));
+    } else if (anthropicCost.status === 'rejected') {
+      unread.push(unreadFrom('anthropic.cost_report', anthropicCost.reason));
     }
-    if (deps.anthropic.usageByModel) {
-      try {
-        anthropicTokens = await deps.anthropic.usageByModel(start, now);
-      } catch (error) {
-        unread.push(unreadFrom('anthropic.usage_report', error));
-      }
+    if (anthropic.usageByModel) {
+      if (anthropicUsage.status === 'fulfilled') anthropicTokens = anthropicUsage.value ?? null;
+      else unread.push(unreadFrom('anthropic.usage_report', anthropicUsage.reason));
     }
-    try {
-      spendCapReached = await deps.anthropic.spendCapReached();
-    } catch (error) {
-      unread.push(unreadFrom('anthropic.messages', error));
-    }
+    if (spendCap.status === 'fulfilled') spendCapReached = spendCap.value ?? null;
+    else unread.push(unreadFrom('anthropic.messages', spendCap.reason));
   } else notConfigured.push('anthropic');
 
   if (deps.upstash) {
-    try {
-      const { usd } = await deps.upstash();
+    if (upstashCost.status === 'fulfilled' && upstashCost.value) {
       services.push(
         evaluateServiceCost({
           ...base,
           service: 'upstash',
-          monthToDateUsd: usd,
+          monthToDateUsd: upstashCost.value.usd,
           budgetUsd: deps.budgets.upstash,
           basis: 'Developer API total_monthly_billing',
         }),
       );
-    } catch (error) {
-      unread.push(unreadFrom('upstash.stats', error));
+    } else if (upstashCost.status === 'rejected') {
+      unread.push(unreadFrom('upstash.stats', upstashCost.reason));
     }
   } else notConfigured.push('upstash');
 
   if (deps.phantombuster) {
-    try {
-      const usage = await deps.phantombuster();
+    if (phantombusterUsage.status === 'fulfilled' && phantombusterUsage.value) {
+      const usage = phantombusterUsage.value;
       const usedRatio =
         usage.executionMinutesMax > 0 ? usage.executionMinutesUsed / usage.executionMinutesMax : 1;
       services.push(
@@ -164,25 +189,16 @@ export async function readCosts(
           basis: `plan price; execution time ${usage.executionMinutesUsed}/${usage.executionMinutesMax} min`,
         }),
       );
-    } catch (error) {
-      unread.push(unreadFrom('phantombuster.fetch-resources', error));
+    } else if (phantombusterUsage.status === 'rejected') {
+      unread.push(unreadFrom('phantombuster.fetch-resources', phantombusterUsage.reason));
     }
   } else notConfigured.push('phantombuster');
 
-  try {
-    // The gateway meters per UTC day: the month's UTC days up to and including today.
-    const monthStartUtc = new Date(Date.UTC(year, month - 1, 1));
-    const tomorrow = new Date(now.getTime() + 24 * 3600 * 1000);
-    tenantEnrichment = await tenantEnrichmentCosts(deps.db, monthStartUtc, tomorrow);
-  } catch (error) {
-    unread.push(unreadFrom('enrichment_usage.sql', error));
-  }
+  if (tenantCosts.status === 'fulfilled') tenantEnrichment = tenantCosts.value;
+  else unread.push(unreadFrom('enrichment_usage.sql', tenantCosts.reason));
 
-  try {
-    const result = await deps.db.query<{ bytes: string }>(
-      'select pg_database_size(current_database())::text as bytes',
-    );
-    const bytes = Number(result.rows[0]?.bytes ?? 0);
+  if (databaseSize.status === 'fulfilled') {
+    const bytes = Number(databaseSize.value.rows[0]?.bytes ?? 0);
     const includedBytes = 8 * 1024 ** 3;
     const monthly = supabaseMonthlyUsd(deps.budgets.supabase, bytes);
     services.push({
@@ -197,9 +213,7 @@ export async function readCosts(
       }),
       projectedUsd: round2(monthly),
     });
-  } catch (error) {
-    unread.push(unreadFrom('supabase.sql', error));
-  }
+  } else unread.push(unreadFrom('supabase.sql', databaseSize.reason));
   return {
     month: monthLabel,
     services,

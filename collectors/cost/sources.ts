@@ -3,6 +3,7 @@ import {
   anthropicSpendCapReached,
   anthropicUsageByModel,
 } from '../../adapters/anthropic/admin.ts';
+import { anthropicSdk } from '../../adapters/anthropic/sdk.ts';
 import { phantomBusterUsage } from '../../adapters/phantombuster/resources.ts';
 import { upstashMonthlyBillingUsd } from '../../adapters/upstash/management.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
@@ -37,6 +38,7 @@ export function costSources(c: Config): CostSources {
           from,
           to,
         ),
+      load: () => anthropicSdk(),
       spendCapReached: () =>
         anthropicSpendCapReached({ baseUrl: a.ANTHROPIC_BASE_URL, apiKey: a.ANTHROPIC_API_KEY }),
       usageByModel: (from, to) =>

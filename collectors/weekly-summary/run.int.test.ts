@@ -6,6 +6,7 @@ import { raise } from '../../adapters/alerts/outbox.ts';
 import { createBetterStackClient } from '../../adapters/betterstack/client.ts';
 import { createN8nClient } from '../../adapters/n8n/client.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
+import { anthropicSdk } from '../../adapters/anthropic/sdk.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
 import { sentryDailyErrors } from '../../adapters/sentry/stats.ts';
 import { httpMonitors } from '../../core/catalog/monitors.ts';
@@ -206,6 +207,8 @@ function deps(extra: Partial<WeeklySummaryDeps> = {}): WeeklySummaryDeps {
       anthropic: {
         costUsd: (from, to) =>
           anthropicCostUsd({ baseUrl: anthropic.url, adminKey: 'sk-ant-admin-k' }, from, to),
+        // As costSources does: the SDK loads before the timed reads start.
+        load: () => anthropicSdk(),
         spendCapReached: () =>
           anthropicSpendCapReached({ baseUrl: anthropic.url, apiKey: 'sk-ant-k' }),
       },

@@ -7,7 +7,14 @@ import { zonedDate, zonedMidnight } from '../../core/zoned-time.ts';
 import type { DayTraffic } from '../../adapters/prometheus/query.ts';
 import { type CostDeps, readCosts } from '../cost/run.ts';
 import { readExecutions } from '../n8n-failure-rate/run.ts';
-import { finish, round, type RaiseAlert, type TickBase, unreadFrom } from '../shared/tick.ts';
+import {
+  finish,
+  round,
+  type RaiseAlert,
+  type TickBase,
+  type Unread,
+  unreadFrom,
+} from '../shared/tick.ts';
 import { barChartSvg, escapeXml } from './charts.ts';
 
 /**
@@ -117,149 +124,186 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
     sent: false,
   };
 
-  if (deps.betterstack) {
-    try {
-      const monitors = await deps.betterstack.listMonitors();
-      summary.uptime = [];
-      for (const m of monitors) {
-        const sla = await deps.betterstack.monitorSla(m.id, summary.week.from, summary.week.to);
-        summary.uptime.push({
-          monitorId: m.id,
-          name: m.name,
-          availability: sla.availability,
-          incidents: sla.number_of_incidents,
-          downtimeSeconds: sla.total_downtime,
-        });
+  // The sections read independent sources: they run at once, so the run lasts as long as the
+  // slowest source, not their sum. Each catches its own failure into its own list, so one
+  // unreadable source never loses the others; the lists join in section order, whatever
+  // answers first.
+  const sections: Array<(unread: Unread[]) => Promise<void>> = [
+    async (unread: Unread[]) => {
+      if (deps.betterstack) {
+        try {
+          const monitors = await deps.betterstack.listMonitors();
+          const betterstack = deps.betterstack;
+          // One SLA request per monitor, all at once; the list keeps the monitors' order.
+          summary.uptime = await Promise.all(
+            monitors.map(async (m) => {
+              const sla = await betterstack.monitorSla(m.id, summary.week.from, summary.week.to);
+              return {
+                monitorId: m.id,
+                name: m.name,
+                availability: sla.availability,
+                incidents: sla.number_of_incidents,
+                downtimeSeconds: sla.total_downtime,
+              };
+            }),
+          );
+        } catch (error) {
+          summary.uptime = null;
+          unread.push(unreadFrom('betterstack.sla', error));
+        }
       }
-    } catch (error) {
-      summary.uptime = null;
-      summary.unread.push(unreadFrom('betterstack.sla', error));
-    }
-  }
-
-  if (deps.errors) {
-    try {
-      // Sentry buckets by UTC day: ask for the week's seven dates as UTC days.
-      const start = new Date(`${week.days[0]}T00:00:00Z`);
-      const counts = await deps.errors(start, new Date(start.getTime() + 7 * DAY));
-      const byDay = new Map(counts.days.map((d) => [d.day, d.accepted]));
-      const perDay = week.days.map((d) => byDay.get(d) ?? 0);
-      const total = perDay.reduce((a, b) => a + b, 0);
-      const busiest = Math.max(...perDay);
-      summary.errors = {
-        total,
-        perDay,
-        averagePerDay: round(total / 7, 1),
-        busiestDay:
-          total === 0 ? null : { day: week.days[perDay.indexOf(busiest)] ?? '', errors: busiest },
-        dropped: counts.dropped,
-      };
-    } catch (error) {
-      summary.unread.push(unreadFrom('sentry.stats', error));
-    }
-  }
-
-  if (deps.apiTraffic) {
-    try {
-      const bounds = week.days.map((d, i) => ({
-        start: parisMidnight(d, deps.timeZone),
-        end: parisMidnight(week.days[i + 1] ?? nextDay(d), deps.timeZone),
-      }));
-      const traffic = await deps.apiTraffic(bounds);
-      const perDay = week.days.map((day, i) => {
-        const t = rounded(traffic[i] ?? { requests: 0, errors: 0 });
-        return { day, ...t, rate: ratio(t) };
-      });
-      const requests = perDay.reduce((a, d) => a + d.requests, 0);
-      const errors = perDay.reduce((a, d) => a + d.errors, 0);
-      summary.errorRate = { perDay, week: { requests, errors, rate: ratio({ requests, errors }) } };
-    } catch (error) {
-      summary.unread.push(unreadFrom('prometheus.api_traffic', error));
-    }
-  }
-
-  try {
-    const r = await deps.db.query<{
-      total: string;
-      new_week: string;
-      new_prev: string;
-      per_day: string[];
-    }>(
-      `select (select count(*) from auth.users where created_at < $2) as total,
-              (select count(*) from auth.users where created_at >= $1 and created_at < $2) as new_week,
-              (select count(*) from auth.users where created_at >= $1 - interval '7 days' and created_at < $1) as new_prev,
-              array(select count(u.id)::text
-                      from generate_series(0, 6) as g(i)
-                      left join auth.users u
-                        on u.created_at >= $1 + g.i * interval '1 day'
-                       and u.created_at < $1 + (g.i + 1) * interval '1 day'
-                     group by g.i order by g.i) as per_day`,
-      [week.start, week.end],
-    );
-    const row = r.rows[0];
-    if (row)
-      summary.users = {
-        total: Number(row.total),
-        newThisWeek: Number(row.new_week),
-        newPreviousWeek: Number(row.new_prev),
-        perDay: row.per_day.map(Number),
-      };
-  } catch (error) {
-    summary.unread.push(unreadFrom('postgres.users', error));
-  }
-
-  if (deps.n8n) {
-    try {
-      const { executions } = await readExecutions(deps.n8n, week.start, week.end);
-      const { overall } = computeFailureRate(executions);
-      summary.n8n = {
-        failed: overall.failures,
-        finished: overall.finished,
-        ratePercent: overall.rate === null ? null : round(overall.rate * 100, 2),
-      };
-    } catch (error) {
-      summary.unread.push(unreadFrom('n8n.executions', error));
-    }
-  }
-
-  if (deps.cost) {
-    const costs = await readCosts(
-      { ...deps.cost, db: deps.db, raise: deps.raise, timeZone: deps.timeZone },
-      now,
-    );
-    summary.unread.push(...costs.unread);
-    summary.cost = {
-      month: costs.month,
-      monthToDateUsd: round(costs.services.reduce((s, c) => s + c.monthToDateUsd, 0)),
-      projectedUsd: round(costs.services.reduce((s, c) => s + c.projectedUsd, 0)),
-    };
-  }
-
-  try {
-    const bySeverity = await deps.db.query<{ severity: string; n: string }>(
-      `select severity, sum(occurrences)::text as n from alert_outbox
-        where last_raised_at >= $1 and first_raised_at < $2 group by severity`,
-      [week.start, week.end],
-    );
-    const top = await deps.db.query<{ alert_id: string; dedup_key: string; occurrences: number }>(
-      `select alert_id, dedup_key, occurrences from alert_outbox
-        where last_raised_at >= $1 and first_raised_at < $2 and severity <> 'info'
-        order by occurrences desc, first_raised_at limit 5`,
-      [week.start, week.end],
-    );
-    const counts = Object.fromEntries(bySeverity.rows.map((r) => [r.severity, Number(r.n)]));
-    summary.alerts = {
-      raised: Object.values(counts).reduce((a, b) => a + b, 0),
-      bySeverity: counts,
-      top: top.rows.map((r) => ({
-        alertId: r.alert_id,
-        dedupKey: r.dedup_key,
-        occurrences: r.occurrences,
-      })),
-    };
-  } catch (error) {
-    summary.unread.push(unreadFrom('postgres.alert_outbox', error));
-  }
+    },
+    async (unread: Unread[]) => {
+      if (deps.errors) {
+        try {
+          // Sentry buckets by UTC day: ask for the week's seven dates as UTC days.
+          const start = new Date(`${week.days[0]}T00:00:00Z`);
+          const counts = await deps.errors(start, new Date(start.getTime() + 7 * DAY));
+          const byDay = new Map(counts.days.map((d) => [d.day, d.accepted]));
+          const perDay = week.days.map((d) => byDay.get(d) ?? 0);
+          const total = perDay.reduce((a, b) => a + b, 0);
+          const busiest = Math.max(...perDay);
+          summary.errors = {
+            total,
+            perDay,
+            averagePerDay: round(total / 7, 1),
+            busiestDay:
+              total === 0
+                ? null
+                : { day: week.days[perDay.indexOf(busiest)] ?? '', errors: busiest },
+            dropped: counts.dropped,
+          };
+        } catch (error) {
+          unread.push(unreadFrom('sentry.stats', error));
+        }
+      }
+    },
+    async (unread: Unread[]) => {
+      if (deps.apiTraffic) {
+        try {
+          const bounds = week.days.map((d, i) => ({
+            start: parisMidnight(d, deps.timeZone),
+            end: parisMidnight(week.days[i + 1] ?? nextDay(d), deps.timeZone),
+          }));
+          const traffic = await deps.apiTraffic(bounds);
+          const perDay = week.days.map((day, i) => {
+            const t = rounded(traffic[i] ?? { requests: 0, errors: 0 });
+            return { day, ...t, rate: ratio(t) };
+          });
+          const requests = perDay.reduce((a, d) => a + d.requests, 0);
+          const errors = perDay.reduce((a, d) => a + d.errors, 0);
+          summary.errorRate = {
+            perDay,
+            week: { requests, errors, rate: ratio({ requests, errors }) },
+          };
+        } catch (error) {
+          unread.push(unreadFrom('prometheus.api_traffic', error));
+        }
+      }
+    },
+    async (unread: Unread[]) => {
+      try {
+        const r = await deps.db.query<{
+          total: string;
+          new_week: string;
+          new_prev: string;
+          per_day: string[];
+        }>(
+          `select (select count(*) from auth.users where created_at < $2) as total,
+                (select count(*) from auth.users where created_at >= $1 and created_at < $2) as new_week,
+                (select count(*) from auth.users where created_at >= $1 - interval '7 days' and created_at < $1) as new_prev,
+                array(select count(u.id)::text
+                        from generate_series(0, 6) as g(i)
+                        left join auth.users u
+                          on u.created_at >= $1 + g.i * interval '1 day'
+                         and u.created_at < $1 + (g.i + 1) * interval '1 day'
+                       group by g.i order by g.i) as per_day`,
+          [week.start, week.end],
+        );
+        const row = r.rows[0];
+        if (row)
+          summary.users = {
+            total: Number(row.total),
+            newThisWeek: Number(row.new_week),
+            newPreviousWeek: Number(row.new_prev),
+            perDay: row.per_day.map(Number),
+          };
+      } catch (error) {
+        unread.push(unreadFrom('postgres.users', error));
+      }
+    },
+    async (unread: Unread[]) => {
+      if (deps.n8n) {
+        try {
+          const { executions } = await readExecutions(deps.n8n, week.start, week.end);
+          const { overall } = computeFailureRate(executions);
+          summary.n8n = {
+            failed: overall.failures,
+            finished: overall.finished,
+            ratePercent: overall.rate === null ? null : round(overall.rate * 100, 2),
+          };
+        } catch (error) {
+          unread.push(unreadFrom('n8n.executions', error));
+        }
+      }
+    },
+    async (unread: Unread[]) => {
+      if (deps.cost) {
+        const costs = await readCosts(
+          { ...deps.cost, db: deps.db, raise: deps.raise, timeZone: deps.timeZone },
+          now,
+        );
+        unread.push(...costs.unread);
+        summary.cost = {
+          month: costs.month,
+          monthToDateUsd: round(costs.services.reduce((s, c) => s + c.monthToDateUsd, 0)),
+          projectedUsd: round(costs.services.reduce((s, c) => s + c.projectedUsd, 0)),
+        };
+      }
+    },
+    async (unread: Unread[]) => {
+      try {
+        const bySeverity = await deps.db.query<{ severity: string; n: string }>(
+          `select severity, sum(occurrences)::text as n from alert_outbox
+          where last_raised_at >= $1 and first_raised_at < $2 group by severity`,
+          [week.start, week.end],
+        );
+        const top = await deps.db.query<{
+          alert_id: string;
+          dedup_key: string;
+          occurrences: number;
+        }>(
+          `select alert_id, dedup_key, occurrences from alert_outbox
+          where last_raised_at >= $1 and first_raised_at < $2 and severity <> 'info'
+          order by occurrences desc, first_raised_at limit 5`,
+          [week.start, week.end],
+        );
+        const counts = Object.fromEntries(bySeverity.rows.map((r) => [r.severity, Number(r.n)]));
+        summary.alerts = {
+          raised: Object.values(counts).reduce((a, b) => a + b, 0),
+          bySeverity: counts,
+          top: top.rows.map((r) => ({
+            alertId: r.alert_id,
+            dedupKey: r.dedup_key,
+            occurrences: r.occurrences,
+          })),
+        };
+      } catch (error) {
+        unread.push(unreadFrom('postgres.alert_outbox', error));
+      }
+    },
+  ];
+  // What the cost section's spend-cap probe loads (the Anthropic SDK) is loaded first, so its
+  // evaluation never counts against another section's timeout (CostDeps.anthropic.load).
+  await deps.cost?.anthropic?.load?.();
+  const unreadBySection = await Promise.all(
+    sections.map(async (section) => {
+      const unread: Unread[] = [];
+      await section(unread);
+      return unread;
+    }),
+  );
+  summary.unread.push(...unreadBySection.flat());
 
   const { text, html } = renderEmail(summary, week.days);
   try {

@@ -3,7 +3,13 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Schedule } from '../../core/catalog/types.ts';
 import { physicalName } from '../naming.ts';
 import { SCHEDULE_INPUT } from '../schedule-input.ts';
-import { type AlarmTopic, assumeBy, createAlarm, createLambda } from './shared.ts';
+import {
+  type AlarmTopic,
+  assumeBy,
+  createAlarm,
+  createLambda,
+  type IamStatement,
+} from './shared.ts';
 import type { SecretsAccess } from './secrets.ts';
 
 /** Days CloudWatch keeps a function's logs. */
@@ -24,6 +30,11 @@ export interface ScheduledCollectorArgs {
   environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** SSM parameters this function reads at cold start (ARNs, names). */
   secrets: SecretsAccess;
+  /**
+   * What else this collector's code calls, each statement scoped to its resource (the
+   * `audit-anchor` collector's checkpoint bucket). Unset: logs and secrets only.
+   */
+  permissions?: IamStatement[];
   memoryMb: number;
   timeoutSeconds: number;
   logRetentionDays: RetentionDays;

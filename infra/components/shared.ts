@@ -78,6 +78,15 @@ export function assumeBy(service: string): string {
   });
 }
 
+/** One IAM policy statement, its resources possibly still to be resolved. */
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Condition?: Record<string, Record<string, pulumi.Input<string>>>;
+}
+
 export interface LambdaArgs {
   /** @example "staging" */
   stage: string;
@@ -91,6 +100,8 @@ export interface LambdaArgs {
   environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The SSM parameters this function alone reads at cold start. */
   secrets: SecretsAccess;
+  /** What else this function's own code calls, each scoped to its resource. */
+  permissions?: IamStatement[];
   memoryMb: number;
   timeoutSeconds: number;
 }
@@ -98,7 +109,8 @@ export interface LambdaArgs {
 /**
  * A Vigie Lambda and its least-privilege role (`${name}Role`, `${name}Policy`,
  * `${name}Function`): arm64, the newest Node runtime, JSON logs to its own group, and a role
- * that may write that group and read its own secrets, nothing else. The one shape the API and
+ * that may write that group, read its own secrets and do what `permissions` lists, nothing
+ * else. The one shape the API and
  * every collector share.
  */
 export function createLambda(
@@ -128,6 +140,7 @@ export function createLambda(
             Resource: pulumi.interpolate`${args.logGroup.arn}:*`,
           },
           ...args.secrets.statements(),
+          ...(args.permissions ?? []),
         ],
       }),
     },
