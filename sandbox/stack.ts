@@ -183,6 +183,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       log(`seeded ${Object.values(seeded.rows).reduce((a, b) => a + b, 0)} rows`);
     }
 
+    // From here the staging clock runs at its scale: the seed above is stamped at real time,
+    // which is the clock's time at this instant (see createStagingClock).
+    clock.start();
     const secrets = await loadOrCreateLocalSecrets(stateDir);
     const localSecrets = {
       N8N_HOOK_SECRET: env.N8N_HOOK_SECRET || secrets.N8N_HOOK_SECRET,

@@ -190,6 +190,58 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(rows).toEqual([{ occurrences: 1_000, notified_occurrences: 1_000, state: 'sent' }]);
   });
 
+  it('a level alert re-raised every 5 minutes: one message, an update only past a further step, then a reminder after 4 h', async () => {
+    const d = dispatcher();
+    const cacheHit = (percent: number) =>
+      raise(pool, { alertId: 'db-cache-hit-low', labels: { kind: 'table', percent }, at: now() });
+    const texts = () =>
+      slack.messages.filter((m) => m.webhook === webhook).map((m) => m.body.text ?? '');
+    // Three hours of db-health runs, every 5 minutes, the ratio wandering between 96.6% and 97%.
+    for (let i = 0; i < 36; i += 1) {
+      await cacheHit(97 - (i % 5) / 10);
+      await d.tick();
+      clock.t += 5 * 60_000;
+    }
+    // Before, each run's raise was an update 5 minutes later: 1 + 35 messages.
+    expect(texts()).toHaveLength(1);
+    // Sent after the group wait, with the second run's figure.
+    expect(texts()[0]).toContain('The table cache-hit ratio is 96.9%. (2 occurrences)');
+    expect(texts()[0]).not.toMatch(/Still firing|Reminder/);
+    const firstAt = slack.attempts.filter((a) => a.webhook === webhook)[0]!.at;
+
+    // The ratio passes the next step (95%): that is news.
+    await cacheHit(93.5);
+    for (let s = 0; s < 6; s += 1) {
+      await d.tick();
+      clock.t += 60_000;
+    }
+    expect(texts()).toHaveLength(2);
+    expect(texts()[1]).toContain('Still firing');
+    expect(texts()[1]).toContain('The table cache-hit ratio is 93.5%.');
+    const updateAt = slack.attempts.filter((a) => a.webhook === webhook).at(-1)!.at;
+    expect(updateAt).toBeGreaterThan(firstAt);
+
+    // It stays there (and improves a little): counted, nothing posted, until the reminder.
+    while (clock.t < updateAt + 4 * 3_600_000 - 5 * 60_000) {
+      await cacheHit(94);
+      await d.tick();
+      clock.t += 5 * 60_000;
+    }
+    expect(texts()).toHaveLength(2);
+    for (let s = 0; s < 12; s += 1) {
+      await d.tick();
+      clock.t += 60_000;
+    }
+    expect(texts()).toHaveLength(3);
+    expect(texts()[2]).toContain('Reminder');
+    const { rows } = await pool.query<{ occurrences: number; state: string }>(
+      `select occurrences, state from alert_outbox where alert_id = 'db-cache-hit-low'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.state).toBe('sent');
+    expect(rows[0]!.occurrences).toBeGreaterThan(36 + 40);
+  });
+
   it('sends a resolved message for a notified alert, and nothing for one resolved inside group wait', async () => {
     const d = dispatcher();
     await raise(pool, failureRate('wf-1'));

@@ -8,6 +8,7 @@ import {
 } from '../../core/alerting/labels.ts';
 import {
   defaultGroupPolicy,
+  isMaterial,
   nextNotification,
   openGroup,
   transition,
@@ -82,12 +83,22 @@ export async function raise(
     for (let round = 0; round < 3; round += 1) {
       const open = await lockOpenGroup(client, key);
       if (open) {
-        const next = transition(toGroup(open), { type: 'raise', at: input.at }, policy);
+        const material = isMaterial(alert.updates, open.labels, labels);
+        const next = transition(toGroup(open), { type: 'raise', at: input.at, material }, policy);
         await client.query(
           `update alert_outbox
-              set occurrences = $2, last_raised_at = $3, state = $4, next_attempt_at = $5, labels = $6
+              set occurrences = $2, last_raised_at = $3, state = $4, next_attempt_at = $5, labels = $6,
+                  notified_occurrences = $7
             where id = $1`,
-          [open.id, next.occurrences, next.lastRaisedAt, next.state, dueAt(next, policy), labels],
+          [
+            open.id,
+            next.occurrences,
+            next.lastRaisedAt,
+            next.state,
+            dueAt(next, policy),
+            labels,
+            next.notifiedOccurrences,
+          ],
         );
         return { outboxId: open.id, dedupKey: key, occurrences: next.occurrences, opened: false };
       }

@@ -127,10 +127,27 @@ export function register(program: Command): void {
           subject: `channel:${dispatcher.channel}`,
           at: new Date(),
         });
+        // Busy to the end: say which session holds the channel (state, wait, transaction age,
+        // the statement's start), so a stuck lock is seen rather than guessed.
+        const holder =
+          result.code === 'busy'
+            ? await pool
+                .query<{ line: string }>(
+                  `select coalesce(a.state, '?') || ', waiting ' || coalesce(a.wait_event_type || ':' || a.wait_event, 'no')
+                          || ', transaction ' || coalesce(extract(epoch from clock_timestamp() - a.xact_start)::int::text, '?')
+                          || ' s, ' || left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 70) as line
+                     from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                    where l.relation = 'alert_channels'::regclass and l.granted and l.pid <> pg_backend_pid()
+                      and l.mode = 'RowShareLock'
+                    limit 3`,
+                )
+                .then((r) => r.rows.map((x) => x.line).join(' | '))
+                .catch(() => '')
+            : '';
         out(
           result.ok
             ? `webhook ${dispatcher.channel} answered ok: alerts flow again`
-            : `webhook ${dispatcher.channel} still failing: ${result.code}${result.status ? ` (HTTP ${result.status})` : ''}`,
+            : `webhook ${dispatcher.channel} still failing: ${result.code}${result.status ? ` (HTTP ${result.status})` : ''}${holder ? ` (held by: ${holder})` : ''}`,
         );
         if (!result.ok) process.exitCode = 1;
       } finally {

@@ -86,6 +86,50 @@ describe('db-health collector', () => {
     }
   });
 
+  it('a table held ACCESS EXCLUSIVE with a large unused index: the run reads around the lock', async () => {
+    // The full-size game day's case: the run must not wait on the lock it reports (a size
+    // read through pg_relation_size queued behind it and hung the run).
+    await pool.query('create table if not exists public.drill_big (id int primary key, v int)');
+    await pool.query('insert into public.drill_big select g, g from generate_series(1, 100000) g');
+    await pool.query('create index if not exists drill_big_v on public.drill_big (v)');
+    const holder = await client();
+    const waiter = await client();
+    try {
+      const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid'))
+        .rows[0]!.pid;
+      await holder.query('begin');
+      await holder.query('lock table public.drill_big in access exclusive mode');
+      const blocked = waiter.query('select count(*) from public.drill_big').catch(() => null);
+      await new Promise((r) => setTimeout(r, 1_200));
+
+      let timer: NodeJS.Timeout | undefined;
+      const summary = await Promise.race([
+        run({ db: pool, raise, thresholds: { blockedSeconds: 1 } }, NOW),
+        new Promise<'hung'>((r) => {
+          timer = setTimeout(() => r('hung'), 20_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      await holder.query('rollback');
+      await blocked;
+      expect(summary).not.toBe('hung');
+      if (summary === 'hung') return;
+      expect(summary.unread).toEqual([]);
+      expect(await outbox('db-session-blocked')).toEqual([
+        expect.objectContaining({ blockingPid: holderPid }),
+      ]);
+      // The locked table's index is left for a later run; once the lock is gone it is there.
+      expect(summary.unusedIndexes.map((i) => i.index)).not.toContain('public.drill_big_v');
+      const after = await run({ db: pool, raise }, NOW);
+      const big = after.unusedIndexes.find((i) => i.index === 'public.drill_big_v');
+      expect(big?.bytes).toBeGreaterThanOrEqual(1_048_576);
+    } finally {
+      await holder.end();
+      await waiter.end();
+      await pool.query('drop table if exists public.drill_big');
+    }
+  }, 60_000);
+
   it('connections near the database limit raise db-connections-exhausted', async () => {
     await pool.query(`alter database ${db.name} connection limit 5`);
     const held = [await client(), await client(), await client()];

@@ -1,4 +1,5 @@
-import type { Queryable } from '../../adapters/postgres/pool.ts';
+import type pg from 'pg';
+import { type Queryable, withTransaction } from '../../adapters/postgres/pool.ts';
 import {
   cacheHitRatio,
   DB_HEALTH_DEFAULTS,
@@ -326,18 +327,35 @@ async function seqScans(deps: DbHealthDeps, s: DbHealthSummary, t: T, now: Date)
   await saveMemory(deps.db, 'table', updates, now, deps.dryRun);
 }
 
+/**
+ * `pg_relation_size` takes an AccessShareLock on the index's table: behind a session holding
+ * an ACCESS EXCLUSIVE lock (the very thing `blocking` reports) it waited, and the whole run
+ * with it (seen on a full-size game day: no later run, so no `db-session-blocked`). Tables
+ * with an ACCESS EXCLUSIVE lock held or queued are left out of this run, and the read gives up
+ * after a second rather than wait on a lock taken in between.
+ */
 async function unusedIndexes(deps: DbHealthDeps, s: DbHealthSummary, t: T, now: Date) {
-  const { rows } = await deps.db.query<{ name: string; bytes: string }>(
-    `select s.schemaname || '.' || s.indexrelname as name,
+  const sql = `select s.schemaname || '.' || s.indexrelname as name,
             pg_relation_size(s.indexrelid)::text as bytes
        from pg_stat_user_indexes s
        join pg_index i on i.indexrelid = s.indexrelid
       where s.idx_scan = 0 and not i.indisunique and not i.indisprimary
+        and not exists (select 1 from pg_locks l
+                         where l.locktype = 'relation' and l.relation = i.indrelid
+                           and l.mode = 'AccessExclusiveLock')
         and pg_relation_size(s.indexrelid) >= $1
       order by pg_relation_size(s.indexrelid) desc
-      limit 20`,
-    [t.unusedIndexMinBytes],
-  );
+      limit 20`;
+  const params = [t.unusedIndexMinBytes];
+  type Row = { name: string; bytes: string };
+  const db = deps.db;
+  const { rows } =
+    'connect' in db && typeof db.connect === 'function'
+      ? await withTransaction(db as pg.Pool, async (client) => {
+          await client.query(`set local lock_timeout = '1s'`);
+          return client.query<Row>(sql, params);
+        })
+      : await db.query<Row>(sql, params);
   s.unusedIndexes = rows.map((r) => ({ index: r.name, bytes: Number(r.bytes) }));
   s.metrics.push({ name: 'vigie_db_unused_indexes', value: rows.length, labels: {} });
   // Recorded, not routed (info): the five largest, so the outbox does not fill with them.

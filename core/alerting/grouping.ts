@@ -10,6 +10,15 @@
  * Pure: the adapter stores a `GroupState` per outbox row and asks these functions what to do.
  */
 
+import type { AlertUpdates } from '../catalog/types.ts';
+
+/**
+ * How often a firing alert whose raises bring nothing new is re-sent to Slack (a reminder):
+ * a level alert re-raised by each 5-minute run used to post an update every 5 minutes (12 an
+ * hour for `db-cache-hit-low`), which costs support time and trains people to ignore the channel.
+ */
+export const ALERT_REMINDER_HOURS = 4;
+
 export interface GroupPolicy {
   groupWaitMs: number;
   groupIntervalMs: number;
@@ -24,7 +33,7 @@ export interface GroupPolicy {
 export const defaultGroupPolicy: GroupPolicy = {
   groupWaitMs: 1_000,
   groupIntervalMs: 5 * 60_000,
-  repeatIntervalMs: 4 * 3_600_000,
+  repeatIntervalMs: ALERT_REMINDER_HOURS * 3_600_000,
 };
 
 /**
@@ -48,7 +57,8 @@ export interface GroupState {
 }
 
 export type GroupEvent =
-  | { type: 'raise'; at: Date }
+  /** `material: false`: counted, not news (see {@link isMaterial}); default true. */
+  | { type: 'raise'; at: Date; material?: boolean }
   | { type: 'resolve'; at: Date }
   | { type: 'delivered'; at: Date; kind: NotificationKind; occurrences: number }
   | { type: 'dead'; at: Date };
@@ -81,11 +91,16 @@ export function transition(group: GroupState, event: GroupEvent, policy: GroupPo
   switch (event.type) {
     case 'raise': {
       if (!isOpen(group)) throw new Error('raise on a closed group: open a new one');
+      const occurrences = group.occurrences + 1;
+      // Nothing new for a channel that is up to date: counted, and the channel stays up to
+      // date (its next message is the reminder). A pending group sends its latest anyway.
+      const quiet = event.material === false && group.state === 'sent';
       return {
         ...group,
-        occurrences: group.occurrences + 1,
+        occurrences,
         lastRaisedAt: later(group.lastRaisedAt, event.at),
-        state: group.state === 'sent' ? 'pending' : group.state,
+        notifiedOccurrences: quiet ? occurrences : group.notifiedOccurrences,
+        state: group.state === 'sent' && !quiet ? 'pending' : group.state,
       };
     }
     case 'resolve': {
@@ -138,4 +153,24 @@ function addMs(date: Date, ms: number): Date {
 
 function later(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
+}
+
+/**
+ * Whether a raise of an open group is news for its channel (the alert's `updates`): `count`
+ * (default) any raise; `none` never; a label spec when the value passed a further step than
+ * the previous raise's in the worse direction (a value that is not a number is news).
+ */
+export function isMaterial(
+  updates: AlertUpdates | undefined,
+  previous: Readonly<Record<string, unknown>>,
+  next: Readonly<Record<string, unknown>>,
+): boolean {
+  if (updates === undefined || updates === 'count') return true;
+  if (updates === 'none') return false;
+  const a = Number(previous[updates.label]);
+  const b = Number(next[updates.label]);
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return true;
+  const passed = (v: number) =>
+    updates.steps.filter((s) => (updates.worse === 'higher' ? v >= s : v <= s)).length;
+  return passed(b) > passed(a);
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { alerts } from './alerts.ts';
 import { collectors } from './collectors.ts';
+import type { AlertDefinition } from './types.ts';
 
 const runbookDir = fileURLToPath(new URL('../../runbooks/', import.meta.url));
 const runbooks = readdirSync(runbookDir)
@@ -28,6 +29,21 @@ describe('alert catalog', () => {
 
   it('keeps summaries static (no placeholders)', () => {
     for (const a of alerts) expect(a.summary, a.id).not.toMatch(/[{}]/);
+  });
+
+  it("an update rule on a label names one of the description's numbers, with steps", () => {
+    for (const a of alerts as readonly AlertDefinition[]) {
+      const u = a.updates;
+      if (u === undefined || typeof u === 'string') continue;
+      expect(a.description, a.id).toContain(`{${u.label}}`);
+      expect(u.steps.length, a.id).toBeGreaterThan(0);
+      for (const step of u.steps) expect(Number.isFinite(step), a.id).toBe(true);
+    }
+    // The level alert that posted 12 updates an hour has one.
+    expect(alerts.find((a) => a.id === 'db-cache-hit-low')).toHaveProperty(
+      'updates.label',
+      'percent',
+    );
   });
 
   it('every alert names an existing runbook', () => {

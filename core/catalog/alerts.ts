@@ -34,6 +34,7 @@ export const alerts = [
     runbook: 'collectors',
     dedupKey: '{heartbeatId}',
     route: 'slack',
+    updates: { label: 'minutesLate', worse: 'higher', steps: [60, 240, 1_440] },
   },
   {
     id: 'collector-degraded',
@@ -102,6 +103,7 @@ export const alerts = [
     runbook: 'n8n-failures',
     dedupKey: 'n8n',
     route: 'slack+email',
+    updates: { label: 'minutes', worse: 'higher', steps: [15, 60, 240] },
   },
   {
     id: 'n8n-error-hook-received',
@@ -231,6 +233,7 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'connections:{scope}',
     route: 'slack+email',
+    updates: { label: 'percent', worse: 'higher', steps: [90, 95, 100] },
   },
   {
     id: 'db-session-blocked',
@@ -241,6 +244,7 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'blocking:{blockingPid}',
     route: 'slack+email',
+    updates: { label: 'waitSeconds', worse: 'higher', steps: [120, 600, 3_600] },
   },
   {
     id: 'db-long-transaction',
@@ -250,6 +254,7 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'xact:{pid}',
     route: 'slack',
+    updates: { label: 'seconds', worse: 'higher', steps: [900, 3_600, 14_400] },
   },
   {
     id: 'db-slow-statement',
@@ -260,6 +265,7 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'statement:{queryId}',
     route: 'slack',
+    updates: 'none',
   },
   {
     id: 'db-seq-scan-heavy',
@@ -269,6 +275,7 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'seqscan:{table}',
     route: 'slack',
+    updates: 'none',
   },
   {
     id: 'db-cache-hit-low',
@@ -278,6 +285,7 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'cache:{kind}',
     route: 'slack',
+    updates: { label: 'percent', worse: 'lower', steps: [95, 90, 80] },
   },
   {
     id: 'db-index-unused',

@@ -24,7 +24,27 @@ export interface AlertDefinition {
   dedupKey: string;
   /** Where it goes: `slack`, or `slack+email` for pages; `none` records it only. */
   route: 'slack' | 'slack+email' | 'none';
+  /**
+   * When a later raise of a firing alert is news worth a Slack update. Default `count`: any new
+   * occurrence (sent at most once per group interval), for event alerts, whose count is the
+   * news. A level alert — raised by every run of its collector while its condition holds — names
+   * the label whose worsening past a further step is news, or `none`; otherwise the channel only
+   * gets a reminder every `ALERT_REMINDER_HOURS` (`core/alerting/grouping.ts`).
+   */
+  updates?: AlertUpdates;
 }
+
+export type AlertUpdates =
+  | 'count'
+  | 'none'
+  | {
+      /** A numeric label of the alert. */
+      label: string;
+      /** Which way is worse. */
+      worse: 'higher' | 'lower';
+      /** The steps that make a raise news when the value passes a further one (any order). */
+      steps: readonly number[];
+    };
 
 export interface CollectorDefinition {
   /** Folder name under `collectors/`. */

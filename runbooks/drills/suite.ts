@@ -6,10 +6,13 @@ import { drills } from './index.ts';
 import { type DrillOptions, runDrill } from './runner.ts';
 import type { DrillEnv, DrillJournal } from './types.ts';
 
+export { drillTimeoutMs, GAMEDAY_SCALE } from './scale.ts';
+
 /**
  * Settings a drill staging runs with: a compressed clock (600: an hour in six seconds, so an
  * hourly collector runs within seconds) and lock-wait / long-transaction thresholds short
- * enough for a drill (they are real-time, measured by Postgres).
+ * enough for a drill (they are real-time, measured by Postgres). The compressed-time test
+ * runs at 600 on a small seed; the game day at `GAMEDAY_SCALE` (`drillSettings`).
  */
 export const DRILL_ENV: Record<string, string> = {
   VIGIE_TIME_SCALE: '600',
@@ -17,6 +20,13 @@ export const DRILL_ENV: Record<string, string> = {
   DB_HEALTH_LONG_TRANSACTION_SECONDS: '3600',
   PORT: '0',
 };
+
+/** {@link DRILL_ENV} at another clock scale. */
+export function drillSettings(scale: number): Record<string, string> {
+  if (!(Number.isFinite(scale) && scale >= 1))
+    throw new Error(`a drill clock scale is a number ≥ 1, not ${scale}`);
+  return { ...DRILL_ENV, VIGIE_TIME_SCALE: String(scale) };
+}
 
 /** The drill environment of a running staging started in this process. */
 export async function drillEnv(stack: RunningStack): Promise<DrillEnv> {

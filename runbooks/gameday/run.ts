@@ -1,9 +1,17 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { alerts } from '../../core/catalog/alerts.ts';
 import { launchChromium } from '../../testkit/chromium.ts';
-import { DRILL_ENV, drillEnv, runDrills, startStack, stopStaging } from '../drills/suite.ts';
+import {
+  drillEnv,
+  drillSettings,
+  drillTimeoutMs,
+  GAMEDAY_SCALE,
+  runDrills,
+  startStack,
+  stopStaging,
+} from '../drills/suite.ts';
 import type { DrillJournal } from '../drills/types.ts';
 import { httpSmoke, privacyCheck, replayAlertRates } from './checks.ts';
 import { type ReadinessInput, renderHtml, renderMarkdown } from './report.ts';
@@ -18,6 +26,8 @@ export interface GamedayOptions {
   command: string;
   out: (line: string) => void;
   only?: readonly string[];
+  /** The staging clock's speed (default {@link GAMEDAY_SCALE}). */
+  scale?: number;
   /** Minutes of a person per incident (reading the alert and the runbook, diagnosing). */
   handlingMinutes?: number;
 }
@@ -25,7 +35,7 @@ export interface GamedayOptions {
 export interface GamedayResult {
   input: ReadinessInput;
   markdown: string;
-  files: { markdown: string; html: string; journals: string[] };
+  files: { markdown: string; html: string; journals: string[]; log: string };
   htmlCheck: { ok: boolean; detail: string };
 }
 
@@ -39,14 +49,26 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
   const loadStart = loadavg()[0]!;
   const at = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`;
   const out = (line: string) => o.out(`${at()}  ${line}`);
+  const scale = o.scale ?? GAMEDAY_SCALE;
+  // Every line of the staging (each collector run with its duration and alerts, each stop
+  // step), timed: the evidence for a drill that failed, kept next to the journals.
+  await mkdir(o.outDir, { recursive: true });
+  const logFile = path.join(o.outDir, 'staging.log');
+  await writeFile(logFile, '');
+  let logging = Promise.resolve();
+  const keep = (line: string) => {
+    const text = `${new Date().toISOString()} ${at()}  ${line}\n`;
+    logging = logging.then(() => appendFile(logFile, text)).catch(() => {});
+  };
   out(
-    `starting a fresh local staging (${o.seedSize.customers} customers × ${o.seedSize.prospectsPerCustomer} prospects, clock ×${DRILL_ENV.VIGIE_TIME_SCALE})…`,
+    `starting a fresh local staging (${o.seedSize.customers} customers × ${o.seedSize.prospectsPerCustomer} prospects, clock ×${scale})…`,
   );
   const stack = await startStack({
-    env: { ...o.env, ...DRILL_ENV },
+    env: { ...o.env, ...drillSettings(scale) },
     stateDir: o.stateDir,
     seedSize: o.seedSize,
     log: (line) => {
+      keep(line);
       if (!line.startsWith('collector ')) out(`  staging: ${line}`);
     },
   });
@@ -55,9 +77,16 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
     const env = await drillEnv(stack);
     const journals: DrillJournal[] = await runDrills(env, {
       ...(o.only ? { only: o.only } : {}),
-      onStart: (id) => out(`▶ drill ${id}`),
-      onStep: (id, step) =>
-        out(`  ${step.status === 'ok' ? '✓' : '✗'} ${id}: ${step.name} (${step.durationMs} ms)`),
+      detectTimeoutMs: drillTimeoutMs(scale),
+      recoverTimeoutMs: drillTimeoutMs(scale),
+      onStart: (id) => {
+        keep(`drill ${id}: start (load average ${loadavg()[0]!.toFixed(1)})`);
+        out(`▶ drill ${id}`);
+      },
+      onStep: (id, step) => {
+        keep(`drill ${id}: ${step.status} ${step.name} (${step.durationMs} ms)`);
+        out(`  ${step.status === 'ok' ? '✓' : '✗'} ${id}: ${step.name} (${step.durationMs} ms)`);
+      },
       onEnd: (j) =>
         out(
           `${j.status === 'passed' ? '✔' : '✘'} drill ${j.drill} ${j.status}: detect ${fmt(j.timeToDetectMs)}, recover ${fmt(j.timeToRecoverMs)}${j.error ? ` — ${j.error}` : ''}`,
@@ -99,7 +128,7 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
       handlingMinutes: o.handlingMinutes ?? 15,
       goalHoursPerWeek: 5,
       notes: [
-        'Detection and recovery are measured on a staging clock running 600× (an hourly collector runs every 6 real seconds); the staging-clock columns are what production schedules would give.',
+        `Detection and recovery are measured on a staging clock running ${scale}× (an hourly collector runs every ${(3_600 / scale).toFixed(1)} real seconds); the staging-clock columns are what production schedules would give.`,
         "Recovery is the machine's time once the runbook's commands run; the person's time is the handling minutes above, an assumption, not a measurement.",
         'Platform alerts (uptime, database, n8n, cost, the alert path) have no history in the seeded data, so they are not in the projection: each such incident a week adds about a quarter of an hour.',
         'Runbooks without a drill yet are listed in `runbooks/drills/index.ts` with the reason.',
@@ -118,13 +147,14 @@ export async function runGameday(o: GamedayOptions): Promise<GamedayResult> {
     return {
       input,
       markdown,
-      files: { markdown: mdFile, html: htmlFile, journals: journalFiles },
+      files: { markdown: mdFile, html: htmlFile, journals: journalFiles, log: logFile },
       htmlCheck,
     };
   } finally {
     out('stopping the staging…');
     await stopStaging(stack);
     out('staging stopped');
+    await logging;
   }
 }
 

@@ -6,12 +6,22 @@ describe('staging clock', () => {
     vi.useRealTimers();
   });
 
-  it('starts at the real time and runs `scale` times faster', () => {
+  it('keeps real time until started, then runs `scale` times faster from there', () => {
     let real = Date.parse('2026-11-26T09:00:00Z');
     const clock = createStagingClock(60, () => real);
     expect(clock.now().toISOString()).toBe('2026-11-26T09:00:00.000Z');
+    // The seed takes two minutes: the clock has not run ahead of what it stamped.
+    real += 120_000;
+    expect(clock.now().toISOString()).toBe('2026-11-26T09:02:00.000Z');
+    clock.start();
+    expect(clock.origin).toBe(Date.parse('2026-11-26T09:02:00Z'));
     real += 1_000;
-    expect(clock.now().toISOString()).toBe('2026-11-26T09:01:00.000Z');
+    expect(clock.now().toISOString()).toBe('2026-11-26T09:03:00.000Z');
+    // A second start changes nothing.
+    clock.start();
+    real += 1_000;
+    expect(clock.now().toISOString()).toBe('2026-11-26T09:04:00.000Z');
+    expect(clock.origin).toBe(Date.parse('2026-11-26T09:02:00Z'));
     expect(clock.toRealMs(60_000)).toBe(1_000);
   });
 

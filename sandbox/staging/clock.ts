@@ -1,24 +1,37 @@
 /**
  * The local staging clock: real time, or real time sped up by `VIGIE_TIME_SCALE` for drills
- * (60 = one virtual hour per real minute). It starts at the real time of the launch and only
- * runs faster, so anything stamped with real time (the app's own requests) is never in its
- * future.
+ * (60 = one virtual hour per real minute). It keeps real time until `start()` (the launch
+ * calls it once the seed is written), then runs `scale` times faster from that instant: it
+ * only runs faster, so anything stamped with real time (the seed, the app's own requests) is
+ * never in its future. Sped up from the launch instead, a seed that takes two minutes under
+ * load would end 20 staging hours before "now" at 600×, and every collector's window over the
+ * seeded data would look empty or stale.
  */
 export interface StagingClock {
   readonly scale: number;
-  /** The real instant the clock started (its time equals real time there). */
+  /** The real instant the clock started running fast (its time equals real time there). */
   readonly origin: number;
   now(): Date;
-  /** Real milliseconds that `virtualMs` of this clock take. */
+  /** Starts the fast run now (the first call only). */
+  start(): void;
+  /** Real milliseconds that `virtualMs` of this clock take (once started). */
   toRealMs(virtualMs: number): number;
 }
 
 export function createStagingClock(scale = 1, realNow: () => number = Date.now): StagingClock {
-  const origin = realNow();
+  let origin: number | undefined;
   return {
     scale,
-    origin,
-    now: () => new Date(origin + (realNow() - origin) * scale),
+    get origin() {
+      return origin ?? realNow();
+    },
+    start() {
+      origin ??= realNow();
+    },
+    now: () => {
+      const real = realNow();
+      return new Date(origin === undefined ? real : origin + (real - origin) * scale);
+    },
     toRealMs: (virtualMs) => virtualMs / scale,
   };
 }

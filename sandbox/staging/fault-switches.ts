@@ -394,18 +394,22 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
             if (stream) return { already: true };
             const stop = new AbortController();
             const s = { stop, sent: 0, done: Promise.resolve() };
-            // Four page views at a time, each throwing once per 24 s of the staging clock: ten
-            // errors a staging minute however fast that clock runs (at 600×, 100 a second).
+            // Twelve page views at a time, each throwing once per 72 s of the staging clock:
+            // ten errors a staging minute however fast that clock runs (at 120×, 20 a second;
+            // at 600×, 100). Twelve, not four: on a loaded machine a request through the
+            // tunnel takes a few hundred milliseconds, and four views in sequence fell short
+            // of the rate (a full-size game day at 600× never reached Sentry's threshold).
+            const VIEWERS = 12;
             const viewer = async () => {
               while (!stop.signal.aborted) {
                 const at = t.now().getTime();
                 if (await sendError()) s.sent += 1;
-                while (!stop.signal.aborted && t.now().getTime() - at < 24_000) {
+                while (!stop.signal.aborted && t.now().getTime() - at < VIEWERS * 6_000) {
                   await new Promise((r) => setTimeout(r, 2));
                 }
               }
             };
-            s.done = Promise.all([viewer(), viewer(), viewer(), viewer()]).then(() => {});
+            s.done = Promise.all(Array.from({ length: VIEWERS }, () => viewer())).then(() => {});
             stream = s;
             return { errorsPerStagingMinute: 10 };
           },
