@@ -337,6 +337,40 @@ describe('alert outbox and Slack dispatcher', () => {
     ]);
   });
 
+  it('a probe queues behind a send holding the channel instead of answering busy', async () => {
+    const d = dispatcher();
+    await d.tick(); // creates the channel row
+    // Another dispatcher mid-send: its transaction holds the row for 1.5 real seconds.
+    const holder = await pool.connect();
+    await holder.query('begin');
+    await holder.query(`select 1 from alert_channels where channel = $1 for update`, [d.channel]);
+    const released = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        void holder
+          .query('commit')
+          .finally(() => holder.release())
+          .then(() => resolve());
+      }, 1_500),
+    );
+    expect(await d.probe()).toEqual({ ok: true, code: 'ok', status: 200 });
+    await released;
+    expect(slack.messages.at(-1)?.body.text).toBe(PROBE_TEXT);
+  });
+
+  it('a probe gives up as busy when the channel stays held past the send timeout', async () => {
+    const d = dispatcher({ timeoutMs: 200 });
+    await d.tick();
+    const holder = await pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select 1 from alert_channels where channel = $1 for update`, [d.channel]);
+      expect(await d.probe()).toEqual({ ok: false, code: 'busy', status: null });
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+  }, 15_000);
+
   it('never double-sends with two dispatchers on the same outbox', async () => {
     const a = dispatcher();
     const b = dispatcher();

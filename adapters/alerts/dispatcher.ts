@@ -169,15 +169,32 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     );
   }
 
-  /** Runs `fn` holding this webhook's row lock; `'busy'` when another dispatcher holds it. */
+  /**
+   * Runs `fn` holding this webhook's row lock; `'busy'` when another dispatcher holds it. A tick
+   * skips a held channel (the holder is sending); with `waitMs` the caller queues behind the
+   * holder's send instead, for at most that long: a probe run while the dispatcher drains a
+   * backlog would otherwise find the row held at every try.
+   */
   function withChannel<T>(
     fn: (client: pg.PoolClient, row: ChannelRow) => Promise<T>,
+    { waitMs }: { waitMs?: number } = {},
   ): Promise<T | 'busy'> {
     return withTransaction(pool, async (client) => {
-      const { rows } = await client.query<ChannelRow>(
-        `select * from alert_channels where channel = $1 for update skip locked`,
-        [channel],
-      );
+      if (waitMs !== undefined) {
+        await client.query(`select set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
+      }
+      let rows: ChannelRow[];
+      try {
+        ({ rows } = await client.query<ChannelRow>(
+          `select * from alert_channels where channel = $1 for update${waitMs === undefined ? ' skip locked' : ''}`,
+          [channel],
+        ));
+      } catch (error) {
+        // lock_not_available: still held after waitMs (the transaction is rolled back).
+        if ((error as { code?: string }).code === '55P03') return 'busy';
+        throw error;
+      }
+      if (waitMs !== undefined) await client.query(`select set_config('lock_timeout', '0', true)`);
       const row = rows[0];
       return row ? fn(client, row) : 'busy';
     });
@@ -413,52 +430,64 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (waitMs > maxInlineWaitMs) return { ok: false, code: 'paced', status: null };
       await sleep(waitMs);
     }
-    const result = await withChannel<ProbeResult>(async (client, row) => {
-      const outcome = await post({ text: PROBE_TEXT });
-      const at = now();
-      if (outcome.kind === 'terminal') {
-        await onTerminal(
-          client,
-          outcome,
-          {
-            outboxId: null,
-            alertId: 'alert-probe-failed',
-            dedupKey: `probe/${channel}`,
-            notification: 'probe',
-          },
-          { text: PROBE_TEXT },
-        );
+    // A send holds the channel for at most its post's timeout and a few statements.
+    const result = await withChannel<ProbeResult>(
+      async (client, row) => {
+        const outcome = await post({ text: PROBE_TEXT });
+        const at = now();
+        if (outcome.kind === 'terminal') {
+          await onTerminal(
+            client,
+            outcome,
+            {
+              outboxId: null,
+              alertId: 'alert-probe-failed',
+              dedupKey: `probe/${channel}`,
+              notification: 'probe',
+            },
+            { text: PROBE_TEXT },
+          );
+          await client.query(
+            `update alert_channels set last_probe_at = $2, last_probe_ok = false where channel = $1`,
+            [channel, at],
+          );
+          return { ok: false, code: outcome.code, status: outcome.status };
+        }
+        await onTransient(client, row, outcome);
+        if (outcome.kind === 'rate-limited') {
+          // Not a verdict on the webhook: try again on a later tick.
+          return { ok: false, code: 'rate_limited', status: 429 };
+        }
+        const ok = outcome.kind === 'ok';
         await client.query(
-          `update alert_channels set last_probe_at = $2, last_probe_ok = false where channel = $1`,
-          [channel, at],
-        );
-        return { ok: false, code: outcome.code, status: outcome.status };
-      }
-      await onTransient(client, row, outcome);
-      if (outcome.kind === 'rate-limited') {
-        // Not a verdict on the webhook: try again on a later tick.
-        return { ok: false, code: 'rate_limited', status: 429 };
-      }
-      const ok = outcome.kind === 'ok';
-      await client.query(
-        `update alert_channels
+          `update alert_channels
             set last_probe_at = $2, last_probe_ok = $3,
                 dead_at = case when $3 then null else dead_at end,
                 dead_status = case when $3 then null else dead_status end,
                 dead_code = case when $3 then null else dead_code end
           where channel = $1`,
-        [channel, at, ok],
-      );
-      if (ok) {
-        if (row.dead_at) {
-          await resolve(client, { alertId: 'slack-webhook-dead', labels: { channel }, at }, policy);
+          [channel, at, ok],
+        );
+        if (ok) {
+          if (row.dead_at) {
+            await resolve(
+              client,
+              { alertId: 'slack-webhook-dead', labels: { channel }, at },
+              policy,
+            );
+          }
+          return { ok: true, code: 'ok', status: 200 };
         }
-        return { ok: true, code: 'ok', status: 200 };
-      }
-      const code = outcome.kind === 'retryable' ? outcome.reason : 'error';
-      await raise(client, { alertId: 'alert-probe-failed', labels: { channel, code }, at }, policy);
-      return { ok: false, code, status: null };
-    });
+        const code = outcome.kind === 'retryable' ? outcome.reason : 'error';
+        await raise(
+          client,
+          { alertId: 'alert-probe-failed', labels: { channel, code }, at },
+          policy,
+        );
+        return { ok: false, code, status: null };
+      },
+      { waitMs: timeoutMs + 5_000 },
+    );
     return result === 'busy' ? { ok: false, code: 'busy', status: null } : result;
   }
 
