@@ -26,6 +26,7 @@ import {
   startAlertDispatcher,
 } from './staging/loops.ts';
 import { createSentryRuleEvaluator } from './staging/sentry-rules.ts';
+import { SENTRY_HOOK_PATH } from '../api/routes/sentry-hook.ts';
 import { createCatalogMonitors, type CatalogMonitors } from './staging/monitors.ts';
 import { startObservability, type ObservabilityStandIns } from './staging/observability.ts';
 import {
@@ -232,6 +233,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...observability.settings,
       ...prometheus.settings,
       ...providers.settings,
+      // The Sentry integration's client secret the stand-in signs its alert webhooks with.
+      ...(observability.standIns.sentry && !isSet(env, 'SENTRY_CLIENT_SECRET')
+        ? { SENTRY_CLIENT_SECRET: randomBytes(24).toString('hex') }
+        : {}),
       // The token of the app's Better Stack incident hook (the stand-in is given its URL).
       ...(betterstack && !isSet(env, 'BETTERSTACK_WEBHOOK_SECRET')
         ? { BETTERSTACK_WEBHOOK_SECRET: randomBytes(18).toString('base64url') }
@@ -332,8 +337,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const sentryStandIn = observability.standIns.sentry;
     if (sentryStandIn) {
-      // Sentry's metric alert on the stand-in's events (core/catalog/sentry-rules.ts).
-      const rule = createSentryRuleEvaluator(sentryStandIn, pool);
+      // Sentry's issue and metric alert rules on the stand-in's events, sent as Sentry sends
+      // them: signed webhooks to the app's `POST /hooks/sentry` (sandbox/staging/sentry-rules.ts).
+      const rule = createSentryRuleEvaluator(sentryStandIn, {
+        webhookUrl: `${server.url}${SENTRY_HOOK_PATH}`,
+        clientSecret: appConfig.SENTRY_CLIENT_SECRET as string,
+      });
       tickers.push({ name: 'Sentry alert rule', advanceTo: rule.advanceTo });
     }
     const ticking = driveClock(clock, tickers, log);
