@@ -86,6 +86,8 @@ export interface RunningStack {
   /** The fault switches, also served on `control.url` for other processes. */
   faults: FaultBoard;
   control: { url: string; token: string };
+  /** The Sentry stand-in's alert rules (its issues and webhook deliveries), when it runs. */
+  sentryRules: ReturnType<typeof createSentryRuleEvaluator> | undefined;
   /** The staging clock (`VIGIE_TIME_SCALE`): what the scheduler and pinger run on. */
   now(): Date;
   pool: Pool;
@@ -336,14 +338,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       tickers.push({ name: 'Better Stack pinger', advanceTo: pinger.advanceTo });
     }
     const sentryStandIn = observability.standIns.sentry;
+    let sentryRules: ReturnType<typeof createSentryRuleEvaluator> | undefined;
     if (sentryStandIn) {
       // Sentry's issue and metric alert rules on the stand-in's events, sent as Sentry sends
       // them: signed webhooks to the app's `POST /hooks/sentry` (sandbox/staging/sentry-rules.ts).
-      const rule = createSentryRuleEvaluator(sentryStandIn, {
+      const rules = createSentryRuleEvaluator(sentryStandIn, {
         webhookUrl: `${server.url}${SENTRY_HOOK_PATH}`,
         clientSecret: appConfig.SENTRY_CLIENT_SECRET as string,
       });
-      tickers.push({ name: 'Sentry alert rule', advanceTo: rule.advanceTo });
+      sentryRules = rules;
+      tickers.push({ name: 'Sentry alert rules', advanceTo: rules.advanceTo });
     }
     const ticking = driveClock(clock, tickers, log);
     stops.push(async () => {
@@ -412,6 +416,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       envFile,
       faults,
       control: { url: control.url, token: control.token },
+      sentryRules,
       now: clock.now,
       pool,
       redis,
