@@ -190,7 +190,7 @@ describe('erasure-retry collector', () => {
     const p = await takeProspect();
     await stack.runWorkflow(p.user_id, [p.id]);
     stack.n8n.faults.outage = true;
-    let id = '';
+    let id: string;
     try {
       const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
       id = view.id;
