@@ -13,6 +13,7 @@ import { verifyReceipt } from '../core/privacy/receipt.ts';
 import { createTestDatabase, type TestDatabase } from '../testkit/pg.ts';
 import { testRedisUrl } from '../testkit/redis.ts';
 import { type RunningStack, startStack } from './stack.ts';
+import { groupingKey } from './staging/sentry-rules.ts';
 import { isAlive } from '../testkit/process.ts';
 
 describe('local staging', () => {
@@ -257,6 +258,46 @@ describe('local staging end to end', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await states()).toEqual(['sent']);
+  });
+
+  it('a new error sent with @sentry/node reaches Slack as sentry-new-issue, through the signed /hooks/sentry, once per issue', async () => {
+    const slack = stack.standIns.slack!;
+    const sentry = stack.standIns.sentry!;
+    const before = slack.messages.length;
+    const fail = (n: number): never => {
+      throw new RangeError(`stack e2e failure ${n}`);
+    };
+    const captureTwice = async (from: number) => {
+      for (const n of [from, from + 1]) {
+        try {
+          fail(n);
+        } catch (error) {
+          stack.telemetry.captureException(error);
+        }
+      }
+      expect(await stack.telemetry.flush(5_000)).toBe(true);
+    };
+    await captureTwice(0);
+    const ours = () =>
+      sentry.events().filter((e) => JSON.stringify(e.payload).includes('stack e2e failure'));
+    expect(ours()).toHaveLength(2);
+    const issueId = await until(
+      () => stack.sentryRules!.issues().get(groupingKey(ours()[0]!)),
+      5_000,
+    );
+    const text = `New Sentry issue ${issueId} in project ${sentry.projectId}.`;
+    const pages = () =>
+      slack.messages.slice(before).filter((m) => JSON.stringify(m.body).includes(text));
+    await until(() => (pages().length > 0 ? true : undefined), 15_000);
+    // The stand-in posted it to the app's route, which accepted the signature.
+    expect(stack.sentryRules!.deliveries().filter((d) => d.subject === issueId)).toEqual([
+      { resource: 'event_alert', action: 'triggered', subject: issueId, status: 200, attempts: 1 },
+    ]);
+    // The same issue again: no second webhook, no second page.
+    await captureTwice(2);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(stack.sentryRules!.deliveries().filter((d) => d.subject === issueId)).toHaveLength(1);
+    expect(pages()).toHaveLength(1);
   });
 
   it('leaves nothing listening after stop()', async () => {

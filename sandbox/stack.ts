@@ -26,6 +26,7 @@ import {
   startAlertDispatcher,
 } from './staging/loops.ts';
 import { createSentryRuleEvaluator } from './staging/sentry-rules.ts';
+import { SENTRY_HOOK_PATH } from '../api/routes/sentry-hook.ts';
 import { createCatalogMonitors, type CatalogMonitors } from './staging/monitors.ts';
 import { startObservability, type ObservabilityStandIns } from './staging/observability.ts';
 import {
@@ -85,6 +86,8 @@ export interface RunningStack {
   /** The fault switches, also served on `control.url` for other processes. */
   faults: FaultBoard;
   control: { url: string; token: string };
+  /** The Sentry stand-in's alert rules (its issues and webhook deliveries), when it runs. */
+  sentryRules: ReturnType<typeof createSentryRuleEvaluator> | undefined;
   /** The staging clock (`VIGIE_TIME_SCALE`): what the scheduler and pinger run on. */
   now(): Date;
   pool: Pool;
@@ -235,6 +238,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...observability.settings,
       ...prometheus.settings,
       ...providers.settings,
+      // The Sentry integration's client secret the stand-in signs its alert webhooks with.
+      ...(observability.standIns.sentry && !isSet(env, 'SENTRY_CLIENT_SECRET')
+        ? { SENTRY_CLIENT_SECRET: randomBytes(24).toString('hex') }
+        : {}),
       // The token of the app's Better Stack incident hook (the stand-in is given its URL).
       ...(betterstack && !isSet(env, 'BETTERSTACK_WEBHOOK_SECRET')
         ? { BETTERSTACK_WEBHOOK_SECRET: randomBytes(18).toString('base64url') }
@@ -334,10 +341,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       tickers.push({ name: 'Better Stack pinger', advanceTo: pinger.advanceTo });
     }
     const sentryStandIn = observability.standIns.sentry;
+    let sentryRules: ReturnType<typeof createSentryRuleEvaluator> | undefined;
     if (sentryStandIn) {
-      // Sentry's metric alert on the stand-in's events (core/catalog/sentry-rules.ts).
-      const rule = createSentryRuleEvaluator(sentryStandIn, pool);
-      tickers.push({ name: 'Sentry alert rule', advanceTo: rule.advanceTo });
+      // Sentry's issue and metric alert rules on the stand-in's events, sent as Sentry sends
+      // them: signed webhooks to the app's `POST /hooks/sentry` (sandbox/staging/sentry-rules.ts).
+      const rules = createSentryRuleEvaluator(sentryStandIn, {
+        webhookUrl: `${server.url}${SENTRY_HOOK_PATH}`,
+        clientSecret: appConfig.SENTRY_CLIENT_SECRET as string,
+      });
+      sentryRules = rules;
+      tickers.push({ name: 'Sentry alert rules', advanceTo: rules.advanceTo });
     }
     const ticking = driveClock(clock, tickers, log);
     stops.push(async () => {
@@ -406,6 +419,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       envFile,
       faults,
       control: { url: control.url, token: control.token },
+      sentryRules,
       now: clock.now,
       pool,
       redis,

@@ -892,6 +892,15 @@ export async function getErasureRequest(
   return view;
 }
 
+/** Any request by id, for an operator (the runbook actions); undefined when there is none. */
+export async function findErasureRequest(
+  pool: Pool,
+  requestId: string,
+): Promise<ErasureRequestView | undefined> {
+  assertUuid(requestId, 'Erasure request id');
+  return readView(pool, requestId);
+}
+
 async function requireView(
   deps: Pick<ErasureDeps, 'pool'>,
   id: string,

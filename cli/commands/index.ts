@@ -12,6 +12,7 @@ import { register as monitors } from './monitors.ts';
 import { register as ops } from './ops.ts';
 import { register as privacy } from './privacy.ts';
 import { register as privacyDeadlines } from './privacy-deadlines.ts';
+import { register as privacyErasure } from './privacy-erasure.ts';
 import { register as report } from './report.ts';
 import { register as run } from './run.ts';
 import { register as runbook } from './runbook.ts';
@@ -34,6 +35,7 @@ export const commands: Array<(program: Command) => void> = [
   ops,
   privacy,
   privacyDeadlines,
+  privacyErasure,
   report,
   run,
   runbook,

@@ -58,10 +58,11 @@ export async function verifyReceiptText(text: string, publicKeyOption?: string):
   const publicKey = await resolvePublicKey(publicKeyOption);
   const verdict = verifyReceipt(document, publicKey);
   if (!verdict.ok) throw new VigieError('BAD_REQUEST', `Receipt rejected: ${verdict.reason}.`);
-  return describe(verdict.receipt);
+  return describeReceipt(verdict.receipt);
 }
 
-function describe(r: SignedErasureReceipt): string {
+/** One line a person reads: what the receipt says was removed (counts and ids, no data). */
+export function describeReceipt(r: SignedErasureReceipt): string {
   const { postgres, upstash, n8n } = r.stores;
   const rows =
     postgres.prospectsDeleted + postgres.campaignMembershipsDeleted + postgres.emailEventsDeleted;

@@ -186,6 +186,29 @@ describe('erasure-retry collector', () => {
     expect(second.deepCheck).toMatchObject({ found: 0 });
   });
 
+  it('pages erasure-overdue after an hour when a step keeps failing, not after 12 attempts', async () => {
+    const p = await takeProspect();
+    await stack.runWorkflow(p.user_id, [p.id]);
+    stack.n8n.faults.outage = true;
+    let id: string;
+    try {
+      const view = await requestErasure(stack.deps(NOW), { userId: p.user_id, prospectId: p.id });
+      id = view.id;
+      const early = await tick(minutes(30));
+      expect(early.alertsRaised.map((a) => a.labels.erasureRequestId)).not.toContain(view.id);
+      const summary = await tick(minutes(65));
+      expect(summary.alertsRaised).toContainEqual({
+        alertId: 'erasure-overdue',
+        labels: { erasureRequestId: view.id, ageHours: 1, step: 'n8n' },
+      });
+    } finally {
+      stack.n8n.faults.outage = false;
+    }
+    const recovered = await tick(minutes(3 * 60));
+    expect(recovered.completed).toBeGreaterThanOrEqual(1);
+    expect(recovered.alertsRaised.map((a) => a.labels.erasureRequestId)).not.toContain(id);
+  });
+
   it('pages erasure-overdue for a request stuck for a day, naming the step', async () => {
     const p = await takeProspect();
     await stack.runWorkflow(p.user_id, [p.id]);

@@ -12,8 +12,8 @@ import {
 /**
  * Every 5 minutes: add the missing suppression records of unsubscribed prospects (the sweep),
  * advance each pending erasure with a due step (a store was down, a worker
- * crashed mid-request), then page for requests that need a person — failed, stuck for a day,
- * or within 7 days of (or past) their Art. 12 deadline (`erasure-overdue`), and failed ones
+ * crashed mid-request), then page for requests that need a person — failed, a step failing
+ * for an hour, stuck for a day, or within 7 days of (or past) their Art. 12 deadline (`erasure-overdue`), and failed ones
  * whose verification kept finding data (`erasure-verification-failed`); then the deep check of
  * completed erasures (every text column of the customer, off the request path), paging what it
  * finds (`erasure-verification-failed`, store `postgres`).
@@ -65,6 +65,7 @@ interface OpenRow {
   due_at: Date;
   step: string | null;
   failed_step: string | null;
+  failing_step: string | null;
   hits: number | null;
   hit_stores: string | null;
 }
@@ -117,6 +118,13 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
               limit 1) as step,
             (select s.store from public.erasure_steps s
               where s.request_id = r.id and s.status = 'failed' limit 1) as failed_step,
+            -- A step still retried that has failed at least once (a deferred verification is
+            -- not an attempt): pages after an hour.
+            (select s.store from public.erasure_steps s
+              where s.request_id = r.id and s.status = 'pending' and s.attempts > 0
+                and s.last_error is not null
+              order by array_position(array['postgres','upstash','n8n','suppression','verification'], s.store)
+              limit 1) as failing_step,
             (select (s.result->>'totalHits')::int from public.erasure_steps s
               where s.request_id = r.id and s.store = 'verification') as hits,
             -- The stores where the last verification found data (ids of stores, never data).
@@ -130,7 +138,12 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
   );
   for (const row of rows) {
     const reason = needsAttention(
-      { status: row.status, requestedAt: row.requested_at, dueAt: row.due_at },
+      {
+        status: row.status,
+        requestedAt: row.requested_at,
+        dueAt: row.due_at,
+        failing: row.failing_step !== null,
+      },
       now,
     );
     if (reason === undefined) continue;
@@ -157,7 +170,7 @@ export async function run(deps: ErasureRetryDeps, now: Date): Promise<ErasureRet
       {
         erasureRequestId: row.id,
         ageHours: Math.floor((now.getTime() - row.requested_at.getTime()) / 3_600_000),
-        step: row.failed_step ?? row.step ?? 'none',
+        step: row.failed_step ?? row.failing_step ?? row.step ?? 'none',
       },
       now,
     );

@@ -64,6 +64,14 @@ describe('needsAttention and requestStatus', () => {
     expect(at('2026-02-28T13:00:00Z', 'failed')).toBe('failed');
     expect(at('2026-05-01T00:00:00Z', 'completed')).toBe(undefined);
   });
+  it('pages a failing step after an hour, a merely queued request after a day', () => {
+    const failing = (iso: string) =>
+      needsAttention({ status: 'pending', requestedAt, dueAt, failing: true }, new Date(iso));
+    expect(failing('2026-02-28T12:59:00Z')).toBe(undefined);
+    expect(failing('2026-02-28T13:01:00Z')).toBe('stuck');
+    expect(at('2026-02-28T13:01:00Z')).toBe(undefined);
+    expect(at('2026-03-01T12:01:00Z')).toBe('stuck');
+  });
   it('derives the request status from its steps', () => {
     expect(requestStatus([{ status: 'completed' }, { status: 'pending' }])).toBe('pending');
     expect(requestStatus([{ status: 'completed' }, { status: 'failed' }])).toBe('failed');

@@ -120,11 +120,26 @@ export function residualWindows(
 export const ERASURE_STUCK_AFTER_MS = 24 * 3_600_000;
 
 /**
+ * A pending request with a step that keeps failing (a provider refusing the erasure's calls)
+ * pages after this long, not after the 12 attempts that mark the step `failed` (about 6 h of
+ * backoff): by an hour the retries (1, 2, 4 … 32 min) have failed six times, the provider is
+ * not having a blip, and a person has the rest of the month to fix it. A request that is only
+ * queued (no step has failed) keeps the day of `ERASURE_STUCK_AFTER_MS`: a backlog drains.
+ */
+export const ERASURE_FAILING_PAGE_AFTER_MS = 3_600_000;
+
+/**
  * Whether an open request needs a person: failed outright, past its deadline, fewer than 7 days
- * left, or pending for more than a day.
+ * left, a step failing for more than an hour, or pending for more than a day.
  */
 export function needsAttention(
-  request: { status: ErasureStatus; requestedAt: Date; dueAt: Date },
+  request: {
+    status: ErasureStatus;
+    requestedAt: Date;
+    dueAt: Date;
+    /** A step not completed has failed at least once (its last error is recorded). */
+    failing?: boolean;
+  },
   now: Date,
 ): 'failed' | 'overdue' | 'due-soon' | 'stuck' | undefined {
   if (request.status === 'completed') return undefined;
@@ -132,7 +147,9 @@ export function needsAttention(
   const left = request.dueAt.getTime() - now.getTime();
   if (left < 0) return 'overdue';
   if (left <= ERASURE_WARN_BEFORE_DUE_MS) return 'due-soon';
-  if (now.getTime() - request.requestedAt.getTime() > ERASURE_STUCK_AFTER_MS) return 'stuck';
+  const age = now.getTime() - request.requestedAt.getTime();
+  if (request.failing === true && age > ERASURE_FAILING_PAGE_AFTER_MS) return 'stuck';
+  if (age > ERASURE_STUCK_AFTER_MS) return 'stuck';
   return undefined;
 }
 

@@ -65,6 +65,29 @@ describe('drills', () => {
     });
   });
 
+  // The sentry-errors drill's burst is one new Sentry issue: the stand-in's issue rule posts it
+  // to the signed /hooks/sentry, which raises sentry-new-issue, paged once with its runbook.
+  it('sentry-new-issue: every issue the stand-in alerted on is paged once at Slack (then only reminders), linking its runbook', async () => {
+    const alerted = stack.sentryRules!.deliveries().filter((d) => d.resource === 'event_alert');
+    expect(alerted.length).toBeGreaterThan(0);
+    expect(alerted.every((d) => d.status === 200)).toBe(true);
+    const { rows } = await stack.pool.query<{
+      labels: { issueId: string; projectId: string };
+      occurrences: number;
+    }>(`select labels, occurrences from alert_outbox where alert_id = 'sentry-new-issue'`);
+    expect(rows.map((r) => r.labels.issueId).sort()).toEqual(alerted.map((d) => d.subject).sort());
+    for (const r of rows) {
+      expect(r.occurrences).toBe(1);
+      const text = `New Sentry issue ${r.labels.issueId} in project ${r.labels.projectId}.`;
+      // Once as firing; the dispatcher's 4-hourly reminders of a still-open alert say so.
+      const pages = env.slack.messages
+        .map((m) => JSON.stringify(m.body))
+        .filter((body) => body.includes(text) && !body.includes('Reminder: '));
+      expect(pages).toHaveLength(1);
+      expect(pages[0]).toContain('sentry-errors.md');
+    }
+  });
+
   it('the fault switches answer another process (npx vigie sandbox fault)', async () => {
     const commandEnv = await readEnvFile(stack.envFile);
     expect(commandEnv.VIGIE_CONTROL_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -6,6 +6,7 @@ import { drill as databasePerformance } from '../database-performance.drill.ts';
 import { drill as deliverability } from '../deliverability.drill.ts';
 import { drill as n8nFailures } from '../n8n-failures.drill.ts';
 import { drill as onboarding } from '../onboarding.drill.ts';
+import { drill as privacyErasure } from '../privacy-erasure.drill.ts';
 import { drill as sentryErrors } from '../sentry-errors.drill.ts';
 import { drill as uptime } from '../uptime.drill.ts';
 import type { Drill } from './types.ts';
@@ -21,6 +22,7 @@ export const drills: Record<string, Drill> = {
   'audit-chain': auditChain,
   'sentry-errors': sentryErrors,
   'cost-overrun': costOverrun,
+  'privacy-erasure': privacyErasure,
   // Last: its rollback clears every collector switch, the game day's pause included.
   collectors,
 };
@@ -29,7 +31,4 @@ export const drills: Record<string, Drill> = {
  * Runbooks without a drill yet, and why (the gap is listed, not hidden: a test keeps this list
  * and the pages' `drill: none` in step, so adding a drill means removing its line here).
  */
-export const undrilled: Record<string, string> = {
-  'privacy-erasure':
-    'no switch yet reaches its alerts in drill time: a failing step pages after 12 attempts (about 7 staging hours, 42 s at 600×, then a person must retry it), a stuck request after 24 h; and the erasure path is being reworked (the drill should drive DELETE /prospects/{id} once it settles)',
-};
+export const undrilled: Record<string, string> = {};

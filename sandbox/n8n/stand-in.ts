@@ -65,6 +65,8 @@ export interface N8nFaults {
   rateLimitedRequests: number;
   /** `Retry-After` (seconds) sent with those 429s. */
   retryAfterSeconds: number;
+  /** Every public-API request answers 500 (the workflow webhooks still run). */
+  apiErrors: boolean;
 }
 
 export interface N8nStandInOptions {
@@ -137,6 +139,7 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
     random: Math.random,
     rateLimitedRequests: 0,
     retryAfterSeconds: 1,
+    apiErrors: false,
   };
 
   const display: N8nDisplaySettings = {
@@ -154,6 +157,7 @@ export async function startN8nStandIn(options: N8nStandInOptions): Promise<N8nSt
 
   const api = new Hono();
   api.use('*', async (c, next) => {
+    if (faults.apiErrors) return c.json({ message: 'Internal Server Error' }, 500);
     if (faults.rateLimitedRequests > 0) {
       faults.rateLimitedRequests -= 1;
       c.header('Retry-After', String(faults.retryAfterSeconds));

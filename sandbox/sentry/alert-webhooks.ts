@@ -54,6 +54,67 @@ export function eventAlertBody(input: {
   };
 }
 
+/**
+ * The `event_alert` body for an event the stand-in ingested, as Sentry serializes it there:
+ * the event's own fields (exception, user, request, contexts: personal data the receiver must
+ * drop) plus the issue's ids and URLs, `tags` as pairs, `datetime` from its timestamp.
+ */
+export function eventAlertFromEvent(
+  event: { payload: Record<string, unknown> },
+  input: { issueId: string; projectId: number; ruleName: string; ruleId?: number },
+) {
+  const p = event.payload;
+  const eventId = typeof p.event_id === 'string' ? p.event_id : randomUUID().replace(/-/g, '');
+  const values = (p.exception as { values?: Array<Record<string, unknown>> } | undefined)?.values;
+  const exception = values?.at(-1);
+  const message =
+    (p.logentry as { formatted?: string } | undefined)?.formatted ??
+    (typeof p.message === 'string' ? p.message : '');
+  const title = exception
+    ? `${String(exception.type ?? 'Error')}: ${String(exception.value ?? '')}`
+    : message || '<unlabeled event>';
+  const timestamp = p.timestamp;
+  const datetime = new Date(
+    typeof timestamp === 'number'
+      ? timestamp * 1000
+      : typeof timestamp === 'string'
+        ? timestamp
+        : Date.now(),
+  ).toISOString();
+  const tags = isRecord(p.tags) ? Object.entries(p.tags).map(([k, v]) => [k, String(v)]) : [];
+  return {
+    action: 'triggered',
+    actor: { id: 'sentry', name: 'Sentry', type: 'application' },
+    data: {
+      event: {
+        ...p,
+        _ref: input.projectId,
+        _ref_version: 2,
+        culprit: typeof p.transaction === 'string' ? p.transaction : (p.culprit ?? ''),
+        datetime,
+        event_id: eventId,
+        issue_id: input.issueId,
+        issue_url: `https://sentry.io/api/0/issues/${input.issueId}/`,
+        level: p.level ?? 'error',
+        message,
+        project: input.projectId,
+        tags,
+        title,
+        type: exception ? 'error' : 'default',
+        url: `https://sentry.io/api/0/projects/vigie/vigie/events/${eventId}/`,
+        web_url: `https://sentry.io/organizations/vigie/issues/${input.issueId}/events/${eventId}/`,
+      },
+      triggered_rule: input.ruleName,
+      issue_alert: { id: input.ruleId ?? 1, title: input.ruleName, sentry_app_id: 1, settings: [] },
+    },
+    installation: { uuid: randomUUID() },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function metricAlertBody(input: {
   action: 'critical' | 'warning' | 'resolved';
   events: number;

@@ -63,6 +63,7 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
         failureRate: 0,
         failureStatus: 'error',
         rateLimitedRequests: 0,
+        apiErrors: false,
       });
     switches.n8n = {
       description: 'The n8n stand-in (public API and the scrape-and-enrich workflow)',
@@ -84,6 +85,11 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
         'rate-limited': {
           description: 'the next 1,000 API requests answer 429',
           apply: async () => void (n8n.faults.rateLimitedRequests = 1_000),
+        },
+        'api-5xx': {
+          description:
+            'the public API answers 500 (listing and deleting executions: the erasure step fails); workflows still run',
+          apply: async () => void (n8n.faults.apiErrors = true),
         },
       },
       clear: async () => void reset(),
