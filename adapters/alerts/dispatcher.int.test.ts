@@ -337,24 +337,33 @@ describe('alert outbox and Slack dispatcher', () => {
     ]);
   });
 
-  it('a probe queues behind a send holding the channel instead of answering busy', async () => {
+  it('a probe queues behind a send holding the channel, then waits out its pacing', async () => {
     const d = dispatcher();
-    await d.tick(); // creates the channel row
-    // Another dispatcher mid-send: its transaction holds the row for 1.5 real seconds.
+    expect(await d.probe()).toEqual({ ok: true, code: 'ok', status: 200 }); // a message at T
+    const sentAt = clock.t;
+    // Another dispatcher mid-send (its message goes at T + 1 s, the first probe's pacing): it
+    // holds the row for 1.5 real seconds and, as a send does, moves the pacing to T + 2 s.
     const holder = await pool.connect();
     await holder.query('begin');
     await holder.query(`select 1 from alert_channels where channel = $1 for update`, [d.channel]);
     const released = new Promise<void>((resolve) =>
       setTimeout(() => {
         void holder
-          .query('commit')
+          .query(`update alert_channels set next_send_at = $2 where channel = $1`, [
+            d.channel,
+            new Date(sentAt + 2_000),
+          ])
+          .then(() => holder.query('commit'))
           .finally(() => holder.release())
           .then(() => resolve());
       }, 1_500),
     );
+    // Not busy (it waited for the row), not 429 (it waited out the pacing the send set).
     expect(await d.probe()).toEqual({ ok: true, code: 'ok', status: 200 });
     await released;
-    expect(slack.messages.at(-1)?.body.text).toBe(PROBE_TEXT);
+    const probes = slack.attempts.filter((a) => a.webhook === webhook).map((a) => a.at);
+    expect(probes).toHaveLength(2);
+    expect(probes[1]! - probes[0]!).toBeGreaterThanOrEqual(2_000);
   });
 
   it('a probe gives up as busy when the channel stays held past the send timeout', async () => {

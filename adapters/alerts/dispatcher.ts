@@ -433,6 +433,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     // A send holds the channel for at most its post's timeout and a few statements.
     const result = await withChannel<ProbeResult>(
       async (client, row) => {
+        // The send it queued behind has just moved the pacing on: wait that out too, holding
+        // the channel (ticks skip it meanwhile), or the probe's post is the 429.
+        const pacedMs = row.next_send_at.getTime() - now().getTime();
+        if (pacedMs > maxInlineWaitMs) return { ok: false, code: 'paced', status: null };
+        if (pacedMs > 0) await sleep(pacedMs);
         const outcome = await post({ text: PROBE_TEXT });
         const at = now();
         if (outcome.kind === 'terminal') {

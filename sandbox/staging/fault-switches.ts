@@ -328,8 +328,10 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
             );
           }
           return asOwner(async (c) => {
-            // A chain still ending at its signed head, the one written to least recently (the
-            // drill must not race the app appending to the same chain).
+            // A user's chain still ending at its signed head, the one written to least recently
+            // (the drill must not race the app appending to the same chain). Never the system
+            // chain (no user): the runbook's own audited actions append to it while the row is
+            // out, and the restore would then collide with their sequence numbers.
             const { rows } = await c.query<{
               id: string;
               chain: string;
@@ -342,6 +344,7 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
                  join lateral (select * from public.audit_log l
                                 where public.audit_log_chain_key(l.user_id)::text = h."userId"
                                 order by l.chain_seq desc limit 1) a on a.chain_seq::text = h.seq
+                where a.user_id is not null
                 order by a.occurred_at, a.id limit 1`,
               [JSON.stringify(heads)],
             );
