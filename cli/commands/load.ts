@@ -149,7 +149,12 @@ export function register(program: Command): void {
           const { localLoadTarget } = await import('../../sandbox/load-target.ts');
           // The configured plans (N8N_PLAN, PHANTOMBUSTER_PLAN, ANTHROPIC_TIER); scenario 3
           // switches the Claude stand-in to Tier 1 (sandbox/load-target.ts).
-          const env = { ...process.env, PORT: '0' };
+          // It always runs a local staging: its stage needs no setting (as `vigie gameday`).
+          const env = {
+            ...process.env,
+            PORT: '0',
+            VIGIE_STAGE: process.env.VIGIE_STAGE || 'local',
+          };
           const config = parseConfig(env);
           log('starting a local staging for the load run…');
           // Each seed size keeps its own data directory: a staging is seeded once.
