@@ -135,6 +135,23 @@ describe('the shared bucket scripts', () => {
     expect((await levels()).rc).toBe(30);
   });
 
+  it('a changed limit (a new tier) is a new bucket: its reported remaining wins exactly', async () => {
+    await acquire(1, 1);
+    await settle([0, 0, 0], {
+      clearProbe: true,
+      headers: headers([1000, 450_000, 90_000], [1000, 450_000, 90_000]),
+    });
+    // The tier drops to 50 RPM with fresh buckets; our call took one: remaining 49. Within the
+    // old tolerance (1 request) the full mirror of 50 would stay, one above the provider.
+    await acquire(100, 200);
+    await settle([0, 0, 0], { headers: headers([50, 50_000, 10_000], [49, 49_000, 9_000]) });
+    const l = await levels();
+    expect(l).toMatchObject({ rc: 50, ic: 50_000, oc: 10_000 });
+    expect(l.rl).toBeLessThan(49.1);
+    expect(l.il).toBeLessThan(49_100);
+    expect(l.ol).toBeLessThan(9_100);
+  });
+
   it('a pause holds every acquire until it ends and only ever extends', async () => {
     await acquire(1, 1);
     await settle([0, 0, 0], {

@@ -79,7 +79,10 @@ return {1, 0, 'ok', tostring(levels[1]), tostring(levels[2]), tostring(levels[3]
  * provider-limits.md): then other traffic took from the org's buckets. Within that precision
  * the mirror is kept: it is exact for our own calls, while the header is rounded down and was
  * computed when the answer left (earlier than now), so clamping to it on every answer throws
- * away up to one request's refill per call (measured: ~3 s over 100 calls at 85 RPM).
+ * away up to one request's refill per call (measured: ~3 s over 100 calls at 85 RPM). A
+ * reported limit that differs from the capacity (a new tier) starts a new bucket: its
+ * `remaining` wins exactly (the load run's switch to Tier 1 kept a full mirror one request
+ * above the provider's bucket: 2 × 429).
  * A pause only ever extends the shared pause-until. Replies `{pause ms left, 1 if buckets}`.
  */
 export const SETTLE_SCRIPT = `${NOW}
@@ -120,6 +123,9 @@ end
 for i = 1, 3 do
   local limit = header(2 * i - 1)
   if limit and limit > 0 then
+    -- A changed limit (a new tier) is a new bucket at the provider: the mirror was kept for the
+    -- old one, so the reported remaining wins exactly, as when the buckets are created.
+    if limit ~= caps[i] then tolerance[i] = 0 end
     caps[i] = limit
     levels[i] = math.min(levels[i], limit)
   end
