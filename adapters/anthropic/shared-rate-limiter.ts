@@ -59,6 +59,9 @@ interface Waiter {
 
 type Script = ReturnType<Redis['createScript']>;
 
+/** Refill held back at admission for the provider's clock against Redis's (ACQUIRE_SCRIPT). */
+const CLOCK_SKEW_MS = 100;
+
 const HEADER_NAMES = ['requests', 'input-tokens', 'output-tokens'] as const;
 
 export class SharedRateLimiter implements RateLimiter {
@@ -192,6 +195,7 @@ export class SharedRateLimiter implements RateLimiter {
             String(head.demand.maxTokens),
             String(this.#leaseMs),
             String(this.#ttlMs),
+            String(CLOCK_SKEW_MS),
           ])) as unknown[];
         } catch (error) {
           this.#failAll(unavailable(error));

@@ -19,8 +19,8 @@ afterAll(async () => {
 });
 
 const TTL = 600_000;
-const acquire = (input: number, output: number) =>
-  redis.eval(ACQUIRE_SCRIPT, 2, ...keys, input, output, 30_000, TTL) as Promise<
+const acquire = (input: number, output: number, skewMs = 0) =>
+  redis.eval(ACQUIRE_SCRIPT, 2, ...keys, input, output, 30_000, TTL, skewMs) as Promise<
     [number, number, string, ...string[]]
   >;
 const headers = (limits: [number, number, number], remaining: [number, number, number]) =>
@@ -99,6 +99,23 @@ describe('the shared bucket scripts', () => {
     const after = await levels();
     expect(after.rl).toBeCloseTo(before.rl, 0);
     expect(after.il).toBeCloseTo(before.il, 0);
+  });
+
+  it('holds back skew ms of refill: a share the mirror only just holds waits for the margin', async () => {
+    await acquire(1, 1);
+    await settle([0, 0, 0], {
+      clearProbe: true,
+      headers: headers([60, 6000, 1200], [60, 6000, 300]),
+    });
+    // Output holds 300 and the share is 300: without skew it passes at once; with 500 ms of
+    // skew (10 tokens at 20/s) it waits about half a second, and nothing is taken.
+    const held = await acquire(100, 300, 500);
+    expect(held[0]).toBe(0);
+    expect(held[2]).toBe('bucket');
+    expect(held[1]).toBeGreaterThan(400);
+    expect(held[1]).toBeLessThanOrEqual(500);
+    expect((await levels()).ol).toBeCloseTo(300, 0);
+    expect((await acquire(100, 300)).slice(0, 3)).toEqual([1, 0, 'ok']);
   });
 
   it('a share above a capacity can never pass: too-big with the capacities', async () => {

@@ -19,8 +19,11 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /**
- * ACQUIRE. ARGV: input tokens, output tokens (max_tokens), probe lease ms, idle TTL ms.
- * Takes 1 request, the input estimate and max_tokens from the three buckets, all or none.
+ * ACQUIRE. ARGV: input tokens, output tokens (max_tokens), probe lease ms, idle TTL ms, skew ms.
+ * Takes 1 request, the input estimate and max_tokens from the three buckets, all or none, once
+ * each holds its share plus `skew` ms of refill: the provider refills its buckets on its own
+ * clock, not Redis's, and a share taken the instant our mirror refilled it can reach a bucket
+ * a few tokens short (load run: 296.8 output tokens left for a 300-token share, one 429).
  * Replies `{1, 0, 'ok', rl, il, ol}` (the levels before the take), `{1, 0, 'probe'}` (limits
  * unknown: this caller holds the one probe lease), `{0, waitMs, reason}` with reason
  * `paused` / `probe` / `bucket`, or `{-1, 0, 'too-big', rc, ic, oc}` when a share exceeds a
@@ -39,6 +42,7 @@ if not s[1] then
   return {1, 0, 'probe'}
 end
 local need = {1, tonumber(ARGV[1]), tonumber(ARGV[2])}
+local skew = tonumber(ARGV[5] or '0') or 0
 local elapsed = math.max(0, now - tonumber(s[7]))
 local caps = {}
 local levels = {}
@@ -52,8 +56,9 @@ for i = 1, 3 do
   if need[i] > caps[i] then
     return {-1, 0, 'too-big', tostring(caps[1]), tostring(caps[2]), tostring(caps[3])}
   end
-  if levels[i] < need[i] then
-    wait = math.max(wait, math.ceil((need[i] - levels[i]) * 60000 / caps[i]))
+  local margin = math.min(caps[i] - need[i], skew * caps[i] / 60000)
+  if levels[i] < need[i] + margin then
+    wait = math.max(wait, math.ceil((need[i] + margin - levels[i]) * 60000 / caps[i]))
   end
 end
 if wait > 0 then return {0, wait, 'bucket'} end
