@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -97,8 +97,15 @@ export function register(program: Command): void {
                 if (f.endsWith('.json')) await rm(path.join(journals, f));
               }
             }
+            // Command outputs name files under the staging's state directory: not this machine's paths.
+            const { withRepoPaths } = await import('../../runbooks/gameday/committed-paths.ts');
+            const paths = {
+              root: fileURLToPath(new URL('../../', import.meta.url)),
+              stateDir: path.resolve(base),
+            };
             for (const f of result.files.journals) {
-              await copyFile(f, path.join(journals, path.basename(f)));
+              const text = withRepoPaths(await readFile(f, 'utf8'), paths);
+              await writeFile(path.join(journals, path.basename(f)), text);
             }
             const { recordLastDrilled, writeIndex } = await import('../../runbooks/library.ts');
             const passed = result.input.journals.flatMap((j) =>
