@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis as UpstashClient } from '@upstash/redis';
-import { Redis as IORedis } from 'ioredis';
+import type { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, hashFromReply } from '../../adapters/upstash/client.ts';
-import { startUpstashBridge, type UpstashBridge } from './bridge.ts';
-import { testRedisUrl } from '../../testkit/redis.ts';
+import type { UpstashBridge } from './bridge.ts';
+import { closeTestBridge, openTestBridge } from './test-bridge.ts';
 
-const REDIS_URL = testRedisUrl();
 const prefix = `vigie-t-bridge-${randomBytes(4).toString('hex')}:`;
 const k = (name: string) => prefix + name;
 
@@ -14,19 +13,10 @@ let bridge: UpstashBridge;
 let direct: IORedis;
 
 beforeAll(async () => {
-  bridge = await startUpstashBridge({
-    redisUrl: REDIS_URL,
-    token: randomBytes(16).toString('hex'),
-  });
-  direct = new IORedis(REDIS_URL);
+  ({ bridge, direct } = await openTestBridge());
 });
 
-afterAll(async () => {
-  const keys = await direct.keys(`${prefix}*`);
-  if (keys.length > 0) await direct.del(...keys);
-  direct.disconnect();
-  await bridge.close();
-});
+afterAll(() => closeTestBridge({ bridge, direct }, prefix));
 
 /** Raw wire access, for asserting exactly what the bridge sends back. */
 async function post(

@@ -1,33 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { Redis as IORedis } from 'ioredis';
+import type { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../adapters/upstash/client.ts';
-import { testRedisUrl } from '../../testkit/redis.ts';
-import { startUpstashBridge, type UpstashBridge } from './bridge.ts';
+import type { UpstashBridge } from './bridge.ts';
+import { closeTestBridge, openTestBridge } from './test-bridge.ts';
 
 // Lua scripting as upstash/docs documents it (redis/commands/scripting/eval, evalsha,
 // scriptload): EVAL, EVALSHA, SCRIPT LOAD over REST, `{"result": …}` on success, a 400 with
 // `{"error": "NOSCRIPT …"}` for an unknown sha (what `Script.exec` falls back on) and with the
 // script's error otherwise. The bridge passes the commands to the real Redis; these tests hold
 // it to that shape through the official client.
-const REDIS_URL = testRedisUrl();
 const prefix = `vigie-t-lua-${randomBytes(4).toString('hex')}:`;
 let bridge: UpstashBridge;
 let direct: IORedis;
 
 beforeAll(async () => {
-  bridge = await startUpstashBridge({
-    redisUrl: REDIS_URL,
-    token: randomBytes(16).toString('hex'),
-  });
-  direct = new IORedis(REDIS_URL);
+  ({ bridge, direct } = await openTestBridge());
 });
-afterAll(async () => {
-  const keys = await direct.keys(`${prefix}*`);
-  if (keys.length > 0) await direct.del(...keys);
-  direct.disconnect();
-  await bridge.close();
-});
+afterAll(() => closeTestBridge({ bridge, direct }, prefix));
 
 describe.each([true, false])('Lua scripts through @upstash/redis (auto-pipelining %s)', (auto) => {
   const k = (n: string) => `${prefix}${auto}:${n}`;
