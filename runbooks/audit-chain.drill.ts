@@ -1,4 +1,10 @@
-import { checkpointStoreFrom } from '../adapters/privacy/checkpoint-config.ts';
+import { randomUUID } from 'node:crypto';
+import { auditAction } from '../adapters/ops/audit.ts';
+import { checkpointAuditLog } from '../adapters/privacy/audit-anchor.ts';
+import {
+  checkpointStoreFrom,
+  loadCheckpointSigner,
+} from '../adapters/privacy/checkpoint-config.ts';
 import type { Drill } from './drills/types.ts';
 
 /**
@@ -7,6 +13,10 @@ import type { Drill } from './drills/types.ts';
  * signed checkpoint holds → the hourly audit-anchor run raises `audit-chain-broken`. The row is
  * restored (the backup restore, outside vigie: the switch's clear puts it back), then the
  * runbook verifies the log and anchors it again.
+ *
+ * The tampered chain is the drill's own (a fresh user id, two rows, anchored): a seeded user's
+ * chain can grow while the row is out (a scrape's prospect writes are audited), the new row
+ * takes the deleted one's position, and the restore no longer fits.
  */
 export const drill: Drill = {
   runbook: 'audit-chain',
@@ -22,11 +32,36 @@ export const drill: Drill = {
       if (Date.now() > deadline) throw new Error('no signed audit checkpoint within 30 s');
       await new Promise((r) => setTimeout(r, 500));
     }
-    return {};
+    const chainId = randomUUID();
+    for (const subject of ['drill:audit-chain:1', 'drill:audit-chain:2']) {
+      await auditAction(env.pool, {
+        action: 'drill.canary',
+        userId: chainId,
+        subject,
+        at: env.now(),
+        actor: 'drill',
+      });
+    }
+    const client = await env.pool.connect();
+    try {
+      const { written } = await checkpointAuditLog(client, {
+        store,
+        signer: await loadCheckpointSigner(env.config),
+        now: env.now(),
+      });
+      if (!written) throw new Error('the audit log does not verify before the fault');
+    } finally {
+      client.release();
+    }
+    return { chainId };
   },
-  inject: () => ({ standIn: 'audit', mode: 'delete-last' }),
-  // Nothing else tampers with a staging's audit log: any break is the drill's.
-  matches: () => true,
+  inject: (target) => ({
+    standIn: 'audit',
+    mode: 'delete-last-of',
+    args: { chain: target.chainId! },
+  }),
+  // The alert names the first break it finds: the drill's chain, as nothing else is broken.
+  matches: (labels, target) => labels.chainId === target.chainId,
   clearBeforeResolution: true,
   faultEnds: 'the rows restored from the backup',
 };

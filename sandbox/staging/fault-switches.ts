@@ -29,6 +29,7 @@ export interface FaultTargets {
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createFaultSwitches(t: FaultTargets): FaultSwitches {
   const switches: FaultSwitches = {};
@@ -293,7 +294,7 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
   // Tampering as someone holding the owner's credentials would: triggers bypassed for the
   // session (`session_replication_role`), the row kept so `clear` can put it back as a restore
   // from backup would.
-  let removed: { row: unknown } | undefined;
+  let removed: { row: unknown; chain: string; seq: string } | undefined;
   const asOwner = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: t.databaseUrl, application_name: 'drill-audit' });
     await c.connect();
@@ -310,63 +311,84 @@ export function createFaultSwitches(t: FaultTargets): FaultSwitches {
       await c.end();
     }
   };
+  // Deletes the last row of a chain that still ends at the head the latest signed checkpoint
+  // holds: `chain` when given, else a user's chain, the one written to least recently.
+  const deleteLast = async (named?: string) => {
+    if (removed) throw new VigieError('CONFLICT', 'A row is already removed: clear first.');
+    if (named !== undefined && !UUID.test(named))
+      throw new VigieError('BAD_REQUEST', `"${named}" is not a chain id (a user's UUID).`);
+    const chain = named?.toLowerCase();
+    const latest = (await t.latestCheckpoint?.()) as
+      { heads?: Array<{ userId: string; seq: string }> } | undefined;
+    const heads = (latest?.heads ?? []).filter((h) => chain === undefined || h.userId === chain);
+    if (heads.length === 0) {
+      throw new VigieError(
+        'CONFLICT',
+        chain === undefined
+          ? 'No signed audit checkpoint yet: wait for the audit-anchor collector (hourly) or run `npx vigie audit checkpoint`.'
+          : `The latest signed checkpoint has no head for chain ${chain}: run \`npx vigie audit checkpoint\` first.`,
+      );
+    }
+    return asOwner(async (c) => {
+      // Never the system chain (no user) unless named: the runbook's own audited actions
+      // append to it while the row is out, and the restore would collide with them.
+      const { rows } = await c.query<{ id: string; chain: string; seq: string; row: unknown }>(
+        `select a.id::text, public.audit_log_chain_key(a.user_id)::text as chain,
+                a.chain_seq::text as seq, row_to_json(a) as row
+           from jsonb_to_recordset($1::jsonb) as h("userId" text, seq text)
+           join lateral (select * from public.audit_log l
+                          where public.audit_log_chain_key(l.user_id)::text = h."userId"
+                          order by l.chain_seq desc limit 1) a on a.chain_seq::text = h.seq
+          where $2 or a.user_id is not null
+          order by a.occurred_at, a.id limit 1`,
+        [JSON.stringify(heads), chain !== undefined],
+      );
+      const r = rows[0];
+      if (!r) throw new VigieError('CONFLICT', 'No chain ends at its signed head right now.');
+      await c.query('delete from public.audit_log where id = $1', [r.id]);
+      removed = { row: r.row, chain: r.chain, seq: r.seq };
+      return { chainId: r.chain, seq: Number(r.seq) };
+    });
+  };
   switches.audit = {
     description: 'The audit log (tampering, as with the owner credentials)',
     modes: {
       'delete-last': {
         description:
-          'deletes the last row of a chain the latest signed checkpoint anchors (kept for clear)',
-        apply: async () => {
-          if (removed) throw new VigieError('CONFLICT', 'A row is already removed: clear first.');
-          const latest = (await t.latestCheckpoint?.()) as
-            { heads?: Array<{ userId: string; seq: string }> } | undefined;
-          const heads = latest?.heads ?? [];
-          if (heads.length === 0) {
-            throw new VigieError(
-              'CONFLICT',
-              'No signed audit checkpoint yet: wait for the audit-anchor collector (hourly) or run `npx vigie audit checkpoint`.',
-            );
-          }
-          return asOwner(async (c) => {
-            // A user's chain still ending at its signed head, the one written to least recently
-            // (the drill must not race the app appending to the same chain). Never the system
-            // chain (no user): the runbook's own audited actions append to it while the row is
-            // out, and the restore would then collide with their sequence numbers.
-            const { rows } = await c.query<{
-              id: string;
-              chain: string;
-              seq: string;
-              row: unknown;
-            }>(
-              `select a.id::text, public.audit_log_chain_key(a.user_id)::text as chain,
-                      a.chain_seq::text as seq, row_to_json(a) as row
-                 from jsonb_to_recordset($1::jsonb) as h("userId" text, seq text)
-                 join lateral (select * from public.audit_log l
-                                where public.audit_log_chain_key(l.user_id)::text = h."userId"
-                                order by l.chain_seq desc limit 1) a on a.chain_seq::text = h.seq
-                where a.user_id is not null
-                order by a.occurred_at, a.id limit 1`,
-              [JSON.stringify(heads)],
-            );
-            const r = rows[0];
-            if (!r) throw new VigieError('CONFLICT', 'No chain ends at its signed head right now.');
-            await c.query('delete from public.audit_log where id = $1', [r.id]);
-            removed = { row: r.row };
-            return { chainId: r.chain, seq: Number(r.seq) };
-          });
-        },
+          "deletes the last row of a user's chain the latest signed checkpoint anchors (kept for clear)",
+        apply: () => deleteLast(),
+      },
+      // A drill names a chain nothing else writes to: a row the app appended in the meantime
+      // would take the deleted row's position, and no restore could put it back.
+      'delete-last-of': {
+        description:
+          'deletes the last row of the named chain (a user id), which the latest signed checkpoint anchors (kept for clear)',
+        args: ['chain'],
+        apply: ({ chain }) => deleteLast(chain),
       },
     },
     clear: async () => {
       const r = removed;
       if (!r) return;
-      await asOwner((c) =>
-        c.query(
+      await asOwner(async (c) => {
+        const taken = await c.query(
+          `select 1 from public.audit_log
+            where public.audit_log_chain_key(user_id)::text = $1 and chain_seq = $2::bigint`,
+          [r.chain, r.seq],
+        );
+        if (taken.rowCount) {
+          removed = undefined; // it can never fit again: the switch lets go of it
+          throw new VigieError(
+            'CONFLICT',
+            `Chain ${r.chain} moved on while its row ${r.seq} was out: a new row holds that position, so the backup's row no longer fits and the break stays. Use \`delete-last-of <chain>\` on a chain nothing writes to.`,
+          );
+        }
+        await c.query(
           `insert into public.audit_log overriding system value
            select * from json_populate_record(null::public.audit_log, $1::json)`,
           [JSON.stringify(r.row)],
-        ),
-      );
+        );
+      });
       removed = undefined;
     },
   };
