@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createPool } from '../adapters/postgres/pool.ts';
 import { parseConfig } from '../core/config.ts';
 import { VigieError } from '../core/errors.ts';

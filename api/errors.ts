@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { isDatabaseGoingAway, isPoolSaturated } from '../adapters/postgres/pool.ts';
 import { type ErrorCode, VigieError, isVigieError } from '../core/errors.ts';
 import { jsonDepthExceeds } from '../core/json-depth.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VigieError } from './errors.ts';
 import { KEYRING_FORMAT, parseKeyring } from './privacy/keyring.ts';
 import { type HeartbeatSettingName, heartbeatSettings } from './heartbeat-settings.ts';

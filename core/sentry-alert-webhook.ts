@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Sentry's integration-platform alert webhooks (docs/alert-webhooks.md): an internal

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema, SECRET_SETTINGS, type SettingName } from '../core/config.ts';
 import { heartbeatSettings } from '../core/heartbeat-settings.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DashboardModel } from './components/grafana-dashboards.ts';
 
 const exported = z.array(

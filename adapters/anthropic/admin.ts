@@ -1,6 +1,6 @@
 import { anthropicSdk } from './sdk.ts';
 import { sumCentsAmounts } from '../../core/cost.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expectShape, ProviderReadError, readJson } from '../http/read-json.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { HeartbeatDefinition, HttpMonitorDefinition } from '../../core/catalog/monitors.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expectShape, ProviderReadError, readJson } from '../http/read-json.ts';
 
 /**

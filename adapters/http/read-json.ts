@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { VigieError } from '../../core/errors.ts';
 import { retryAfterSeconds } from '../../core/retry-after.ts';
 

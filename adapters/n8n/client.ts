@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type ErrorCode, VigieError } from '../../core/errors.ts';
 import { retryAfterSeconds as readRetryAfterSeconds } from '../../core/retry-after.ts';
 import { ProviderReadError, readJson } from '../http/read-json.ts';

@@ -9,7 +9,7 @@
  * between n8n versions, and refusing an answer for a field nobody reads would turn an n8n
  * upgrade into an outage. Unknown fields are kept (`looseObject`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const N8N_EXECUTION_STATUSES = [
   'canceled',

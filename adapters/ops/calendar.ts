@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VigieError } from '../../core/errors.ts';
 import type { Pool, Queryable } from '../postgres/pool.ts';
 import { withTransaction } from '../postgres/pool.ts';

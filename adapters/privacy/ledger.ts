@@ -3,7 +3,7 @@
  * workflows (their first node posts `{executionId, workflowId, userId, prospectIds}`). Erasure
  * deletes exactly these executions through n8n's API instead of searching execution data.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Queryable } from '../postgres/pool.ts';
 
 const uuid = z.uuid({ message: 'expected a UUID' });

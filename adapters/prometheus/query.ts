@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiErrors, apiRequests } from '../../core/promql.ts';
 import { expectShape, readJson } from '../http/read-json.ts';
 

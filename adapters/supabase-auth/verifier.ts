@@ -7,7 +7,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { VigieError } from '../../core/errors.ts';
 
 /**

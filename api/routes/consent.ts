@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { type Keyring, parseKeyring } from '../../core/privacy/keyring.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readProspect, recordConsent } from '../../adapters/privacy/consent.ts';
 import { parseInput, readJson } from '../errors.ts';
 import { type AuthVariables, requireUser } from '../middleware/auth.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import {
   EnrichmentGateway,

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import type { Counter } from '@opentelemetry/api';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import type { Config } from '../../core/config.ts';

@@ -12,7 +12,7 @@ import {
   sentryEventAlertPayload,
   sentryMetricAlertPayload,
 } from '../../core/sentry-alert-webhook.ts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { MAX_JSON_DEPTH, parseInput } from '../errors.ts';
 
 export const SENTRY_HOOK_PATH = '/hooks/sentry';

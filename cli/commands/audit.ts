@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConfig } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { verifyAuditChain, type VerifyResult } from '../../adapters/privacy/audit-chain.ts';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConfig } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
 import { loadIssuer, loadSigningKey, signUserToken } from '../../sandbox/supabase-auth/keys.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { extendDeadline, listOpenRequests } from '../../adapters/privacy/deadlines.ts';
 import { VigieError } from '../../core/errors.ts';
 import { poolFromEnv } from './migrate.ts';

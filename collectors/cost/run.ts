@@ -37,7 +37,9 @@ export interface CostDeps {
   budgets: Record<CostService, number>;
   anthropic?: {
     costUsd(from: Date, to: Date): Promise<{ usd: number }>;
-    spendCapReached(): Promise<boolean>;
+    /** A one-token message that meets the spend-cap 429 when the cap is reached; a reader
+     * that only sums costs (the weekly summary) leaves it out and sends nothing billed. */
+    spendCapReached?(): Promise<boolean>;
     /**
      * Loads what `spendCapReached` needs (the Anthropic SDK, a large module whose evaluation
      * holds the event loop) before the timed reads start, so that time never counts against
@@ -117,7 +119,7 @@ export async function readCosts(
   // provider never loses the others' answers; results are read back in a fixed order below,
   // so `services` and `unread` keep the same order whatever answers first.
   const anthropic = deps.anthropic;
-  await anthropic?.load?.();
+  if (anthropic?.spendCapReached) await anthropic.load?.();
   const [
     anthropicCost,
     anthropicUsage,
@@ -129,7 +131,7 @@ export async function readCosts(
   ] = await Promise.allSettled([
     anthropic?.costUsd(start, now),
     anthropic?.usageByModel?.(start, now),
-    anthropic?.spendCapReached(),
+    anthropic?.spendCapReached?.(),
     deps.upstash?.(),
     deps.phantombuster?.(),
     tenantEnrichmentCosts(deps.db, monthStartUtc, tomorrow),

@@ -219,8 +219,12 @@ function deps(extra: Partial<WeeklySummaryDeps> = {}): WeeklySummaryDeps {
 
 describe('weekly-summary collector', () => {
   it('emails uptime, users, n8n, cost and alerts that match the seeded data', async () => {
+    const messagesBefore = anthropic.messagesStats.admitted;
     const summary = await run(deps(), NOW);
     expect(summary.status).toBe('ok');
+    // Cost totals only: the spend-cap probe (a billed message) is the cost collector's.
+    expect(anthropic.messagesStats.admitted).toBe(messagesBefore);
+    expect(summary.cost).not.toBeNull();
     expect(summary.week).toEqual({ from: '2026-11-23', to: '2026-11-29' });
     expect(summary.users).toEqual({
       total: 19,

@@ -249,8 +249,24 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
     },
     async (unread: Unread[]) => {
       if (deps.cost) {
+        // Totals only: no spend-cap probe (a billed Claude message, ~1 s, and the cost
+        // collector's alert to raise, not this email's).
+        const { anthropic } = deps.cost;
         const costs = await readCosts(
-          { ...deps.cost, db: deps.db, raise: deps.raise, timeZone: deps.timeZone },
+          {
+            ...deps.cost,
+            ...(anthropic
+              ? {
+                  anthropic: {
+                    costUsd: anthropic.costUsd,
+                    ...(anthropic.usageByModel ? { usageByModel: anthropic.usageByModel } : {}),
+                  },
+                }
+              : {}),
+            db: deps.db,
+            raise: deps.raise,
+            timeZone: deps.timeZone,
+          },
           now,
         );
         unread.push(...costs.unread);
@@ -293,9 +309,6 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
       }
     },
   ];
-  // What the cost section's spend-cap probe loads (the Anthropic SDK) is loaded first, so its
-  // evaluation never counts against another section's timeout (CostDeps.anthropic.load).
-  await deps.cost?.anthropic?.load?.();
   const unreadBySection = await Promise.all(
     sections.map(async (section) => {
       const unread: Unread[] = [];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What an enrichment sends to Claude: only the professional fields the prompt needs. A name,

@@ -58,6 +58,9 @@ async function buildLambda(
     splitting: true,
     bundle: true,
     platform: 'node',
+    // ES module builds first (esbuild's default for node is CommonJS first): only they can be
+    // tree-shaken, and the AWS SDK's CommonJS client carries every command of its service.
+    mainFields: ['module', 'main'],
     format: 'esm',
     target: 'node24',
     minify: true,

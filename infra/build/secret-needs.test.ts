@@ -15,7 +15,7 @@ beforeAll(async () => {
   await writeFile(
     path.join(dir, 'lib.ts'),
     [
-      "import { z } from 'zod';",
+      "import * as z from 'zod';",
       '// SMTP_URL is not read here: a comment does not count.',
       "const names = ['N8N_API_KEY'] as const;",
       'export const read = (c: { DATABASE_URL?: string }) => [c.DATABASE_URL, names, z];',

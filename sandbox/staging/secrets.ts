@@ -9,7 +9,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { VigieError } from '../../core/errors.ts';
 
 const secretsSchema = z.object({
