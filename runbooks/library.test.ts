@@ -45,6 +45,8 @@ describe('runbook library', () => {
     for (const p of pages.filter((x) => x.drill !== 'none')) {
       expect(p.drill, p.id).toBe(p.id);
       expect(drills[p.id]?.runbook, p.id).toBe(p.id);
+      // The page tells a person whether the drill may run against a deployed staging.
+      expect(p.deployed_staging, `${p.id}: deployed_staging`).toBe(drills[p.id]?.deployedStaging);
       expect(existsSync(`${RUNBOOK_DIR}${p.id}.drill.ts`), `${p.id}.drill.ts`).toBe(true);
       expect(p.resolve.length, `${p.id}: a \`sh resolve\` block`).toBeGreaterThan(0);
       for (const block of p.resolve) {
