@@ -50,39 +50,58 @@ beforeEach(async () => {
   await pool.query('truncate alert_outbox restart identity cascade');
 });
 
+/**
+ * A session that takes `table` ACCESS EXCLUSIVE in an open transaction and a second session
+ * queued behind it, held for more than a second; `release` rolls back and closes both.
+ */
+async function holdLock(table: string) {
+  const holder = await client();
+  const waiter = await client();
+  const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!
+    .pid;
+  await holder.query('begin');
+  await holder.query(`lock table public.${table} in access exclusive mode`);
+  const blocked = waiter.query(`select count(*) from public.${table}`).catch(() => null);
+  await new Promise((r) => setTimeout(r, 1_200));
+  let released = false;
+  return {
+    holderPid,
+    async release() {
+      if (released) return;
+      released = true;
+      await holder.query('rollback');
+      await blocked;
+      await holder.end();
+      await waiter.end();
+    },
+  };
+}
+
 describe('db-health collector', () => {
   it('a session holding a lock: the blocked session and the long transaction are named', async () => {
     await pool.query('create table if not exists public.drill_lock (id int primary key)');
-    const holder = await client();
-    const waiter = await client();
+    const lock = await holdLock('drill_lock');
     try {
-      const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid'))
-        .rows[0]!.pid;
-      await holder.query('begin');
-      await holder.query('lock table public.drill_lock in access exclusive mode');
-      const blocked = waiter.query('select count(*) from public.drill_lock').catch(() => null);
-      await new Promise((r) => setTimeout(r, 1_200));
-
       const summary = await run(
         { db: pool, raise, thresholds: { blockedSeconds: 1, longTransactionSeconds: 1 } },
         NOW,
       );
 
-      expect(summary.blocked).toContainEqual(expect.objectContaining({ blockingPid: holderPid }));
+      expect(summary.blocked).toContainEqual(
+        expect.objectContaining({ blockingPid: lock.holderPid }),
+      );
       expect(await outbox('db-session-blocked')).toEqual([
-        expect.objectContaining({ blockingPid: holderPid }),
+        expect.objectContaining({ blockingPid: lock.holderPid }),
       ]);
-      expect((await outbox('db-long-transaction')).map((l) => l.pid)).toContain(holderPid);
-      await holder.query('rollback');
-      await blocked;
+      expect((await outbox('db-long-transaction')).map((l) => l.pid)).toContain(lock.holderPid);
+      await lock.release();
       const after = await run(
         { db: pool, raise, thresholds: { blockedSeconds: 1, longTransactionSeconds: 1 } },
         NOW,
       );
       expect(after.blocked).toEqual([]);
     } finally {
-      await holder.end();
-      await waiter.end();
+      await lock.release();
     }
   });
 
@@ -92,16 +111,8 @@ describe('db-health collector', () => {
     await pool.query('create table if not exists public.drill_big (id int primary key, v int)');
     await pool.query('insert into public.drill_big select g, g from generate_series(1, 100000) g');
     await pool.query('create index if not exists drill_big_v on public.drill_big (v)');
-    const holder = await client();
-    const waiter = await client();
+    const lock = await holdLock('drill_big');
     try {
-      const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid'))
-        .rows[0]!.pid;
-      await holder.query('begin');
-      await holder.query('lock table public.drill_big in access exclusive mode');
-      const blocked = waiter.query('select count(*) from public.drill_big').catch(() => null);
-      await new Promise((r) => setTimeout(r, 1_200));
-
       let timer: NodeJS.Timeout | undefined;
       const summary = await Promise.race([
         run({ db: pool, raise, thresholds: { blockedSeconds: 1 } }, NOW),
@@ -110,13 +121,12 @@ describe('db-health collector', () => {
         }),
       ]);
       clearTimeout(timer);
-      await holder.query('rollback');
-      await blocked;
+      await lock.release();
       expect(summary).not.toBe('hung');
       if (summary === 'hung') return;
       expect(summary.unread).toEqual([]);
       expect(await outbox('db-session-blocked')).toEqual([
-        expect.objectContaining({ blockingPid: holderPid }),
+        expect.objectContaining({ blockingPid: lock.holderPid }),
       ]);
       // The locked table's index is left for a later run; once the lock is gone it is there.
       expect(summary.unusedIndexes.map((i) => i.index)).not.toContain('public.drill_big_v');
@@ -124,8 +134,7 @@ describe('db-health collector', () => {
       const big = after.unusedIndexes.find((i) => i.index === 'public.drill_big_v');
       expect(big?.bytes).toBeGreaterThanOrEqual(1_048_576);
     } finally {
-      await holder.end();
-      await waiter.end();
+      await lock.release();
       await pool.query('drop table if exists public.drill_big');
     }
   }, 60_000);
