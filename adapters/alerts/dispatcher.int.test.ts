@@ -61,9 +61,9 @@ function dispatcher(extra: Partial<DispatcherOptions> = {}) {
   });
 }
 
-const failureRate = (workflowId: string) => ({
+const failureRate = (workflowId: string, ratePercent = 35) => ({
   alertId: 'n8n-failure-rate-high',
-  labels: { workflowId, failed: 7, finished: 20, ratePercent: 35 },
+  labels: { workflowId, failed: Math.round(ratePercent / 5), finished: 20, ratePercent },
   at: now(),
 });
 
@@ -148,9 +148,9 @@ describe('alert outbox and Slack dispatcher', () => {
       clock.t += 500;
     }
     expect(deliveredWorkflows()).toEqual(['wf-0', 'wf-1', 'wf-2', 'wf-3', 'wf-4']);
-    // Each known alert is raised again (its update is due after the group interval), then a
-    // new one appears: the new one is due last but goes out first.
-    for (let i = 0; i < 5; i += 1) await raise(pool, failureRate(`wf-${i}`));
+    // Each known alert is raised again, worse by a step (its update is due after the group
+    // interval), then a new one appears: the new one is due last but goes out first.
+    for (let i = 0; i < 5; i += 1) await raise(pool, failureRate(`wf-${i}`, 60));
     clock.t += 5 * 60_000;
     await raise(pool, failureRate('wf-9'));
     clock.t += 1_000;
@@ -166,10 +166,11 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(spacingOk()).toBe(true);
   });
 
-  it('collapses a storm of 1,000 identical alerts into one message plus an updated count', async () => {
+  it('collapses a storm of 1,000 raises of one alert into one message plus an updated count', async () => {
     const d = dispatcher();
     for (let i = 0; i < 1_000; i += 1) {
-      await raise(pool, failureRate('wf-7'));
+      // Half way, after the first message, the rate passes a further step: news, sent once.
+      await raise(pool, failureRate('wf-7', i < 500 ? 35 : 100));
       clock.t += 60; // 1,000 raises in one minute
       if (i % 20 === 19) await d.tick();
     }
@@ -188,6 +189,20 @@ describe('alert outbox and Slack dispatcher', () => {
       `select occurrences, notified_occurrences, state from alert_outbox`,
     );
     expect(rows).toEqual([{ occurrences: 1_000, notified_occurrences: 1_000, state: 'sent' }]);
+  });
+
+  it('a failing workflow re-raised at the same rate every 15 minutes: one message until the 4-hour reminder', async () => {
+    const d = dispatcher();
+    for (let run = 0; run < 8; run += 1) {
+      await raise(pool, failureRate('wf-3', 35));
+      for (let s = 0; s < 15 * 6; s += 1) {
+        await d.tick();
+        clock.t += 10_000;
+      }
+    }
+    const texts = slack.messages.filter((m) => m.webhook === webhook).map((m) => m.body.text ?? '');
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('wf-3');
   });
 
   it('a level alert re-raised every 5 minutes: one message, an update only past a further step, then a reminder after 4 h', async () => {

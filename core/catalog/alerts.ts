@@ -94,6 +94,9 @@ export const alerts = [
     runbook: 'n8n-failures',
     dedupKey: '{workflowId}',
     route: 'slack',
+    // Every 15-minute run re-raises a failing workflow: news only when its rate passed a further
+    // step (the threshold is 10 %); the 4-hourly reminder covers a rate that stays put.
+    updates: { label: 'ratePercent', worse: 'higher', steps: [25, 50, 100] },
   },
   {
     id: 'n8n-unreachable',
