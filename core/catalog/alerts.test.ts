@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ALERT_REMINDER_HOURS } from '../alerting/grouping.ts';
 import { alerts } from './alerts.ts';
-import { collectors } from './collectors.ts';
+import { collectors, collectorSchedules } from './collectors.ts';
 import type { AlertDefinition } from './types.ts';
 
 const runbookDir = fileURLToPath(new URL('../../runbooks/', import.meta.url));
@@ -69,5 +70,28 @@ describe('alert catalog', () => {
     const ids = new Set<string>(alerts.map((a) => a.id));
     for (const c of collectors)
       for (const id of c.alerts) expect(ids, `${c.name}: ${id}`).toContain(id);
+  });
+});
+
+describe('re-raised alerts', () => {
+  // A collector that runs more often than the reminder re-raises a condition that holds: each
+  // of its alerts says which re-raises are news (`updates`), or Slack gets one per run.
+  it('every alert of a collector running more often than the 4-hour reminder declares its updates', () => {
+    const from = new Date('2026-11-30T12:00:00Z');
+    const undeclared = collectors
+      .filter((c) => {
+        const schedule = collectorSchedules[c.name];
+        const next = schedule.nextAfter(from);
+        const gapMs = schedule.nextAfter(next).getTime() - next.getTime();
+        return gapMs < ALERT_REMINDER_HOURS * 3_600_000;
+      })
+      .flatMap((c) =>
+        c.alerts.filter(
+          (id) =>
+            (alerts as readonly AlertDefinition[]).find((a) => a.id === id)?.updates === undefined,
+        ),
+      )
+      .filter((id, i, all) => all.indexOf(id) === i);
+    expect(undeclared).toEqual([]);
   });
 });

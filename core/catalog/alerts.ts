@@ -44,6 +44,9 @@ export const alerts = [
     runbook: 'collectors',
     dedupKey: '{collector}:{source}',
     route: 'slack',
+    // Re-raised by every run while the source stays unreadable: the first page and the 4-hourly
+    // reminder say it; each run is not news.
+    updates: 'none',
   },
   // AWS (CloudWatch alarms through SNS to `POST /hooks/aws/sns`; label `alarm` is its name).
   {
@@ -156,6 +159,8 @@ export const alerts = [
     runbook: 'deliverability',
     dedupKey: '{sendingDomainId}',
     route: 'slack+email',
+    // Re-raised hourly while the domain stays red: not news until the 4-hourly reminder.
+    updates: 'none',
   },
   {
     id: 'deliverability-auth-failing',
@@ -165,6 +170,8 @@ export const alerts = [
     runbook: 'deliverability',
     dedupKey: '{sendingDomainId}:{mechanism}',
     route: 'slack',
+    // Re-raised hourly while the record stays wrong.
+    updates: 'none',
   },
   // Privacy.
   {
@@ -176,6 +183,9 @@ export const alerts = [
     runbook: 'privacy-erasure',
     dedupKey: '{erasureRequestId}',
     route: 'slack+email',
+    // Re-raised every 5 minutes: news when the request has been stuck a day, a week, then 7 days
+    // before and at the one-month Art. 12 deadline.
+    updates: { label: 'ageHours', worse: 'higher', steps: [24, 168, 552, 720] },
   },
   {
     id: 'erasure-verification-failed',
@@ -186,6 +196,8 @@ export const alerts = [
     runbook: 'privacy-erasure',
     dedupKey: '{erasureRequestId}',
     route: 'slack+email',
+    // Re-raised every 5 minutes while the rows are still there.
+    updates: 'none',
   },
   {
     id: 'retention-purge-failed',
@@ -205,6 +217,8 @@ export const alerts = [
     runbook: 'audit-chain',
     dedupKey: 'audit-log',
     route: 'slack+email',
+    // Re-raised hourly while broken: news when the run finds more breaks than before.
+    updates: { label: 'breaks', worse: 'higher', steps: [2, 3, 5, 10, 100] },
   },
   // Onboarding (collectors/onboarding).
   {
@@ -216,6 +230,8 @@ export const alerts = [
     runbook: 'onboarding',
     dedupKey: '{sendingDomainId}',
     route: 'slack',
+    // Re-raised hourly: news on the second, third and seventh day unverified.
+    updates: { label: 'hours', worse: 'higher', steps: [48, 72, 168] },
   },
   {
     id: 'onboarding-calendar-failing',
@@ -226,6 +242,8 @@ export const alerts = [
     runbook: 'onboarding',
     dedupKey: '{calendarConnectionId}',
     route: 'slack',
+    // Re-raised hourly while the connection keeps failing.
+    updates: 'none',
   },
   // Database health (collectors/db-health).
   {
@@ -298,6 +316,8 @@ export const alerts = [
     runbook: 'database-performance',
     dedupKey: 'unused:{index}',
     route: 'none',
+    // Not paged (route none); a level read every 5 minutes.
+    updates: 'none',
   },
   // The alert path itself.
   {
@@ -309,6 +329,8 @@ export const alerts = [
     runbook: 'alert-delivery',
     dedupKey: '{channel}',
     route: 'slack+email',
+    // Re-raised each minute the webhook stays dead: the first page (by email) is the news.
+    updates: 'none',
   },
   {
     id: 'alert-dead-letters-present',
@@ -318,6 +340,8 @@ export const alerts = [
     runbook: 'alert-delivery',
     dedupKey: '{channel}',
     route: 'slack',
+    // Each raise is another message Slack refused: news.
+    updates: 'count',
   },
   {
     id: 'alert-probe-failed',
@@ -328,6 +352,8 @@ export const alerts = [
     dedupKey: '{channel}',
     // Email too: the probe failing means Slack, the usual route, may be what is broken.
     route: 'slack+email',
+    // One probe a day: each failure is news.
+    updates: 'count',
   },
 ] as const satisfies readonly AlertDefinition[];
 
