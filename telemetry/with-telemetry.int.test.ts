@@ -1,5 +1,6 @@
 import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as Sentry from '@sentry/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VigieError } from '../core/errors.ts';
 import { type OtlpStandIn, startOtlpStandIn } from '../sandbox/otlp/server.ts';
@@ -40,6 +41,16 @@ afterAll(async () => {
 describe('withTelemetry', () => {
   it('is idempotent: a second initTelemetry returns the same setup', () => {
     expect(initTelemetry({ serviceName: 'other', environment: 'test' })).toBe(telemetry);
+  });
+
+  it('sets up Sentry with the crash handlers and without the integrations that carry personal data', () => {
+    const names = (Sentry.getClient()?.getOptions().integrations ?? []).map((i) => i.name);
+    for (const wanted of ['OnUncaughtException', 'OnUnhandledRejection', 'Http', 'LinkedErrors']) {
+      expect(names).toContain(wanted);
+    }
+    expect(names).not.toContain('Console');
+    expect(names).not.toContain('LocalVariables');
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('on success: returns the result, exports the span (flushed in finally) and pings the heartbeat', async () => {
