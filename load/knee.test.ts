@@ -19,6 +19,14 @@ describe('findKnee', () => {
     expect(findKnee([step(10, 100, 20), step(25, 300, 900)]).users).toBe(10);
     expect(findKnee([step(10, 100, 20), step(25, 300, null)]).users).toBe(10);
   });
+  it('not at a flat step that later steps outgrow', () => {
+    const dipThenRise = [step(10, 1633, 15), step(25, 1746, 32), step(50, 1943, 53)];
+    expect(findKnee([...dipThenRise, step(100, 2000, 99), step(200, 3318, 153)])).toEqual({
+      users: 200,
+      reason: 'no knee within the steps run',
+    });
+    expect(findKnee([...dipThenRise, step(100, 2000, 99)]).users).toBe(50);
+  });
   it('says so when no step bends', () => {
     expect(findKnee([step(10, 100, 20), step(25, 250, 30)])).toEqual({
       users: 25,

@@ -26,6 +26,9 @@ import {
 } from './providers.ts';
 
 /** A load scenario's result as `load/` writes it (structural: core does not import load). */
+/** The stair-step's knee reason when throughput kept growing and p95 held to the last step. */
+export const NO_KNEE_REASON = 'no knee within the steps run';
+
 export interface MeasuredRun {
   scenario: string;
   mode: string;
@@ -212,7 +215,11 @@ export function capacityMarkdown(r: CapacityReport): string {
       const f = run.figures;
       const key =
         f.bindingLimit ??
-        (f.kneeUsers !== undefined ? `knee at ${f.kneeUsers} users (${f.kneeReason})` : undefined);
+        (f.kneeUsers === undefined
+          ? undefined
+          : f.kneeReason === NO_KNEE_REASON
+            ? `no knee up to ${f.kneeUsers} users, the last step`
+            : `knee at ${f.kneeUsers} users (${f.kneeReason})`);
       L.push(
         `- **${run.scenario}** (${run.mode}, ${run.target}${run.machine ? `, load average ${run.machine.loadAverageStart} on ${run.machine.cores} cores` : ''}): ${passed}/${run.gates.length} gates passed${key === undefined ? '' : `; ${key}`}.`,
       );
