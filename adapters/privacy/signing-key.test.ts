@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,14 @@ async function stateDir() {
   dirs.push(dir);
   return dir;
 }
+/** Runs an ES module snippet in a fresh Node process; what it printed, or its stderr as the error. */
+function loadInChild(code: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', code], (error, stdout, stderr) =>
+      error ? reject(new Error(stderr || error.message)) : resolve(stdout),
+    );
+  });
+}
 const SECRET = 'a secret of at least thirty-two characters, for tests';
 
 // One loader (signing-key.ts) behind both keys: each keeps its own setting, message and file.
@@ -26,6 +35,8 @@ describe.each([
     load: (value: string | undefined, stage: Config['VIGIE_STAGE'], dir: string) =>
       loadReceiptSigner({ RECEIPT_SIGNING_KEY: value, VIGIE_STAGE: stage, VIGIE_STATE_DIR: dir }),
     file: path.join('privacy', 'receipt-signing-key.pem'),
+    moduleUrl: new URL('./receipt-key.ts', import.meta.url).href,
+    exportName: 'loadReceiptSigner',
   },
   {
     name: 'audit checkpoint key',
@@ -37,8 +48,10 @@ describe.each([
         VIGIE_STATE_DIR: dir,
       }),
     file: path.join('audit', 'checkpoint-signing-key.pem'),
+    moduleUrl: new URL('./checkpoint-config.ts', import.meta.url).href,
+    exportName: 'loadCheckpointSigner',
   },
-])('$name', ({ setting, load, file }) => {
+])('$name', ({ setting, load, file, moduleUrl, exportName }) => {
   it('derives the same key from the same secret, on any stage', async () => {
     const dir = await stateDir();
     const a = await load(SECRET, 'prod', dir);
@@ -75,4 +88,34 @@ describe.each([
       first.publicKey.export({ format: 'pem', type: 'spki' }),
     );
   });
+
+  it('on local staging, a key file that holds no key is named, not read as a short secret', async () => {
+    const dir = await stateDir();
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), '');
+    await expect(load(undefined, 'local', dir)).rejects.toThrow(
+      new RegExp(`${path.basename(file)} does not hold an Ed25519 private key`),
+    );
+  });
+
+  it('on local staging, processes starting together all get the first key, never a half-written file', async () => {
+    const dir = await stateDir();
+    // Separate processes, as the staging and a Lambda bundle started beside it are, all
+    // loading at the same instant once started.
+    const at = Date.now() + 2_000;
+    const keys = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        loadInChild(
+          `const { ${exportName} } = await import(${JSON.stringify(moduleUrl)});
+           while (Date.now() < ${at});
+           const k = await ${exportName}({ VIGIE_STAGE: 'local', VIGIE_STATE_DIR: ${JSON.stringify(dir)} });
+           process.stdout.write(k.publicKey.export({ format: 'pem', type: 'spki' }));`,
+        ),
+      ),
+    );
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/BEGIN PUBLIC KEY/);
+    const left = await readdir(path.dirname(path.join(dir, file)));
+    expect(left).toEqual([path.basename(file)]);
+  }, 60_000);
 });

@@ -5,8 +5,8 @@
  * directory (mode 0600). Used for the erasure receipts (`receipt-key.ts`) and the audit
  * checkpoints (`checkpoint-config.ts`), each with its own setting and file.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
@@ -53,12 +53,32 @@ export async function loadSigningKey(
     pem = await readFile(file, 'utf8');
   } catch {
     const { privateKey } = generateKeyPairSync('ed25519');
-    pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    // `wx`: two processes starting together keep the first key written.
-    await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async () => {
-      pem = await readFile(file, 'utf8');
+    // Written whole under a name of its own, then linked into place: `link` fails when the
+    // file exists, so two processes starting together keep the first key, and no reader ever
+    // sees a half-written file (with `writeFile(…, { flag: 'wx' })` a second process read it
+    // empty between its creation and its content: a lambda bundle test failed so).
+    const draft = `${file}.${process.pid}.${randomUUID()}.tmp`;
+    await writeFile(draft, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), {
+      mode: 0o600,
+      flag: 'wx',
     });
+    try {
+      await link(draft, file).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await unlink(draft).catch(() => {});
+    }
+    pem = await readFile(file, 'utf8');
   }
-  return receiptSignerFrom(pem);
+  try {
+    return receiptSignerFrom(pem);
+  } catch (error) {
+    throw new VigieError(
+      'CONFIG_INVALID',
+      `${file} does not hold an Ed25519 private key (PKCS#8 PEM): delete it to have a new key made, or set ${spec.setting}.`,
+      { cause: error },
+    );
+  }
 }
