@@ -15,43 +15,34 @@ export interface SentryIntegration {
   installationUuid?: string;
 }
 
+/** The `event_alert` body for the docs' example event: a Node error naming a person. */
 export function eventAlertBody(input: {
   issueId: string;
   projectId: number;
   ruleName: string;
   ruleId?: number;
 }) {
-  const eventId = randomUUID().replace(/-/g, '');
-  return {
-    action: 'triggered',
-    actor: { id: 'sentry', name: 'Sentry', type: 'application' },
-    data: {
-      event: {
-        _ref: input.projectId,
-        _ref_version: 2,
+  return eventAlertFromEvent(
+    {
+      payload: {
+        event_id: randomUUID().replace(/-/g, ''),
         contexts: { runtime: { name: 'node', type: 'runtime', version: 'v24.0.0' } },
         culprit: 'adapters/postgres/pool in query',
-        datetime: new Date().toISOString(),
-        event_id: eventId,
-        issue_id: input.issueId,
-        issue_url: `https://sentry.io/api/0/issues/${input.issueId}/`,
+        exception: {
+          values: [
+            { type: 'Error', value: 'connect ECONNREFUSED (prospect jane.doe@example.com)' },
+          ],
+        },
         level: 'error',
         location: 'adapters/postgres/pool.ts',
-        message: '',
         platform: 'node',
-        project: input.projectId,
-        tags: [['level', 'error']],
-        title: 'Error: connect ECONNREFUSED (prospect jane.doe@example.com)',
-        type: 'error',
-        url: `https://sentry.io/api/0/projects/vigie/vigie/events/${eventId}/`,
+        tags: { level: 'error' },
+        timestamp: Date.now() / 1000,
         user: { email: 'jane.doe@example.com', ip_address: '192.0.2.10' },
-        web_url: `https://sentry.io/organizations/vigie/issues/${input.issueId}/events/${eventId}/`,
       },
-      triggered_rule: input.ruleName,
-      issue_alert: { id: input.ruleId ?? 1, title: input.ruleName, sentry_app_id: 1, settings: [] },
     },
-    installation: { uuid: randomUUID() },
-  };
+    input,
+  );
 }
 
 /**
