@@ -17,6 +17,8 @@ import {
 } from '../shared/tick.ts';
 import { barChartSvg, escapeXml } from './charts.ts';
 
+type Anthropic = NonNullable<CostDeps['anthropic']>;
+
 /**
  * Monday 08:00 (Europe/Paris) summary of the previous week (Monday 00:00 to Monday 00:00):
  * uptime per monitor (Better Stack SLA), errors per day (Sentry org stats), user growth
@@ -251,18 +253,13 @@ export async function run(deps: WeeklySummaryDeps, now: Date): Promise<WeeklySum
       if (deps.cost) {
         // Totals only: no spend-cap probe (a billed Claude message, ~1 s, and the cost
         // collector's alert to raise, not this email's).
-        const { anthropic } = deps.cost;
+        const withoutProbe = ({ spendCapReached: _probe, load: _sdk, ...totals }: Anthropic) =>
+          totals;
+        const anthropic = deps.cost.anthropic && withoutProbe(deps.cost.anthropic);
         const costs = await readCosts(
           {
             ...deps.cost,
-            ...(anthropic
-              ? {
-                  anthropic: {
-                    costUsd: anthropic.costUsd,
-                    ...(anthropic.usageByModel ? { usageByModel: anthropic.usageByModel } : {}),
-                  },
-                }
-              : {}),
+            ...(anthropic ? { anthropic } : {}),
             db: deps.db,
             raise: deps.raise,
             timeZone: deps.timeZone,
