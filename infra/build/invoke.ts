@@ -48,10 +48,13 @@ try {
 const t2 = performance.now();
 const coldStartMs = Date.now() - started;
 let warmMs;
-if (warm === '1' && !out.error) {
-  // The same event again in the same process: what the work itself costs once warm.
+if (warm !== 'no' && !out.error) {
+  // The same event again in the same process: what the work itself costs once warm, after the
+  // caller's pause (so a per-second limit met by the first run does not bill the second).
+  await new Promise((resolve) => setTimeout(resolve, Number(warm)));
+  const t3 = performance.now();
   await mod.handler(JSON.parse(eventJson), context);
-  warmMs = performance.now() - t2;
+  warmMs = performance.now() - t3;
 }
 write(JSON.stringify({ ...out, importMs: t1 - t0, invokeMs: t2 - t1, coldStartMs, warmMs }) + '\\n');
 process.exit(0);
@@ -60,12 +63,24 @@ process.exit(0);
 export async function invokeBundle(
   dir: string,
   event: unknown,
-  options: { env: Record<string, string>; timeoutMs?: number; warm?: boolean },
+  options: {
+    env: Record<string, string>;
+    timeoutMs?: number;
+    /** Invoke a second time (warm), this many ms after the first returned. */
+    warmAfterMs?: number;
+  },
 ): Promise<Invocation> {
   const file = pathToFileURL(join(dir, BUNDLE_FILE)).href;
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', driver, file, JSON.stringify(event), options.warm ? '1' : '0'],
+    [
+      '--input-type=module',
+      '-e',
+      driver,
+      file,
+      JSON.stringify(event),
+      String(options.warmAfterMs ?? 'no'),
+    ],
     {
       cwd: dir,
       // Lambda's own variables; no NODE_OPTIONS or loaders from the test runner.
