@@ -257,6 +257,46 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(rows[0]!.occurrences).toBeGreaterThan(36 + 40);
   });
 
+  it('an alert raised at every health refresh: one message, then one past 5 and 30 minutes of failing', async () => {
+    const d = dispatcher();
+    const texts = () =>
+      slack.messages.filter((m) => m.webhook === webhook).map((m) => m.body.text ?? '');
+    // 40 minutes of Redis failing /readyz: a raise at every 5 s refresh from the second failure.
+    for (let failures = 2; failures <= 480; failures += 1) {
+      await raise(pool, {
+        alertId: 'readyz-degraded',
+        labels: { check: 'redis', failures },
+        at: now(),
+      });
+      await d.tick();
+      clock.t += 5_000;
+    }
+    // Before, every 5-minute group interval posted an update with the new count: 8 messages.
+    expect(texts()).toHaveLength(3);
+    expect(texts()[0]).not.toContain('Still firing');
+    expect(texts()[1]).toMatch(/Still firing.*failed 6\d times/);
+    expect(texts()[2]).toMatch(/Still firing.*failed 3[6-9]\d times/);
+  });
+
+  it('the spend cap re-raised by every recheck for an hour: one message', async () => {
+    const d = dispatcher();
+    for (let i = 0; i < 12; i += 1) {
+      await raise(pool, {
+        alertId: 'anthropic-spend-cap-reached',
+        labels: { errorCode: 'enforced_spend_limit_reached' },
+        at: now(),
+      });
+      for (let s = 0; s < 5; s += 1) {
+        await d.tick();
+        clock.t += 60_000;
+      }
+    }
+    const texts = slack.messages.filter((m) => m.webhook === webhook).map((m) => m.body.text ?? '');
+    // Before, each recheck's raise was an update: 12 messages.
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('enforced_spend_limit_reached');
+  });
+
   it('sends a resolved message for a notified alert, and nothing for one resolved inside group wait', async () => {
     const d = dispatcher();
     await raise(pool, failureRate('wf-1'));

@@ -25,6 +25,10 @@ export const alerts = [
     runbook: 'uptime',
     dedupKey: '{check}',
     route: 'slack',
+    // Raised again at every health refresh (5 s by default) while the check fails: news only
+    // after about 5 minutes, 30 minutes and 1 hour of failing at that refresh, then the 4-hourly
+    // reminder.
+    updates: { label: 'failures', worse: 'higher', steps: [60, 360, 720] },
   },
   {
     id: 'heartbeat-missed',
@@ -148,6 +152,9 @@ export const alerts = [
     runbook: 'cost-overrun',
     dedupKey: 'anthropic',
     route: 'slack+email',
+    // Raised again by each instance's recheck (every 5 minutes) and each daily probe while the
+    // cap holds: the same fact, left to the 4-hourly reminder.
+    updates: 'none',
   },
   // Deliverability.
   {
