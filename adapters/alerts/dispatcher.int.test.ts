@@ -257,6 +257,35 @@ describe('alert outbox and Slack dispatcher', () => {
     expect(rows[0]!.occurrences).toBeGreaterThan(36 + 40);
   });
 
+  it('a level alert flapping around a step: judged against the last message, not the last raise', async () => {
+    const d = dispatcher();
+    const cacheHit = (percent: number) =>
+      raise(pool, { alertId: 'db-cache-hit-low', labels: { kind: 'index', percent }, at: now() });
+    const texts = () =>
+      slack.messages.filter((m) => m.webhook === webhook).map((m) => m.body.text ?? '');
+    // Three hours of 5-minute runs, the ratio either side of the 95% step at each run. The
+    // first message says 94.9%: the step is passed, and passing it again is no news.
+    for (let i = 0; i < 36; i += 1) {
+      await cacheHit(i % 2 === 0 ? 94.9 : 95.1);
+      clock.t += 2_000; // past the group wait
+      await d.tick();
+      clock.t += 5 * 60_000 - 2_000;
+    }
+    // Before, every other raise crossed the step again from 95.1%: an update each 10 minutes.
+    expect(texts()).toHaveLength(1);
+    expect(texts()[0]).toContain('The index cache-hit ratio is 94.9%.');
+
+    // Passing the next step (90%) is news, and is judged against that message too.
+    await cacheHit(89.5);
+    for (let s = 0; s < 6; s += 1) {
+      await d.tick();
+      clock.t += 60_000;
+    }
+    expect(texts()).toHaveLength(2);
+    expect(texts()[1]).toContain('Still firing');
+    expect(texts()[1]).toContain('89.5%');
+  });
+
   it('an alert raised at every health refresh: one message, then one past 5 and 30 minutes of failing', async () => {
     const d = dispatcher();
     const texts = () =>

@@ -353,7 +353,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await client.query(
           `update alert_outbox
               set state = $2, notified_occurrences = $3, sent_at = $4, resolve_sent_at = $5,
-                  next_attempt_at = $6, attempts = attempts + 1, last_error = null
+                  next_attempt_at = $6, attempts = attempts + 1, last_error = null,
+                  notified_labels = $7
             where id = $1`,
           [
             due.id,
@@ -362,6 +363,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
             next.lastNotifiedAt,
             next.resolveNotifiedAt,
             dueAt(next, policy),
+            due.labels,
           ],
         );
         await onTransient(client, row, outcome);

@@ -45,6 +45,8 @@ export interface OutboxRow {
   dedup_key: string;
   severity: string;
   labels: AlertLabels;
+  /** The labels of the group's last Slack message (null until one is sent). */
+  notified_labels: AlertLabels | null;
   state: GroupState['state'];
   occurrences: number;
   notified_occurrences: number;
@@ -83,7 +85,9 @@ export async function raise(
     for (let round = 0; round < 3; round += 1) {
       const open = await lockOpenGroup(client, key);
       if (open) {
-        const material = isMaterial(alert.updates, open.labels, labels);
+        // Against what the channel was last told: judged against the previous raise, a value
+        // flapping around a step crossed it again at every other raise.
+        const material = isMaterial(alert.updates, open.notified_labels ?? open.labels, labels);
         const next = transition(toGroup(open), { type: 'raise', at: input.at, material }, policy);
         await client.query(
           `update alert_outbox
