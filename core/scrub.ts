@@ -103,8 +103,13 @@ export function rewritePatterns(s: string): string {
 
 export const REDACTED = '[redacted]';
 
-/** Runs of letters and digits: one bounded class, so the scan is linear. */
-const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+/**
+ * Runs of letters and digits, or an escape (`%20`, `\u0020`, `\x20`) standing alone: an
+ * escape's hex digits would otherwise join the next word and make it an id (`Jean%20Dupont`
+ * kept `20Dupont`). Fixed-length escapes and one bounded class: the scan stays linear.
+ */
+const WORD = /%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|[\p{L}\p{M}\p{N}]+/gu;
+const ESCAPE = /^(?:%|\\)/;
 const DIGIT = /\p{N}/u;
 /** camelCase and PascalCase humps: `getUserById` → get, User, By, Id; `HTTPError` → HTTP, Error. */
 const HUMP = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
@@ -152,7 +157,9 @@ export function scrubText(s: string): string {
 }
 
 function scrubWords(s: string): string {
-  return rewritePatterns(s).replace(WORD, (token) => (isKnownWord(token) ? token : REDACTED));
+  return rewritePatterns(s).replace(WORD, (token) =>
+    ESCAPE.test(token) || isKnownWord(token) ? token : REDACTED,
+  );
 }
 
 /** Whether `s` goes out unchanged, i.e. holds nothing `scrubText` would rewrite. */

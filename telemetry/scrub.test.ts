@@ -46,6 +46,25 @@ describe('scrubText', () => {
   ])('keeps ids, dates, addresses and line numbers: %j', (input) => {
     expect(scrubText(input)).toBe(input);
   });
+
+  // An escape's hex digits glued to the next word made it an id (`20Dupont`): a query string
+  // or an escaped message kept the surname of `Jean%20Dupont`.
+  it.each([
+    ['GET /prospects?name=Jean%20Dupont', 'Dupont'],
+    ['https://api.example/search?q=Am%C3%A9lie%20Okafor&page=2', 'Okafor'],
+    ['no match for Jean\\u0020Dupont', 'Dupont'],
+    ['no match for Jean\\x20Dupont', 'Dupont'],
+  ])('redacts a name behind a percent or backslash escape: %j', (input, name) => {
+    const out = scrubText(input);
+    expect(out).not.toContain(name);
+    expect(scrubText(out)).toBe(out);
+  });
+
+  it('keeps the escapes themselves and the known words around them', () => {
+    expect(scrubText('GET /prospects?name=Jean%20Dupont&page=2')).toBe(
+      'GET /prospects?name=[redacted]%20[redacted]&page=2',
+    );
+  });
 });
 
 describe('scrubValue', () => {
