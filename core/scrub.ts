@@ -292,19 +292,31 @@ function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
  */
 const ROUTE_TEMPLATE = /^\/[\w/:{}.*-]{0,200}$/;
 
+/** `url` up to its query string or fragment: a query holds values (ids, emails, phones), never routes. */
+export function withoutQuery(url: string): string {
+  return url.split(/[?#]/, 1)[0] ?? '';
+}
+
+/** Attributes holding a whole URL or request target: kept without their query string. */
+const URL_KEYS = new Set(['url.full', 'http.url', 'http.target']);
+/** Attributes holding only a query string or fragment: never kept. */
+const QUERY_KEYS = new Set(['url.query', 'url.fragment']);
+
 /**
  * Scrubs a flat attribute map (OTel span/event attributes, Sentry tags): unknown keys dropped,
  * sensitive keys `[Filtered]`, strings through `scrubText` (`http.route` kept when it is a
- * route template), nested objects dropped.
+ * route template, URLs cut at their query, query attributes dropped), nested objects dropped.
  */
 export function scrubAttributes<T>(attributes: Record<string, T>): Record<string, T | string> {
   const out: Record<string, T | string> = {};
   let kept = 0;
   for (const key in attributes) {
-    if (!Object.hasOwn(attributes, key) || !isKnownKey(key)) continue;
+    if (!Object.hasOwn(attributes, key) || !isKnownKey(key) || QUERY_KEYS.has(key)) continue;
     if (++kept > MAX_ENTRIES) break;
     const value: unknown = attributes[key];
     if (isSensitiveKey(key)) out[key] = FILTERED;
+    else if (URL_KEYS.has(key) && typeof value === 'string')
+      out[key] = scrubText(withoutQuery(value));
     else if (key === 'http.route' && typeof value === 'string' && ROUTE_TEMPLATE.test(value)) {
       out[key] = value;
     } else if (typeof value === 'string') out[key] = scrubText(value);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FILTERED,
   ScrubbingSpanExporter,
+  scrubAttributes,
   scrubText,
   scrubValue,
   sentryBeforeBreadcrumb,
@@ -180,6 +181,39 @@ describe('Sentry hooks', () => {
       category: 'http',
       message: 'scraped [linkedin-url]',
       data: { url: '[linkedin-url]', status_code: 200 },
+    });
+  });
+
+  // A query holds values, not routes: `%2B336…` is no `+33…` to the phone pattern, and a handle
+  // with digits (`jdupont42`) reads as an id. Only the URL before `?` leaves, as for requests.
+  const QUERY_URL = 'https://api.example/people?phone=%2B33612345678&user=jdupont42#top';
+
+  it('beforeBreadcrumb keeps a fetch URL without its query string or fragment', () => {
+    const out = sentryBeforeBreadcrumb({
+      category: 'fetch',
+      data: { method: 'GET', url: QUERY_URL, status_code: 200 },
+    });
+    expect(JSON.stringify(out)).not.toMatch(/33612345678|jdupont42/);
+    expect(out).toEqual({
+      category: 'fetch',
+      data: { method: 'GET', url: 'https://api.example/people', status_code: 200 },
+    });
+  });
+
+  it('keeps URL attributes without their query string and drops url.query', () => {
+    const out = scrubAttributes({
+      'url.full': QUERY_URL,
+      'http.url': QUERY_URL,
+      'http.target': '/people?phone=%2B33612345678&user=jdupont42',
+      'url.query': 'phone=%2B33612345678&user=jdupont42',
+      'url.path': '/people',
+    });
+    expect(JSON.stringify(out)).not.toMatch(/33612345678|jdupont42/);
+    expect(out).toEqual({
+      'url.full': 'https://api.example/people',
+      'http.url': 'https://api.example/people',
+      'http.target': '/people',
+      'url.path': '/people',
     });
   });
 
