@@ -39,7 +39,8 @@ const LINKEDIN =
  */
 const PHONE = new RegExp(
   [
-    String.raw`\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,5}`,
+    // `+` or its percent-encoding `%2B` (a query string quoted in a message).
+    String.raw`(?:\+|%2[Bb])\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,5}`,
     String.raw`\b0[1-9](?:[\s.-]?\d{2}){4}\b`,
     String.raw`\(\d{3}\)\s?\d{3}[\s.-]\d{4}\b`,
     String.raw`\b\d{3}[.-]\d{3}[.-]\d{4}\b`,

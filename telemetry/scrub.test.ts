@@ -34,6 +34,7 @@ describe('scrubText', () => {
     ['call +1 (415) 555-0100', 'call [phone]'],
     ['call (415) 555-0100', 'call [phone]'],
     ['call 415-555-0100', 'call [phone]'],
+    ['GET /callback?to=%2B33612345678 failed', 'GET /callback?to=[phone] failed'],
   ])('rewrites %j', (input, expected) => {
     expect(scrubText(input)).toBe(expected);
   });
