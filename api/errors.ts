@@ -1,13 +1,12 @@
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type * as z from 'zod';
 import { isDatabaseGoingAway, isPoolSaturated } from '../adapters/postgres/pool.ts';
 import { type ErrorCode, VigieError, isVigieError } from '../core/errors.ts';
 import { jsonDepthExceeds } from '../core/json-depth.ts';
-import { keepIfKnown } from '../core/scrub.ts';
+import { isKnownText, keepIfKnown } from '../core/scrub.ts';
 
 /**
  * The HTTP mapping of `VigieError` codes, written once (docs/architecture.md, principle 6). Every error
@@ -41,9 +40,26 @@ export function httpStatusFor(code: ErrorCode): ContentfulStatusCode {
   return statusByCode[code] ?? 500;
 }
 
-/** Honours an inbound `X-Request-Id` (so a trace can be followed) or makes a UUID. */
-export function requestIdMiddleware(): MiddlewareHandler {
-  return requestId({ headerName: 'X-Request-Id', limitLength: 128 });
+/** Hono's `requestId` shape check, kept: letters, digits, `_`, `-` and `=`, at most 128. */
+const REQUEST_ID_SHAPE = /^[\w\-=]{1,128}$/;
+
+/**
+ * Honours an inbound `X-Request-Id` (so a trace can be followed) or makes a UUID. The id is
+ * written to audit rows (`audit_log.request_id`), so a client's own is kept only when made of
+ * known words and ids (core/scrub.ts): `Jean-Dupont` passes the shape check but is a name.
+ * Hono's `requestId` sets the same `requestId` variable and response header.
+ */
+export function requestIdMiddleware(): MiddlewareHandler<{ Variables: RequestIdVariables }> {
+  return async (c, next) => {
+    const inbound = c.req.header('X-Request-Id');
+    const id =
+      inbound !== undefined && REQUEST_ID_SHAPE.test(inbound) && isKnownText(inbound)
+        ? inbound
+        : crypto.randomUUID();
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
+    await next();
+  };
 }
 
 /** Rejects bodies over `maxBytes` (by Content-Length or while streaming) with a JSON 413. */

@@ -17,6 +17,7 @@ import {
   scrubAttributes,
   scrubText,
   scrubValue,
+  withoutQuery,
 } from './scrub.ts';
 
 type Json = Record<string, unknown>;
@@ -124,7 +125,8 @@ export function scrubBreadcrumb<B extends object>(input: B): B {
             ? b.data.method
             : undefined,
         status_code: num(b.data.status_code),
-        url: text(b.data.url),
+        // Without its query, as for requests below: a query holds values, not the endpoint.
+        url: typeof b.data.url === 'string' ? scrubText(withoutQuery(b.data.url)) : undefined,
       })
     : undefined;
   return (pick({
@@ -212,7 +214,7 @@ function measurements(v: unknown): Json | undefined {
 function request(v: unknown): Json | undefined {
   if (!isRecord(v)) return undefined;
   // The URL without its query; no headers, cookies, body or env.
-  const url = typeof v.url === 'string' ? scrubText(v.url.split(/[?#]/, 1)[0] ?? '') : undefined;
+  const url = typeof v.url === 'string' ? scrubText(withoutQuery(v.url)) : undefined;
   return pick({
     method: typeof v.method === 'string' && METHODS.has(v.method) ? v.method : undefined,
     url,

@@ -39,7 +39,8 @@ const LINKEDIN =
  */
 const PHONE = new RegExp(
   [
-    String.raw`\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,5}`,
+    // `+` or its percent-encoding `%2B` (a query string quoted in a message).
+    String.raw`(?:\+|%2[Bb])\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,5}`,
     String.raw`\b0[1-9](?:[\s.-]?\d{2}){4}\b`,
     String.raw`\(\d{3}\)\s?\d{3}[\s.-]\d{4}\b`,
     String.raw`\b\d{3}[.-]\d{3}[.-]\d{4}\b`,
@@ -103,8 +104,13 @@ export function rewritePatterns(s: string): string {
 
 export const REDACTED = '[redacted]';
 
-/** Runs of letters and digits: one bounded class, so the scan is linear. */
-const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+/**
+ * Runs of letters and digits, or an escape (`%20`, `\u0020`, `\x20`) standing alone: an
+ * escape's hex digits would otherwise join the next word and make it an id (`Jean%20Dupont`
+ * kept `20Dupont`). Fixed-length escapes and one bounded class: the scan stays linear.
+ */
+const WORD = /%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|[\p{L}\p{M}\p{N}]+/gu;
+const ESCAPE = /^(?:%|\\)/;
 const DIGIT = /\p{N}/u;
 /** camelCase and PascalCase humps: `getUserById` → get, User, By, Id; `HTTPError` → HTTP, Error. */
 const HUMP = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
@@ -152,7 +158,9 @@ export function scrubText(s: string): string {
 }
 
 function scrubWords(s: string): string {
-  return rewritePatterns(s).replace(WORD, (token) => (isKnownWord(token) ? token : REDACTED));
+  return rewritePatterns(s).replace(WORD, (token) =>
+    ESCAPE.test(token) || isKnownWord(token) ? token : REDACTED,
+  );
 }
 
 /** Whether `s` goes out unchanged, i.e. holds nothing `scrubText` would rewrite. */
@@ -285,19 +293,31 @@ function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
  */
 const ROUTE_TEMPLATE = /^\/[\w/:{}.*-]{0,200}$/;
 
+/** `url` up to its query string or fragment: a query holds values (ids, emails, phones), never routes. */
+export function withoutQuery(url: string): string {
+  return url.split(/[?#]/, 1)[0] ?? '';
+}
+
+/** Attributes holding a whole URL or request target: kept without their query string. */
+const URL_KEYS = new Set(['url.full', 'http.url', 'http.target']);
+/** Attributes holding only a query string or fragment: never kept. */
+const QUERY_KEYS = new Set(['url.query', 'url.fragment']);
+
 /**
  * Scrubs a flat attribute map (OTel span/event attributes, Sentry tags): unknown keys dropped,
  * sensitive keys `[Filtered]`, strings through `scrubText` (`http.route` kept when it is a
- * route template), nested objects dropped.
+ * route template, URLs cut at their query, query attributes dropped), nested objects dropped.
  */
 export function scrubAttributes<T>(attributes: Record<string, T>): Record<string, T | string> {
   const out: Record<string, T | string> = {};
   let kept = 0;
   for (const key in attributes) {
-    if (!Object.hasOwn(attributes, key) || !isKnownKey(key)) continue;
+    if (!Object.hasOwn(attributes, key) || !isKnownKey(key) || QUERY_KEYS.has(key)) continue;
     if (++kept > MAX_ENTRIES) break;
     const value: unknown = attributes[key];
     if (isSensitiveKey(key)) out[key] = FILTERED;
+    else if (URL_KEYS.has(key) && typeof value === 'string')
+      out[key] = scrubText(withoutQuery(value));
     else if (key === 'http.route' && typeof value === 'string' && ROUTE_TEMPLATE.test(value)) {
       out[key] = value;
     } else if (typeof value === 'string') out[key] = scrubText(value);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FILTERED,
   ScrubbingSpanExporter,
+  scrubAttributes,
   scrubText,
   scrubValue,
   sentryBeforeBreadcrumb,
@@ -33,6 +34,7 @@ describe('scrubText', () => {
     ['call +1 (415) 555-0100', 'call [phone]'],
     ['call (415) 555-0100', 'call [phone]'],
     ['call 415-555-0100', 'call [phone]'],
+    ['GET /callback?to=%2B33612345678 failed', 'GET /callback?to=[phone] failed'],
   ])('rewrites %j', (input, expected) => {
     expect(scrubText(input)).toBe(expected);
   });
@@ -45,6 +47,25 @@ describe('scrubText', () => {
     'campaign 123456789 sent 4200 emails in 3600 s',
   ])('keeps ids, dates, addresses and line numbers: %j', (input) => {
     expect(scrubText(input)).toBe(input);
+  });
+
+  // An escape's hex digits glued to the next word made it an id (`20Dupont`): a query string
+  // or an escaped message kept the surname of `Jean%20Dupont`.
+  it.each([
+    ['GET /prospects?name=Jean%20Dupont', 'Dupont'],
+    ['https://api.example/search?q=Am%C3%A9lie%20Okafor&page=2', 'Okafor'],
+    ['no match for Jean\\u0020Dupont', 'Dupont'],
+    ['no match for Jean\\x20Dupont', 'Dupont'],
+  ])('redacts a name behind a percent or backslash escape: %j', (input, name) => {
+    const out = scrubText(input);
+    expect(out).not.toContain(name);
+    expect(scrubText(out)).toBe(out);
+  });
+
+  it('keeps the escapes themselves and the known words around them', () => {
+    expect(scrubText('GET /prospects?name=Jean%20Dupont&page=2')).toBe(
+      'GET /prospects?name=[redacted]%20[redacted]&page=2',
+    );
   });
 });
 
@@ -161,6 +182,39 @@ describe('Sentry hooks', () => {
       category: 'http',
       message: 'scraped [linkedin-url]',
       data: { url: '[linkedin-url]', status_code: 200 },
+    });
+  });
+
+  // A query holds values, not routes: `%2B336…` is no `+33…` to the phone pattern, and a handle
+  // with digits (`jdupont42`) reads as an id. Only the URL before `?` leaves, as for requests.
+  const QUERY_URL = 'https://api.example/people?phone=%2B33612345678&user=jdupont42#top';
+
+  it('beforeBreadcrumb keeps a fetch URL without its query string or fragment', () => {
+    const out = sentryBeforeBreadcrumb({
+      category: 'fetch',
+      data: { method: 'GET', url: QUERY_URL, status_code: 200 },
+    });
+    expect(JSON.stringify(out)).not.toMatch(/33612345678|jdupont42/);
+    expect(out).toEqual({
+      category: 'fetch',
+      data: { method: 'GET', url: 'https://api.example/people', status_code: 200 },
+    });
+  });
+
+  it('keeps URL attributes without their query string and drops url.query', () => {
+    const out = scrubAttributes({
+      'url.full': QUERY_URL,
+      'http.url': QUERY_URL,
+      'http.target': '/people?phone=%2B33612345678&user=jdupont42',
+      'url.query': 'phone=%2B33612345678&user=jdupont42',
+      'url.path': '/people',
+    });
+    expect(JSON.stringify(out)).not.toMatch(/33612345678|jdupont42/);
+    expect(out).toEqual({
+      'url.full': 'https://api.example/people',
+      'http.url': 'https://api.example/people',
+      'http.target': '/people',
+      'url.path': '/people',
     });
   });
 

@@ -201,6 +201,27 @@ describe('POST /hooks/n8n/error', () => {
     ]);
   });
 
+  it('labels its counter with ids and a known execution mode only, never free text', async () => {
+    // The mode is a free string in the payload; a forged or future one may carry a name.
+    const res = await post(
+      app,
+      errorTriggerPayload({
+        execution: { ...errorTriggerPayload().execution, mode: 'manual by Jean Dupont' },
+        workflow: { id: 'Amelie-Okafor', name: 'Enrich prospects' },
+      }),
+      { 'x-vigie-hook-secret': SECRET },
+    );
+    expect(res.status).toBe(202);
+    await telemetry.flush();
+    const metrics = JSON.stringify(otlp.metrics());
+    for (const leak of ['Jean', 'Dupont', 'Amelie', 'Okafor']) expect(metrics).not.toContain(leak);
+    const point = await otlp.waitForMetric(
+      (p) =>
+        p.name === 'vigie.n8n.workflow_errors' && p.attributes['n8n.execution_mode'] === 'other',
+    );
+    expect(point.attributes['n8n.workflow_id']).toBe('[Filtered]');
+  });
+
   it('raises nothing and reports nothing for a refused request', async () => {
     await post(app, errorTriggerPayload({ workflow: { id: 'wfRefused9', name: 'x' } }), {
       'x-vigie-hook-secret': 'wrong',

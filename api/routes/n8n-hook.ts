@@ -16,6 +16,7 @@ import {
 } from '../../telemetry/attributes.ts';
 import { getTelemetry } from '../../telemetry/current.ts';
 import type { Telemetry } from '../../telemetry/init.ts';
+import { keepIfKnown } from '../../core/scrub.ts';
 import { scrubText } from '../../telemetry/scrub.ts';
 import { readJson } from '../errors.ts';
 import { HOOK_SECRET_HEADER, requireHookSecret } from '../middleware/hook-secret.ts';
@@ -23,6 +24,19 @@ import { HOOK_SECRET_HEADER, requireHookSecret } from '../middleware/hook-secret
 /** The header n8n's error workflow sets (HTTP Request node → Headers). */
 /** The header of the shared secret (one definition: `../middleware/hook-secret.ts`). */
 export const N8N_HOOK_SECRET_HEADER = HOOK_SECRET_HEADER;
+
+/** n8n's execution modes (`WorkflowExecuteMode` in n8n-workflow). */
+const EXECUTION_MODES: ReadonlySet<string> = new Set([
+  'cli',
+  'error',
+  'evaluation',
+  'integrated',
+  'internal',
+  'manual',
+  'retry',
+  'trigger',
+  'webhook',
+]);
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 const errorShape = z.looseObject({
@@ -125,9 +139,11 @@ export function n8nHookRoutes(deps: N8nHookDeps): Hono {
       });
       counters.set(telemetry, counter);
     }
+    // Metric points leave unscrubbed (no exporter rewrites them): the id only when it is known
+    // text, the mode only from n8n's own list; both are free strings in the payload.
     counter.add(1, {
-      [ATTR_N8N_WORKFLOW_ID]: payload.workflow.id,
-      [ATTR_N8N_EXECUTION_MODE]: mode,
+      [ATTR_N8N_WORKFLOW_ID]: keepIfKnown(payload.workflow.id),
+      [ATTR_N8N_EXECUTION_MODE]: EXECUTION_MODES.has(mode) ? mode : 'other',
     });
 
     return c.json({ accepted: true, eventId: eventId ?? null }, 202);

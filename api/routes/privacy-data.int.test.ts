@@ -271,6 +271,34 @@ describe('POST /prospects/{id}/consent', () => {
     expect(rows[0]).toEqual({ actor: alice });
   });
 
+  it("keeps a client's X-Request-Id out of the audit log when it is not an id (a name)", async () => {
+    const id = await prospectOf(alice);
+    const audited = async (requestId: string) => {
+      const res = await app.request(`/prospects/${id}/consent`, {
+        method: 'POST',
+        headers: {
+          ...bearer(token),
+          'Content-Type': 'application/json',
+          'X-Request-Id': requestId,
+        },
+        body: JSON.stringify({ action: 'consent', source: 'web_form', at: '2026-11-20T09:00:00Z' }),
+      });
+      expect(res.status).toBe(200);
+      const { rows } = await pool.query<{ request_id: string | null }>(
+        `select request_id from public.audit_log where prospect_id = $1 order by id desc limit 2`,
+        [id],
+      );
+      return { header: res.headers.get('x-request-id'), rows: rows.map((r) => r.request_id) };
+    };
+    // Hono's own check lets `Jean-Dupont` through (letters, digits, `-`, `_`, `=`).
+    const named = await audited('Jean-Dupont');
+    expect(JSON.stringify(named)).not.toContain('Dupont');
+    expect(named.rows).toEqual([named.header, named.header]);
+    // An id made of known words and digits still follows the request into the audit rows.
+    const kept = await audited('req-consent-42');
+    expect(kept).toEqual({ header: 'req-consent-42', rows: ['req-consent-42', 'req-consent-42'] });
+  });
+
   it('records the first Art. 14 notice and keeps it on a second one', async () => {
     // One never notified (the seed notifies some): its first notice is the one we send here.
     const { rows } = await pool.query<{ id: string }>(

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import { isVigieError } from '../../core/errors.ts';
+import { scrubText } from '../../core/scrub.ts';
 
 /**
  * What every collector tick shares: the alert router port, "could not read" bookkeeping and
@@ -51,7 +52,10 @@ export function unreadFrom(source: string, error: unknown): Unread {
     (typeof (error as { code?: unknown })?.code === 'string' &&
       String((error as { code: string }).code)) ||
     'error';
-  const message = error instanceof Error ? error.message : String(error);
+  // Drivers and providers quote what they were handling (`Key (email)=(…)`, "n8n said: …"), and
+  // the summary is printed and returned as it is: only known words and ids stay. Scrubbed
+  // before the cut, so no half email slips past the patterns.
+  const message = scrubText(error instanceof Error ? error.message : String(error));
   return { source, reason: reason.replace(/[^\w.:-]/g, '_'), message: message.slice(0, 300) };
 }
 
