@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phantomBusterUsage } from '../../adapters/phantombuster/resources.ts';
 import { upstashMonthlyBillingUsd } from '../../adapters/upstash/management.ts';
@@ -5,7 +6,6 @@ import {
   startPhantomBusterResourcesStandIn,
   type PhantomBusterResourcesStandIn,
 } from '../phantombuster/resources.ts';
-import * as z from 'zod';
 import {
   goTime,
   startUpstashManagementStandIn,
