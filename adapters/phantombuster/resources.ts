@@ -2,9 +2,10 @@ import * as z from 'zod';
 import { expectShape, readJson } from '../http/read-json.ts';
 
 /**
- * PhantomBuster `GET /api/v2/orgs/fetch-resources` (providers.md §5), header
- * `X-Phantombuster-Key`. The swagger leaves the resource objects unspecified; we read
- * `{current, max}` (minutes) and fail as `malformed` on anything else rather than guess.
+ * PhantomBuster `GET /api/v2/orgs/fetch-resources` (docs/providers/upstash-phantombuster.md),
+ * header `X-Phantombuster-Key`. Per the API v2 swagger the month's usage is a number at the
+ * top level (`monthlyExecutionTime`) and the plan's ceiling is `plan.monthlyExecutionTime`,
+ * both in milliseconds; anything else fails as `malformed` rather than being guessed.
  */
 export interface PhantomBusterUsage {
   planName: string;
@@ -14,8 +15,11 @@ export interface PhantomBusterUsage {
 
 const resources = z.object({
   planName: z.string().optional(),
-  monthlyExecutionTime: z.object({ current: z.number(), max: z.number() }),
+  monthlyExecutionTime: z.number().nonnegative(),
+  plan: z.object({ monthlyExecutionTime: z.number().nonnegative() }),
 });
+
+const MS_PER_MINUTE = 60_000;
 
 export async function phantomBusterUsage(options: {
   baseUrl: string;
@@ -28,10 +32,15 @@ export async function phantomBusterUsage(options: {
     { headers: { 'X-Phantombuster-Key': options.apiKey } },
     { source, timeoutMs: options.timeoutMs },
   );
-  const r = expectShape(source, body, resources, 'monthlyExecutionTime {current, max}');
+  const r = expectShape(
+    source,
+    body,
+    resources,
+    'monthlyExecutionTime and plan.monthlyExecutionTime (numbers)',
+  );
   return {
     planName: r.planName ?? 'unknown',
-    executionMinutesUsed: r.monthlyExecutionTime.current,
-    executionMinutesMax: r.monthlyExecutionTime.max,
+    executionMinutesUsed: r.monthlyExecutionTime / MS_PER_MINUTE,
+    executionMinutesMax: r.plan.monthlyExecutionTime / MS_PER_MINUTE,
   };
 }

@@ -5,7 +5,9 @@
  * `Content-Type: application/x-amz-json-1.1`, a SigV4 `Authorization` header (its access key
  * id must be the stand-in's; the signature itself is not recomputed). Answers `Parameters`
  * (SecureString values decrypted only with `WithDecryption: true`) and `InvalidParameters`;
- * more than 10 names is a `ValidationException`, as in AWS. Driven by `@aws-sdk/client-ssm`
+ * more than 10 names is a `ValidationException`, as in AWS; a foreign access key is
+ * `UnrecognizedClientException` with HTTP 400, as AWS JSON services answer it (not 403). ARNs
+ * are `…:parameter/<name>` with one slash whether or not the name starts with one. Driven by `@aws-sdk/client-ssm`
  * through `AWS_ENDPOINT_URL_SSM`.
  */
 import { Hono } from 'hono';
@@ -29,7 +31,7 @@ export async function startSsmStandIn(options: { region?: string } = {}): Promis
   const parameters = new Map<string, { value: string; type: string; version: number }>();
   const requested: string[][] = [];
   const app = new Hono();
-  const error = (type: string, message: string, status: 400 | 403 = 400) =>
+  const error = (type: string, message: string, status = 400) =>
     new Response(JSON.stringify({ __type: type, message }), {
       status,
       headers: { 'content-type': 'application/x-amz-json-1.1' },
@@ -41,7 +43,6 @@ export async function startSsmStandIn(options: { region?: string } = {}): Promis
       return error(
         'UnrecognizedClientException',
         'The security token included in the request is invalid.',
-        403,
       );
     }
     if (c.req.header('x-amz-target') !== 'AmazonSSM.GetParameters') {
@@ -77,7 +78,7 @@ export async function startSsmStandIn(options: { region?: string } = {}): Promis
             Value: hidden ? 'AQICAHh-encrypted-by-the-stand-in' : p.value,
             Version: p.version,
             LastModifiedDate: Date.now() / 1000,
-            ARN: `arn:aws:ssm:${region}:123456789012:parameter${name}`,
+            ARN: `arn:aws:ssm:${region}:123456789012:parameter/${name.replace(/^\//, '')}`,
             DataType: 'text',
           };
         }),

@@ -125,8 +125,8 @@ describe('n8n stand-in: scrape-and-enrich wired to PhantomBuster and the gateway
       await fetch(`${pb.url}/api/v2/orgs/fetch-resources`, {
         headers: { 'X-Phantombuster-Key': 'pb-key' },
       })
-    ).json()) as { monthlyExecutionTime: { current: number } };
-    expect(resources.monthlyExecutionTime.current).toBeGreaterThan(0);
+    ).json()) as { monthlyExecutionTime: number };
+    expect(resources.monthlyExecutionTime).toBeGreaterThan(0);
   });
 
   it('PhantomBuster refuses an unknown agent, a missing id and a bad argument; fetch-result-object is null while running', async () => {

@@ -2,11 +2,14 @@
  * PhantomBuster stand-in for `GET /api/v2/orgs/fetch-resources` (the quota monitor).
  *
  * Follows PhantomBuster's API v2 swagger (`phantombuster/public-gists` swagger-api-v2.json,
- * 2026-04-30; docs/providers/upstash-phantombuster.md): header `X-Phantombuster-Key`
- * (`X-Phantombuster-Key-1` also accepted), timestamps in milliseconds, fields
- * `monthlyExecutionTime`, `dailyExecutionTime`, `monthlyAiCredit`, `monthlyMail`, `agentCount`,
- * `planName`, `monthlyResourceNextResetAt`. The swagger does not specify the inner shape of the
- * resource fields; this stand-in (and the adapter) assume `{current, max}` in minutes.
+ * "Gets the current organization's resources and usage"; docs/providers/upstash-phantombuster.md):
+ * header `X-Phantombuster-Key` (`X-Phantombuster-Key-1` also accepted), timestamps in
+ * milliseconds. Every usage field is a plain **number** at the top level (`monthlyExecutionTime`,
+ * `dailyExecutionTime`, `monthlyMail`, … all required, no other key allowed) and the plan's
+ * ceilings sit in a nested `plan` object (`plan.monthlyExecutionTime`, `plan.dailyMails`, …).
+ * The swagger gives no unit for execution time; PhantomBuster answers milliseconds (its free
+ * plan's `plan.dailyExecutionTime` is 1 800 000), so the stand-in does too. Its knobs stay in
+ * minutes (`resources.monthlyExecutionMinutes`), turned into milliseconds on the wire.
  */
 import { Hono } from 'hono';
 import { PHANTOMBUSTER_PLANS, PHANTOMBUSTER_TIMING } from '../../core/capacity/providers.ts';
@@ -68,19 +71,62 @@ export async function startPhantomBusterResourcesStandIn(options: {
   app.get('/api/v2/orgs/fetch-resources', (c) => {
     const key = c.req.header('x-phantombuster-key') ?? c.req.header('x-phantombuster-key-1');
     if (key !== options.apiKey) return c.json({ status: 'error', error: 'Unauthorized' }, 401);
-    return c.json({
-      planName: resources.planName,
-      monthlyExecutionTime: {
-        current: resources.monthlyExecutionMinutes.current + agents.executionMs.total / 60_000,
-        max: resources.monthlyExecutionMinutes.max,
-      },
-      dailyExecutionTime: resources.dailyExecutionMinutes,
-      monthlyAiCredit: { current: 0, max: 0 },
-      monthlyMail: { current: 0, max: 0 },
-      agentCount: resources.agentCount,
-      monthlyResourceNextResetAt: resources.monthlyResourceNextResetAt,
-    });
+    return c.json(fetchResourcesBody(resources, agents));
   });
   const server = await listen(app, options.port, () => closing.abort());
   return { url: server.url, faults, resources, agents, close: server.close };
+}
+
+const MS_PER_MINUTE = 60_000;
+const DAY_MS = 86_400_000;
+
+/** The swagger's response: usage numbers at the top level, the plan's ceilings under `plan`. */
+export function fetchResourcesBody(resources: PhantomBusterResources, agents: AgentsState) {
+  const monthlyMs =
+    resources.monthlyExecutionMinutes.current * MS_PER_MINUTE + agents.executionMs.total;
+  return {
+    dailyExecutionTime: Math.round(resources.dailyExecutionMinutes.current * MS_PER_MINUTE),
+    dailyMail: 0,
+    dailyCaptcha: 0,
+    dailyDiscoveredMail: 0,
+    dailyAiCredit: 0,
+    dailySerpCredits: 0,
+    monthlyExecutionTime: Math.round(monthlyMs),
+    monthlyMail: 0,
+    monthlyCaptcha: 0,
+    monthlyDiscoveredMail: 0,
+    monthlyAiCredit: 0,
+    monthlySerpCredits: 0,
+    s3Storage: 0,
+    agentCount: resources.agentCount,
+    planName: resources.planName,
+    plan: {
+      name: resources.planName,
+      s3Storage: 0,
+      mongoStorage: 0,
+      parallelism: agents.plan.slots,
+      agents: agents.agentIds.size,
+      scripts: 0,
+      dailyExecutionTime: resources.dailyExecutionMinutes.max * MS_PER_MINUTE,
+      dailyMails: 0,
+      dailyCaptchas: 0,
+      dailyDiscoveredMails: 0,
+      dailyAiCredits: 0,
+      dailySerpCredits: 0,
+      monthlyExecutionTime: resources.monthlyExecutionMinutes.max * MS_PER_MINUTE,
+      monthlyMails: 0,
+      monthlyCaptchas: 0,
+      monthlyDiscoveredMails: 0,
+      monthlyAiCredits: 0,
+      monthlySerpCredits: 0,
+      isAvailable: true,
+      isUpgradable: true,
+      duration: 1,
+      monthlyPrice: 0,
+      yearlyPrice: 0,
+    },
+    // The daily counters reset at the next UTC midnight.
+    dailyResourceNextResetAt: (Math.floor(Date.now() / DAY_MS) + 1) * DAY_MS,
+    monthlyResourceNextResetAt: resources.monthlyResourceNextResetAt,
+  };
 }

@@ -4,8 +4,10 @@
  * Follows upstash/docs `devops/developer-api/redis/get_database_stats.mdx` and
  * `devops/developer-api/authentication.mdx` (docs/providers/upstash-phantombuster.md):
  * HTTP Basic `EMAIL:API_KEY`; time series of `{x, y}` (`dailyrequests`, `dailybilling` in USD
- * per day, …) and scalars `dailybandwidth`, `total_monthly_requests`, `total_monthly_storage`,
- * `total_monthly_billing` (USD). Billing is computed from the command count at the PAYG price
+ * per day, …) whose `x` is Go's time text (`2023-05-22 10:59:23.426 +0000 UTC`, the
+ * `TimeSeriesData` schema of the Developer API's openapi.yml), not ISO 8601, and scalars
+ * `daily_net_commands`, `dailybandwidth`, `total_monthly_requests`, `total_monthly_bandwidth`,
+ * `total_monthly_storage`, `current_storage`, `total_monthly_billing` (USD). Billing is computed from the command count at the PAYG price
  * of $0.20 per 100k commands; the count is what a test sets, or what the REST bridge measured
  * (`usageFromBridge`).
  */
@@ -60,11 +62,19 @@ export async function startUpstashManagementStandIn(options: {
     const today = Date.UTC(now().getUTCFullYear(), now().getUTCMonth(), now().getUTCDate());
     const series = (values: number[]) =>
       values.map((y, i) => ({
-        x: new Date(today - (values.length - 1 - i) * 86_400_000).toISOString(),
+        x: goTime(new Date(today - (values.length - 1 - i) * 86_400_000)),
         y,
       }));
+    const days = db.dailyRequests.map((_, i) =>
+      new Date(today - (db.dailyRequests.length - 1 - i) * 86_400_000).toLocaleDateString('en-US', {
+        weekday: 'long',
+        timeZone: 'UTC',
+      }),
+    );
     return c.json({
+      daily_net_commands: db.dailyRequests.at(-1) ?? 0,
       dailyrequests: series(db.dailyRequests),
+      days,
       dailybilling: series(db.dailyRequests.map((r) => (r / 100_000) * PAYG_USD_PER_100K)),
       bandwidths: series(bandwidth),
       connection_count: series(db.dailyRequests.map(() => 1)),
@@ -73,13 +83,25 @@ export async function startUpstashManagementStandIn(options: {
       hits: [],
       misses: [],
       dailybandwidth: bandwidth.at(-1) ?? 0,
+      total_monthly_bandwidth: bandwidth.reduce((sum, b) => sum + b, 0),
       total_monthly_requests: db.monthlyRequests,
       total_monthly_storage: db.storageBytes,
+      current_storage: db.storageBytes,
       total_monthly_billing: (db.monthlyRequests / 100_000) * PAYG_USD_PER_100K,
     });
   });
   const server = await listen(app, options.port, () => closing.abort());
   return { url: server.url, faults, databases, close: server.close };
+}
+
+/**
+ * A time as Go's `time.Time.String()` writes it, which is what the Developer API sends:
+ * `2006-01-02 15:04:05.999999999 -0700 MST`, fraction trimmed of trailing zeros (none at all
+ * on a whole second), always UTC here.
+ */
+export function goTime(date: Date): string {
+  const [day, clock] = date.toISOString().slice(0, -1).split('T') as [string, string];
+  return `${day} ${clock.replace(/\.?0+$/, '')} +0000 UTC`;
 }
 
 /** The bridge's measured usage (this month, by UTC day) as this stand-in serves it. */

@@ -437,6 +437,49 @@ describe('the wire format (raw fetch)', () => {
     expect(await query.json()).toEqual({ result: 'PONG' });
   });
 
+  it('path-style commands, as the REST API page\'s "API Semantics" examples send them', async () => {
+    const auth = { authorization: `Bearer ${bridge.token}` };
+    const call = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(bridge.url + path, {
+        ...init,
+        headers: { ...auth, ...init.headers },
+      });
+      return { status: res.status, json: (await res.json()) as unknown };
+    };
+    const key = encodeURIComponent(k('path-foo'));
+    // `SET foo bar` -> REST_URL/set/foo/bar answers { "result": "OK" }.
+    expect(await call(`/set/${key}/bar`)).toEqual({ status: 200, json: { result: 'OK' } });
+    expect(await call(`/get/${key}`)).toEqual({ status: 200, json: { result: 'bar' } });
+    // `SET foo bar EX 100` -> REST_URL/set/foo/bar/EX/100.
+    await call(`/set/${key}/bar/EX/100`);
+    expect(await direct.ttl(k('path-foo'))).toBeGreaterThan(90);
+    // "JSON or Binary Value": the POST body is the last argument, query parameters follow it.
+    const value = '{"name":"ada","tags":["a/b","c d"]}';
+    await call(`/set/${key}?EX=100`, { method: 'POST', body: value });
+    expect(await direct.get(k('path-foo'))).toBe(value);
+    expect(await direct.ttl(k('path-foo'))).toBeGreaterThan(90);
+    // `_token` authenticates and is not an argument.
+    const byToken = await fetch(`${bridge.url}/get/${key}?_token=${bridge.token}`);
+    expect(await byToken.json()).toEqual({ result: value });
+    // "Base64 Encoded Responses": /SET/foo/bar stays "OK", /GET/foo is "YmFy".
+    const base64 = { headers: { 'upstash-encoding': 'base64' } };
+    expect((await call(`/SET/${key}/bar`, base64)).json).toEqual({ result: 'OK' });
+    expect((await call(`/GET/${key}`, base64)).json).toEqual({ result: 'YmFy' });
+    const h = encodeURIComponent(k('employee:23381'));
+    await direct.hset(k('employee:23381'), 'salary', '100');
+    expect((await call(`/hget/${h}/salary`)).json).toEqual({ result: '100' });
+    const z = encodeURIComponent(k('teams'));
+    expect((await call(`/zadd/${z}/100/team-x/90/team-y`)).json).toEqual({ result: 2 });
+    expect((await call(`/mget/${key}/${z}-none`)).json).toEqual({ result: ['bar', null] });
+    expect(
+      (await call(`/publish/${encodeURIComponent(k('chat'))}/hello`, { method: 'POST' })).json,
+    ).toEqual({ result: 0 });
+    const unknown = await call('/nosuchcommand/x');
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toEqual({ error: expect.stringMatching(/^ERR unknown command/) });
+    expect((await fetch(`${bridge.url}/get/${key}`)).status).toBe(401);
+  });
+
   it('methods other than HEAD, GET, POST and PUT get 405; responses are JSON', async () => {
     const res = await fetch(bridge.url, {
       method: 'DELETE',

@@ -6,8 +6,9 @@
  * with a 2-D array → `[{"result": …} | {"error": …}, …]`, or a single `{"error"}` when the
  * transaction is discarded; `Authorization: Bearer <token>` or `?_token=`; `Upstash-Encoding:
  * base64`; 400 / 401 / 405. The 401 body is Upstash's `{"error":"Unauthorized"}` (what
- * `@upstash/redis` surfaces, upstash/redis-js issue 711). Path-style commands (`/set/k/v`)
- * are not served: the official client never sends them. Also, as the same page and
+ * `@upstash/redis` surfaces, upstash/redis-js issue 711). Path-style commands, the page's
+ * first examples (`GET /set/foo/bar`, a POST body appended as the last argument, `?EX=100`
+ * appended after it), are served too (`pathCommand` in wire.ts). Also, as the same page and
  * `redis/howto/readyourwrites.mdx` document: pub/sub as server-sent events (`pubsub.ts`), the
  * `upstash-sync-token` on every answer (`sync-token.ts`), and the commands and bytes Upstash
  * bills (`usage.ts`), which the Developer API stand-in serves as this database's usage.
@@ -26,6 +27,7 @@ import {
   parseCommand,
   parseCommands,
   parseJson,
+  pathCommand,
   type RedisCommand,
 } from './wire.ts';
 import { createSubscriptions, type SubscriptionKind, type Subscriptions } from './pubsub.ts';
@@ -236,15 +238,20 @@ function createBridgeApp(state: BridgeState): Hono<Env> {
     });
   }
 
-  app.notFound((c) =>
-    c.json(
-      {
-        error:
-          'ERR unknown endpoint: POST a JSON array to /, /pipeline or /multi-exec, or subscribe at /subscribe/<channel> or /psubscribe/<pattern>',
-      },
-      400,
-    ),
-  );
+  // Path-style commands ("API Semantics"): anything not matched above, `/publish/chat/hello`
+  // included. Registered last so `/`, `/pipeline`, `/multi-exec` and subscriptions win.
+  app.on(['HEAD', 'GET', 'POST', 'PUT'], '/*', async (c) => {
+    const body = c.req.method === 'POST' || c.req.method === 'PUT' ? await c.req.text() : '';
+    const command = pathCommand(new URL(c.req.url), body);
+    c.set('commands', [command]);
+    try {
+      const reply = await run(redis, command);
+      return c.json({ result: encodeReply(reply, wantsBase64(c)) });
+    } catch (error) {
+      if (error instanceof ReplyError) return c.json({ error: (error as Error).message }, 400);
+      throw error;
+    }
+  });
 
   app.onError((error, c) => {
     if (error instanceof WireError) return c.json({ error: error.message }, 400);

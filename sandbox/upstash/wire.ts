@@ -102,6 +102,30 @@ export function parseCommand(value: unknown): RedisCommand {
   return [upper, ...args];
 }
 
+/**
+ * A path-style command (restapi.mdx "API Semantics", "JSON or Binary Value"): the path's
+ * segments are the command and its arguments (`/set/foo/bar/EX/100`); a non-empty request body
+ * is appended as the last of them, and the query parameters after it (`/set/foo?EX=100`), bar
+ * the `_token` used for authentication.
+ */
+export function pathCommand(url: URL, body: string): RedisCommand {
+  const segments = url.pathname.split('/').slice(1);
+  if (segments.at(-1) === '') segments.pop();
+  let parts: unknown[];
+  try {
+    parts = segments.map((s) => decodeURIComponent(s));
+  } catch {
+    throw new WireError('ERR failed to parse command: the path is not valid percent-encoding');
+  }
+  if (body !== '') parts.push(body);
+  for (const [key, value] of url.searchParams) {
+    if (key === '_token') continue;
+    parts.push(key);
+    if (value !== '') parts.push(value);
+  }
+  return parseCommand(parts);
+}
+
 /** `/pipeline` and `/multi-exec`: a non-empty 2-D array; one bad row refuses the whole request. */
 export function parseCommands(value: unknown): RedisCommand[] {
   if (!Array.isArray(value) || value.length === 0) {
