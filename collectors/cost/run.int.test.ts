@@ -359,8 +359,9 @@ describe('cost collector against the provider stand-ins', () => {
         upstash: source('upstash', () => {
           throw new Error('upstash is down');
         }),
+        // PhantomBuster counts milliseconds: minutes arrive with fractions.
         phantombuster: source('phantombuster', () => ({
-          executionMinutesUsed: 1,
+          executionMinutesUsed: 1.2345,
           executionMinutesMax: 100,
         })),
       }),
@@ -374,6 +375,9 @@ describe('cost collector against the provider stand-ins', () => {
       'phantombuster',
       'supabase',
     ]);
+    expect(summary.services.find((s) => s.service === 'phantombuster')?.basis).toBe(
+      'plan price; execution time 1/100 min',
+    );
     expect(summary.spendCapReached).toBe(false);
   });
 });

@@ -188,7 +188,7 @@ export async function readCosts(
           planUsd: deps.budgets.phantombuster,
           usedRatio,
           projectedRatio: usedRatio / monthElapsedFraction(now, deps.timeZone),
-          basis: `plan price; execution time ${usage.executionMinutesUsed}/${usage.executionMinutesMax} min`,
+          basis: `plan price; execution time ${Math.round(usage.executionMinutesUsed)}/${Math.round(usage.executionMinutesMax)} min`,
         }),
       );
     } else if (phantombusterUsage.status === 'rejected') {
