@@ -60,7 +60,7 @@ describe('POST /hooks/sentry: the signature covers the bytes received', () => {
         'sentry-hook-resource': 'metric_alert',
         'sentry-hook-signature': signature,
       },
-      body,
+      body: Buffer.from(body),
     });
   const metric = JSON.stringify(
     metricAlertBody({
@@ -102,7 +102,7 @@ describe('POST /hooks/sentry: the signature covers the bytes received', () => {
 });
 
 describe('POST /hooks/betterstack/incidents/<token>: dates', () => {
-  const incident = (id: string, attributes: Record<string, string | null>) => ({
+  const incident = (id: string, attributes: { started_at: string; resolved_at?: string }) => ({
     data: {
       id,
       type: 'incident',
