@@ -63,10 +63,12 @@ describe('incidentAction', () => {
   });
 
   it('resolves on resolution, and leaves an acknowledgement alone', () => {
+    // Delivered once resolved: the clock reads past the resolution (a future one is refused).
+    const after = new Date('2026-11-30T10:21:00Z');
     const resolved = incidentPayload({
       attributes: { resolved_at: '2026-11-30T10:20:00.000Z', status: 'Resolved' },
     });
-    expect(incidentAction(parse(resolved), NOW)).toEqual({
+    expect(incidentAction(parse(resolved), after)).toEqual({
       kind: 'resolve',
       alertId: 'uptime-monitor-down',
       labels: { monitorId: '2041' },
@@ -75,10 +77,17 @@ describe('incidentAction', () => {
     const acknowledged = incidentPayload({
       attributes: { acknowledged_at: '2026-11-30T10:05:00.000Z', status: 'Acknowledged' },
     });
-    expect(incidentAction(parse(acknowledged), NOW)).toEqual({
+    expect(incidentAction(parse(acknowledged), after)).toEqual({
       kind: 'ignore',
       reason: 'acknowledged',
     });
+  });
+
+  it('refuses an incident dated more than 5 minutes ahead of now, naming the field', () => {
+    const future = incidentPayload({
+      attributes: { resolved_at: '2026-11-30T10:20:00.000Z', status: 'Resolved' },
+    });
+    expect(() => incidentAction(parse(future), NOW)).toThrow(/resolved_at is in the future/);
   });
 
   it('ignores an incident opened by hand (no monitor or heartbeat)', () => {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { heartbeats } from './catalog/monitors.ts';
+import { VigieError } from './errors.ts';
 
 /**
  * Better Stack's incident webhook (Uptime → Integrations → Outgoing webhooks, trigger
@@ -45,6 +46,7 @@ export type IncidentAction =
  */
 export function incidentAction(payload: BetterStackIncidentPayload, now: Date): IncidentAction {
   const incident = payload.data;
+  notInFuture(incident.attributes, now);
   const monitor = incident.relationships?.monitor?.data;
   const heartbeat = incident.relationships?.heartbeat?.data;
   const resolvedAt = incident.attributes.resolved_at;
@@ -80,6 +82,25 @@ export function incidentAction(payload: BetterStackIncidentPayload, now: Date): 
     labels: { heartbeatId: heartbeat!.id, minutesLate: minutesLate(incident, now) },
     at: startedAt,
   };
+}
+
+/** Clock skew tolerated between Better Stack and this process. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * An incident dated ahead of now is refused: raised at its start, its group's first message
+ * would be due then (year 9999: never), and the monitor's later incidents would join it.
+ */
+function notInFuture(attributes: BetterStackIncidentPayload['data']['attributes'], now: Date) {
+  for (const field of ['started_at', 'acknowledged_at', 'resolved_at'] as const) {
+    const value = attributes[field];
+    if (value && Date.parse(value) > now.getTime() + FUTURE_SKEW_MS) {
+      throw new VigieError(
+        'BAD_REQUEST',
+        `Invalid request body: data.attributes.${field} is in the future (more than 5 minutes ahead of this server's clock).`,
+      );
+    }
+  }
 }
 
 /**

@@ -134,7 +134,8 @@ export async function openSince(
 
 /**
  * Marks the open group of this alert resolved. Only the dedup-key labels are needed. Returns
- * false when no group is open (already resolved, or never raised): resolving is idempotent.
+ * false when no group is open (already resolved, or never raised): resolving is idempotent;
+ * and when `at` is before the open group was first raised (it resolved an earlier one).
  */
 export async function resolve(
   db: Queryable,
@@ -148,6 +149,11 @@ export async function resolve(
   return inTransaction(db, async (client) => {
     const open = await lockOpenGroup(client, key);
     if (!open) return { resolved: false, outboxId: null };
+    // Dated before this group was raised: the end of an earlier occurrence (a replayed or
+    // late webhook), not of this one, which stays open.
+    if (input.at.getTime() < open.first_raised_at.getTime()) {
+      return { resolved: false, outboxId: open.id };
+    }
     const next = transition(toGroup(open), { type: 'resolve', at: input.at }, policy);
     await client.query(
       `update alert_outbox

@@ -168,6 +168,19 @@ describe('POST /hooks/aws/sns', () => {
     expect((await outbox())[0]!.resolved_at).not.toBeNull();
   });
 
+  it('a replayed OK signed before the current ALARM does not resolve it', async () => {
+    await pool.query('truncate alert_outbox restart identity cascade');
+    // Inside the replay window, validly signed: but the OK of an earlier episode.
+    const earlierOk = alarm('OK', '[vigie:collector-lambda-alarm] x', {
+      Timestamp: stamp(-40 * 60_000),
+    });
+    expect((await post(alarm('ALARM', '[vigie:collector-lambda-alarm] x'))).status).toBe(200);
+    const replay = await post(earlierOk);
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ resolved: false });
+    expect((await outbox()).map((row) => row.resolved_at)).toEqual([null]);
+  });
+
   it('refuses a message altered after signing, writing nothing', async () => {
     const before = (await outbox()).length;
     const signed = alarm('ALARM', '[vigie:collector-lambda-alarm] x');

@@ -62,9 +62,11 @@ export function snsHookRoutes(deps: SnsHookDeps): Hono {
     if (message.TopicArn !== topicArn) {
       throw new VigieError('FORBIDDEN', 'SNS message is from another topic.');
     }
-    const at = now();
-    checkFreshness(message, at);
-    await verifySnsSignature(message, fetchCertificate, at);
+    checkFreshness(message, now());
+    await verifySnsSignature(message, fetchCertificate, now());
+    // The signed time, not the arrival: a replayed OK (inside the window) of an earlier
+    // episode is then older than the open ALARM, which the outbox leaves open.
+    const at = new Date(message.Timestamp);
 
     if (message.Type === 'SubscriptionConfirmation') {
       try {

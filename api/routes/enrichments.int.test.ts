@@ -207,6 +207,46 @@ describe('POST /enrichments (the enrichment gateway)', () => {
     expect((await post(app, { prospectId: aliceProspect }, {})).status).toBe(401);
   });
 
+  it('an upper-case prospect id is the same prospect: cached under the key erasure deletes', async () => {
+    // Postgres compares UUIDs case-blind, Redis keys do not: an upper-case id found the owner
+    // but cached the brief under a key erasure never deletes (it outlived the prospect).
+    await redis.del(redisKeys.enrichment(aliceProspect.toUpperCase()));
+    const app = makeApp(gateway());
+    const r = await post(app, { prospectId: aliceProspect.toUpperCase(), title: 'VP Sales' });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { prospectId: string }).prospectId).toBe(aliceProspect);
+    expect(await redis.exists(redisKeys.enrichment(aliceProspect))).toBe(1);
+    expect(await redis.exists(redisKeys.enrichment(aliceProspect.toUpperCase()))).toBe(0);
+  });
+
+  it('the n8n hook takes an upper-case tenant id as that tenant, not as another account', async () => {
+    const app = makeApp(gateway());
+    const r = await app.request('/hooks/n8n/enrichments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Vigie-Hook-Secret': HOOK_SECRET },
+      body: JSON.stringify({ tenantId: bob.toUpperCase(), prospectId: bobProspect, title: 'CFO' }),
+    });
+    expect(r.status).toBe(200);
+    const { rows } = await pool.query<{ tenant_id: string }>(
+      'select tenant_id from enrichment_usage',
+    );
+    expect(rows.map((row) => row.tenant_id)).toEqual([bob]);
+  });
+
+  it('a server without ANTHROPIC_API_KEY answers 503 naming the setting, not an opaque 500', async () => {
+    const config = parseConfig({
+      VIGIE_STAGE: 'local',
+      SUPABASE_JWKS_URL: auth.jwksUrl,
+      SUPABASE_JWT_ISSUER: auth.issuer,
+    });
+    const r = await post(createApp({ config, pool, redis }), { prospectId: aliceProspect });
+    expect(r.status).toBe(503);
+    expect(await r.json()).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('ANTHROPIC_API_KEY'),
+    });
+  });
+
   it('a spent daily budget answers 429 with a clear message and Retry-After, without calling Claude', async () => {
     const app = makeApp(gateway({ dailyBudgetUsd: 0.00005 }));
     const before = anthropic.ledger.entries.length;

@@ -10,6 +10,7 @@ import type { Pool } from '../../adapters/postgres/pool.ts';
 import { OrgRateLimiter, type RateLimiter } from '../../adapters/anthropic/rate-limiter.ts';
 import { SharedRateLimiter } from '../../adapters/anthropic/shared-rate-limiter.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
+import { VigieError, isVigieError } from '../../core/errors.ts';
 import { enrichmentInput } from '../../core/enrichment/prompt.ts';
 import { readJson } from '../errors.ts';
 import { type AuthVariables, requireUser } from '../middleware/auth.ts';
@@ -32,9 +33,21 @@ export function gatewayFor(deps: EnrichmentRouteDeps): EnrichmentGateway {
   if (deps.enrichment) return deps.enrichment;
   const cached = gateways.get(deps.config);
   if (cached) return cached;
-  const s = requireSettings(deps.config, ['ANTHROPIC_API_KEY'], 'the enrichment gateway');
+  let s: Config & { ANTHROPIC_API_KEY: string };
+  let limiter: RateLimiter;
+  try {
+    s = requireSettings(deps.config, ['ANTHROPIC_API_KEY'], 'the enrichment gateway');
+    limiter = limiterFor(deps);
+  } catch (error) {
+    // An operator problem, not the caller's: 503 naming the settings (CONFIG_INVALID is a 500).
+    if (!isVigieError(error)) throw error;
+    throw new VigieError(
+      'UNAVAILABLE',
+      `Enrichment is not configured on this server: ${error.message}`,
+    );
+  }
   const gateway = new EnrichmentGateway({
-    limiter: limiterFor(deps),
+    limiter,
     apiKey: s.ANTHROPIC_API_KEY,
     baseUrl: deps.config.ANTHROPIC_BASE_URL,
     model: deps.config.ENRICHMENT_MODEL,
@@ -95,7 +108,10 @@ function recordCall(event: CallEvent): void {
 
 /** n8n's HTTP Request node: the tenant is named in the body, the shared secret authenticates. */
 const hookBody = enrichmentInput.extend({
-  tenantId: z.uuid({ message: 'tenantId: expected the app user id (a UUID)' }),
+  // Lower-cased, as Postgres returns it: the owner check compares the two as strings.
+  tenantId: z
+    .uuid({ message: 'tenantId: expected the app user id (a UUID)' })
+    .transform((id) => id.toLowerCase()),
 });
 
 /**

@@ -43,14 +43,17 @@ export function sentryHookRoutes(deps: SentryHookDeps): Hono {
         'The Sentry hook is not configured on this server: set SENTRY_CLIENT_SECRET.',
       );
     }
-    const body = await c.req.text();
-    if (!validSignature(body, c.req.header('Sentry-Hook-Signature'), secret)) {
+    // Verified over the bytes received: a text read first would turn any invalid byte into
+    // U+FFFD and drop a BOM, so other bytes than the signed ones would pass.
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (!validSignature(bytes, c.req.header('Sentry-Hook-Signature'), secret)) {
       throw new VigieError(
         'UNAUTHENTICATED',
         'Missing or wrong Sentry-Hook-Signature: sign the body with the integration client secret.',
       );
     }
     const resource = c.req.header('Sentry-Hook-Resource');
+    const body = utf8(bytes);
     let action: SentryAlertAction;
     if (resource === 'event_alert') {
       action = eventAlertAction(parseJsonText(body, sentryEventAlertPayload));
@@ -88,12 +91,21 @@ function parseJsonText<S extends z.ZodType>(body: string, schema: S): z.output<S
   return parseInput(schema, raw, 'request body');
 }
 
-/** Signs as Sentry does: HMAC-SHA256 over the body's bytes, hex. */
-export function sentrySignature(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+/** Signs as Sentry does: HMAC-SHA256 over the body's bytes (a string: its UTF-8), hex. */
+export function sentrySignature(body: string | Uint8Array, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
 }
 
-function validSignature(body: string, given: string | undefined, secret: string): boolean {
+/** The body as text: strict UTF-8, a BOM kept (so JSON.parse refuses it), else 400. */
+function utf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new VigieError('BAD_REQUEST', 'Request body is not valid UTF-8 JSON.');
+  }
+}
+
+function validSignature(body: Uint8Array, given: string | undefined, secret: string): boolean {
   if (given === undefined || !/^[0-9a-f]{64}$/i.test(given)) return false;
   return timingSafeEqual(
     Buffer.from(sentrySignature(body, secret), 'hex'),

@@ -9,7 +9,11 @@ import * as z from 'zod';
 const field = (max: number) => z.string().trim().min(1).max(max).optional();
 
 export const enrichmentInput = z.object({
-  prospectId: z.uuid({ message: 'prospectId: expected the prospect id (a UUID)' }),
+  // Lower-cased: Postgres matches a UUID in any case, Redis keys (the answer cache that
+  // erasure deletes by the stored, lower-case id) do not.
+  prospectId: z
+    .uuid({ message: 'prospectId: expected the prospect id (a UUID)' })
+    .transform((id) => id.toLowerCase()),
   title: field(200),
   company: field(200),
   industry: field(120),
