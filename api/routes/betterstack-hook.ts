@@ -4,6 +4,7 @@ import { raise, resolve } from '../../adapters/alerts/outbox.ts';
 import type { Pool } from '../../adapters/postgres/pool.ts';
 import type { Config } from '../../core/config.ts';
 import { VigieError } from '../../core/errors.ts';
+import { commandClock } from '../../core/staging-time.ts';
 import { betterStackIncidentPayload, incidentAction } from '../../core/uptime-incident.ts';
 import { readJson } from '../errors.ts';
 
@@ -24,7 +25,9 @@ export interface BetterStackHookDeps {
  */
 export function betterStackHookRoutes(deps: BetterStackHookDeps): Hono {
   const app = new Hono();
-  const now = deps.now ?? (() => new Date());
+  // Better Stack dates incidents on its own clock; a local staging sped up for drills runs its
+  // stand-in on the staging's clock, so "now" here is that clock too (real time when deployed).
+  const now = deps.now ?? commandClock(deps.config).now;
 
   app.post(`${BETTERSTACK_HOOK_PATH}/:token`, async (c) => {
     const secret = deps.config.BETTERSTACK_WEBHOOK_SECRET;
