@@ -191,8 +191,8 @@ function createBridgeApp(state: BridgeState): Hono<Env> {
     return undefined;
   });
 
-  app.on(['POST', 'PUT'], '/', async (c) => {
-    const command = parseCommand(parseJson(await c.req.text()));
+  /** One command's answer: `{result}`, or `{error}` with 400 for a Redis error reply. */
+  async function single(c: Context<Env>, command: RedisCommand): Promise<Response> {
     c.set('commands', [command]);
     try {
       const reply = await run(redis, command);
@@ -201,7 +201,9 @@ function createBridgeApp(state: BridgeState): Hono<Env> {
       if (error instanceof ReplyError) return c.json({ error: (error as Error).message }, 400);
       throw error;
     }
-  });
+  }
+
+  app.on(['POST', 'PUT'], '/', async (c) => single(c, parseCommand(parseJson(await c.req.text()))));
 
   app.on(['POST', 'PUT'], '/pipeline', async (c) => {
     const commands = parseCommands(parseJson(await c.req.text()));
@@ -242,15 +244,7 @@ function createBridgeApp(state: BridgeState): Hono<Env> {
   // included. Registered last so `/`, `/pipeline`, `/multi-exec` and subscriptions win.
   app.on(['HEAD', 'GET', 'POST', 'PUT'], '/*', async (c) => {
     const body = c.req.method === 'POST' || c.req.method === 'PUT' ? await c.req.text() : '';
-    const command = pathCommand(new URL(c.req.url), body);
-    c.set('commands', [command]);
-    try {
-      const reply = await run(redis, command);
-      return c.json({ result: encodeReply(reply, wantsBase64(c)) });
-    } catch (error) {
-      if (error instanceof ReplyError) return c.json({ error: (error as Error).message }, 400);
-      throw error;
-    }
+    return single(c, pathCommand(new URL(c.req.url), body));
   });
 
   app.onError((error, c) => {
