@@ -267,6 +267,24 @@ describe('cost collector against the provider stand-ins', () => {
     }
   });
 
+  it("a month's last evening, when Paris is already in the next month: the UTC month's tenant spend", async () => {
+    await pool.query('truncate enrichment_usage');
+    const tenant = '00000000-0000-4000-8000-000000000001';
+    await pool.query(
+      `insert into enrichment_usage (tenant_id, day, model, requests, cost_usd, prices_as_of)
+       values ($1, '2026-11-30', $2, 7, 0.7, '2026-11-01')`,
+      [tenant, SONNET],
+    );
+    try {
+      // 23:30 UTC on 30 November is 00:30 on 1 December in Paris.
+      const summary = await run(deps(), new Date('2026-11-30T23:30:00Z'));
+      expect(summary.month).toBe('2026-12');
+      expect(summary.tenantEnrichment).toEqual([{ tenantId: tenant, requests: 7, usd: 0.7 }]);
+    } finally {
+      await pool.query('truncate enrichment_usage');
+    }
+  });
+
   it('the spend-cap 429 is a critical alert, made with one request (no retry)', async () => {
     anthropic.spendCap.reached = true;
     const before = anthropic.ledger.entries.length;

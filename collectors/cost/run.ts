@@ -110,8 +110,10 @@ export async function readCosts(
   let anthropicTokens: ModelTokens[] | null = null;
   let tenantEnrichment: TenantEnrichmentCost[] | null = null;
   const base = { now, timeZone: deps.timeZone };
-  // The gateway meters per UTC day: the month's UTC days up to and including today.
-  const monthStartUtc = new Date(Date.UTC(year, month - 1, 1));
+  // The gateway meters per UTC day: the UTC month's days up to and including today. Not the
+  // report's month: on a month's last evening Paris is already in the next one, and its UTC
+  // days would not have started (the per-tenant lines went empty from 23:00 UTC).
+  const monthStartUtc = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const tomorrow = new Date(now.getTime() + 24 * 3600 * 1000);
 
   // Every read is independent: they run at once (the run lasts as long as the slowest, the
