@@ -29,6 +29,8 @@ export const sentryMetricAlertPayload = z.looseObject({
     description_text: z.string().optional(),
     metric_alert: z.looseObject({
       id,
+      // The incident's start: the same in each of its deliveries (critical, warning, resolved).
+      date_started: z.iso.datetime({ offset: true }).nullish().catch(null),
       alert_rule: z.looseObject({
         id: id.optional(),
         name: z.string().optional(),
@@ -43,7 +45,13 @@ export const sentryMetricAlertPayload = z.looseObject({
 });
 
 export type SentryAlertAction =
-  | { kind: 'raise' | 'resolve'; alertId: string; labels: Record<string, string | number> }
+  | {
+      kind: 'raise' | 'resolve';
+      alertId: string;
+      labels: Record<string, string | number>;
+      /** When the incident started (metric alerts), as Sentry dates it in the signed body. */
+      episodeStartedAt?: Date;
+    }
   | { kind: 'ignore'; reason: string };
 
 /** `sentry-new-issue`: the rule fires on an issue's first event. */
@@ -67,8 +75,10 @@ export function metricAlertAction(
 ): SentryAlertAction {
   const rule = payload.data.metric_alert.alert_rule;
   const projectId = rule.projects[0]!;
+  const started = payload.data.metric_alert.date_started;
+  const episode = started ? { episodeStartedAt: new Date(started) } : {};
   if (payload.action === 'resolved') {
-    return { kind: 'resolve', alertId: 'sentry-error-spike', labels: { projectId } };
+    return { kind: 'resolve', alertId: 'sentry-error-spike', labels: { projectId }, ...episode };
   }
   const counted = /^\s*([\d.,]+)\s+events?\b/i.exec(payload.data.description_text ?? '')?.[1];
   const threshold = rule.triggers?.find((t) => t.label === payload.action)?.alert_threshold;
@@ -77,5 +87,6 @@ export function metricAlertAction(
     kind: 'raise',
     alertId: 'sentry-error-spike',
     labels: { events, windowMinutes: rule.time_window, projectId },
+    ...episode,
   };
 }

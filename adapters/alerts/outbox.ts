@@ -135,23 +135,26 @@ export async function openSince(
 /**
  * Marks the open group of this alert resolved. Only the dedup-key labels are needed. Returns
  * false when no group is open (already resolved, or never raised): resolving is idempotent;
- * and when `at` is before the open group was first raised (it resolved an earlier one).
+ * and when the episode it ends started before the open group was first raised (it ended an
+ * earlier one): `episodeStartedAt` when the source dates its episodes, else `at`.
  */
 export async function resolve(
   db: Queryable,
-  input: RaiseInput,
+  input: RaiseInput & { episodeStartedAt?: Date },
   policy: GroupPolicy = defaultGroupPolicy,
 ): Promise<{ resolved: boolean; outboxId: number | null }> {
   const alert = findAlert(input.alertId);
   const labels = validateLabels(alert, input.labels, { only: 'dedupKey' });
   assertDate(input.at);
+  if (input.episodeStartedAt !== undefined) assertDate(input.episodeStartedAt);
   const key = dedupKey(alert, labels);
   return inTransaction(db, async (client) => {
     const open = await lockOpenGroup(client, key);
     if (!open) return { resolved: false, outboxId: null };
     // Dated before this group was raised: the end of an earlier occurrence (a replayed or
     // late webhook), not of this one, which stays open.
-    if (input.at.getTime() < open.first_raised_at.getTime()) {
+    const episode = input.episodeStartedAt ?? input.at;
+    if (episode.getTime() < open.first_raised_at.getTime()) {
       return { resolved: false, outboxId: open.id };
     }
     const next = transition(toGroup(open), { type: 'resolve', at: input.at }, policy);

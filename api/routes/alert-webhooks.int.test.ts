@@ -201,6 +201,34 @@ describe('POST /hooks/sentry', () => {
     expect((await outbox()).map((r) => r.resolved)).toEqual([true]);
   });
 
+  it('a replayed resolution of an earlier incident leaves the current spike open', async () => {
+    const spike = (action: 'critical' | 'resolved', startedAt: Date) =>
+      metricAlertBody({
+        action,
+        events: 1000,
+        windowMinutes: 10,
+        projectSlug: 'vigie-staging-api',
+        ruleName: '[vigie:sentry-error-spike] vigie-staging-api',
+        threshold: 50,
+        startedAt,
+      });
+    const earlier = new Date(Date.now() - 3 * 3_600_000);
+    const current = new Date(Date.now() - 60_000);
+    const send = async (body: unknown) =>
+      (await sendAlertWebhook(sentry, 'metric_alert', body)).json();
+    await send(spike('critical', earlier));
+    const endOfEarlier = spike('resolved', earlier);
+    expect(await send(endOfEarlier)).toMatchObject({ resolved: true });
+    await send(spike('critical', current));
+    // The earlier incident's resolution again, validly signed: Sentry signs the body, and the
+    // body dates the incident it ends.
+    expect(await send(endOfEarlier)).toMatchObject({ resolved: false });
+    expect((await outbox()).map((r) => r.resolved)).toEqual([true, false]);
+    // The current incident's own resolution closes it.
+    expect(await send(spike('resolved', current))).toMatchObject({ resolved: true });
+    expect((await outbox()).map((r) => r.resolved)).toEqual([true, true]);
+  });
+
   it('refuses a wrong signature (401) and an unconfigured server (503), writing nothing', async () => {
     const body = eventAlertBody({ issueId: '77', projectId: 1, ruleName: 'r' });
     const forged = await sendAlertWebhook(sentry, 'event_alert', body, { secret: 'guessed' });

@@ -63,12 +63,23 @@ export function sentryHookRoutes(deps: SentryHookDeps): Hono {
       return c.json({ ignored: `resource ${resource ?? '(none)'}` });
     }
     if (action.kind === 'ignore') return c.json({ ignored: action.reason });
-    const input = { alertId: action.alertId, labels: action.labels, at: now() };
+    const at = now();
+    // The incident's signed start: a raise is dated by it (never ahead of now), and a
+    // resolution carries it, so a replayed `resolved` of an earlier incident, older than the
+    // open group, leaves it open (adapters/alerts/outbox.ts).
+    const started =
+      action.episodeStartedAt && !Number.isNaN(action.episodeStartedAt.getTime())
+        ? new Date(Math.min(action.episodeStartedAt.getTime(), at.getTime()))
+        : undefined;
+    const input = { alertId: action.alertId, labels: action.labels, at };
     if (action.kind === 'raise') {
-      const raised = await raise(deps.pool, input);
+      const raised = await raise(deps.pool, { ...input, at: started ?? at });
       return c.json({ alertId: action.alertId, raised: true, occurrences: raised.occurrences });
     }
-    const { resolved } = await resolve(deps.pool, input);
+    const { resolved } = await resolve(deps.pool, {
+      ...input,
+      ...(started ? { episodeStartedAt: started } : {}),
+    });
     return c.json({ alertId: action.alertId, resolved });
   });
   return app;

@@ -113,8 +113,11 @@ export function metricAlertBody(input: {
   projectSlug: string;
   ruleName: string;
   threshold: number;
+  /** The incident's start, the same in each of its deliveries (default: now). */
+  startedAt?: Date;
 }) {
   const title = input.action === 'resolved' ? `Resolved: ${input.ruleName}` : input.ruleName;
+  const started = (input.startedAt ?? new Date()).toISOString();
   return {
     action: input.action,
     actor: { id: 'sentry', name: 'Sentry', type: 'application' },
@@ -152,8 +155,8 @@ export function metricAlertBody(input: {
         },
         date_closed: null,
         date_created: new Date().toISOString(),
-        date_detected: new Date().toISOString(),
-        date_started: new Date().toISOString(),
+        date_detected: started,
+        date_started: started,
         id: '7',
         identifier: '7',
         organization_id: '1',

@@ -45,7 +45,8 @@ export function createSentryRuleEvaluator(
   const issues = new Map<string, string>();
   let nextIssueId = 1001;
   let seenEvents = 0;
-  const firing = new Set<string>();
+  /** Open incidents: project slug → when the incident started (each delivery carries it). */
+  const firing = new Map<string, Date>();
   let lastEval = -Infinity;
   const queue: Array<{ delivery: SentryDelivery; body: unknown }> = [];
   const deliveries: SentryDelivery[] = [];
@@ -110,7 +111,8 @@ export function createSentryRuleEvaluator(
               ? 'resolved'
               : undefined;
         if (action !== undefined) {
-          if (action === 'critical') firing.add(projectSlug);
+          const startedAt = firing.get(projectSlug) ?? now;
+          if (action === 'critical') firing.set(projectSlug, now);
           else firing.delete(projectSlug);
           enqueue(
             { resource: 'metric_alert', action, subject: projectSlug },
@@ -121,6 +123,7 @@ export function createSentryRuleEvaluator(
               projectSlug,
               ruleName,
               threshold: rule.alertThreshold,
+              startedAt,
             }),
           );
         }
