@@ -28,6 +28,15 @@ describe('describeError', () => {
     });
     expect(describeError(driver)).toBe('Error 23505: store unreachable or refused the command');
     expect(describeError(driver)).not.toContain('jane');
+    // What n8n said is quoted in the message, and can name the prospect being erased.
+    const said = new N8nApiError(
+      'bad_request',
+      'n8n answered 400 for DELETE /executions/42 (n8n said: Jean Dupont jean.dupont@example.test is locked)',
+      400,
+    );
+    const stored = describeError(said);
+    expect(stored).toMatch(/^n8n bad_request: .*executions\/42/);
+    expect(stored).not.toMatch(/Jean|Dupont|jean\.dupont/);
   });
 });
 

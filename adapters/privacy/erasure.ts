@@ -58,6 +58,7 @@ import {
 } from './erasure-stores.ts';
 import { personIdentifiers } from '../../core/privacy/person.ts';
 import { summarize, verifyN8n, verifyPostgres, verifyUpstash } from './erasure-verify.ts';
+import { scrubText } from '../../core/scrub.ts';
 
 export interface ErasureDeps {
   pool: Pool;
@@ -857,10 +858,13 @@ function notBeforeRetryAfter(next: Date, error: unknown, now: Date): Date {
 
 /**
  * A step's error as stored: our own messages (ids only, written to say what to fix) or a
- * class and code, never a driver's message, which may quote data.
+ * class and code, never a driver's message, which may quote data. An n8n error quotes what
+ * n8n said, which can name the very prospect being erased: scrubbed before it is cut.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof N8nApiError) return `n8n ${error.kind}: ${error.message}`.slice(0, 500);
+  if (error instanceof N8nApiError) {
+    return `n8n ${error.kind}: ${scrubText(error.message)}`.slice(0, 500);
+  }
   if (isVigieError(error)) return `${error.code}: ${error.message}`.slice(0, 500);
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
