@@ -179,16 +179,19 @@ describe('POST /hooks/sentry', () => {
     expect(JSON.stringify(rows)).not.toContain('jane.doe');
   });
 
+  /** The API project's error-spike rule, as Sentry delivers it for one incident. */
+  const spike = (action: 'critical' | 'resolved', startedAt?: Date) =>
+    metricAlertBody({
+      action,
+      events: 1000,
+      windowMinutes: 10,
+      projectSlug: 'vigie-staging-api',
+      ruleName: '[vigie:sentry-error-spike] vigie-staging-api',
+      threshold: 50,
+      ...(startedAt ? { startedAt } : {}),
+    });
+
   it('raises sentry-error-spike on critical and resolves it on resolved', async () => {
-    const spike = (action: 'critical' | 'resolved') =>
-      metricAlertBody({
-        action,
-        events: 1000,
-        windowMinutes: 10,
-        projectSlug: 'vigie-staging-api',
-        ruleName: '[vigie:sentry-error-spike] vigie-staging-api',
-        threshold: 50,
-      });
     expect((await sendAlertWebhook(sentry, 'metric_alert', spike('critical'))).status).toBe(200);
     expect(await outbox()).toEqual([
       {
@@ -202,16 +205,6 @@ describe('POST /hooks/sentry', () => {
   });
 
   it('a replayed resolution of an earlier incident leaves the current spike open', async () => {
-    const spike = (action: 'critical' | 'resolved', startedAt: Date) =>
-      metricAlertBody({
-        action,
-        events: 1000,
-        windowMinutes: 10,
-        projectSlug: 'vigie-staging-api',
-        ruleName: '[vigie:sentry-error-spike] vigie-staging-api',
-        threshold: 50,
-        startedAt,
-      });
     const earlier = new Date(Date.now() - 3 * 3_600_000);
     const current = new Date(Date.now() - 60_000);
     const send = async (body: unknown) =>
