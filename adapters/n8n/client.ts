@@ -144,6 +144,11 @@ export interface N8nClientOptions {
   apiKey: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Largest answer read, in bytes (default 64 MiB): pages asked with `includeData` and
+   * `ignoreDataSizeLimit` carry whole executions, so they get more room than other providers.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface N8nClient {
@@ -168,7 +173,13 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
       return await readJson(
         url,
         { method, headers: { 'X-N8N-API-KEY': options.apiKey, accept: 'application/json' } },
-        { source: 'n8n', timeoutMs, fetch: fetchImpl, handles: (status) => status < 500 },
+        {
+          source: 'n8n',
+          timeoutMs,
+          fetch: fetchImpl,
+          handles: (status) => status < 500,
+          maxBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+        },
       );
     } catch (error) {
       if (!(error instanceof ProviderReadError)) throw error;
