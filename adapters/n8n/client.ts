@@ -256,6 +256,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     healthz,
     async *iterateExecutions(params = {}) {
       let cursor: string | undefined;
+      const followed = new Set<string>();
       do {
         const page = await listExecutions({
           ...params,
@@ -263,6 +264,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
         });
         yield* page.data;
         cursor = page.nextCursor ?? undefined;
+        if (cursor !== undefined) assertNewCursor(followed, cursor);
       } while (cursor !== undefined);
     },
     async getExecution(id, opts = {}) {
@@ -337,6 +339,21 @@ function fromReadError(
       // Not reached: every status below 500 is handed back to `fail`.
       return new N8nApiError('bad_request', error.message, error.status, error);
   }
+}
+
+/**
+ * A `nextCursor` already followed means n8n pages in a loop: reading on would never end (or
+ * count the same executions again), so the read fails instead. Records `cursor` as followed.
+ */
+export function assertNewCursor(followed: Set<string>, cursor: string): void {
+  if (followed.has(cursor)) {
+    throw new N8nApiError(
+      'invalid_response',
+      'n8n answered GET /executions with a nextCursor it had already given: its paging loops.',
+      200,
+    );
+  }
+  followed.add(cursor);
 }
 
 function setDataParams(query: URLSearchParams, params: DataParams): void {
