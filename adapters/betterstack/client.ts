@@ -86,7 +86,9 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
     async listMonitors() {
       const out: RemoteMonitor[] = [];
       let path: string | null = '/api/v2/monitors';
+      const read = new Set<string>();
       while (path) {
+        read.add(path);
         const { body } = await readJson(
           `${base}${path}`,
           { headers },
@@ -102,8 +104,7 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
             status: String(m.attributes.status ?? ''),
           });
         }
-        const next = page.pagination?.next;
-        path = next ? new URL(next).pathname + new URL(next).search : null;
+        path = nextPath('betterstack monitors', page.pagination?.next, read);
       }
       return out;
     },
@@ -112,7 +113,9 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
       const out: OpenIncident[] = [];
       // 50 a page, the most the endpoint allows (docs/betterstack-uptime-api.md).
       let path: string | null = '/api/v3/incidents?resolved=false&per_page=50';
+      const read = new Set<string>();
       while (path) {
+        read.add(path);
         const { body } = await readJson(
           `${base}${path}`,
           { headers },
@@ -132,8 +135,7 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
             startedAt: i.attributes.started_at,
           });
         }
-        const next = page.pagination?.next;
-        path = next ? new URL(next).pathname + new URL(next).search : null;
+        path = nextPath(source, page.pagination?.next, read);
       }
       return out;
     },
@@ -188,4 +190,31 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
       return { id: h.id, url: String(h.attributes.url) };
     },
   };
+}
+
+/**
+ * The path of `pagination.next`, or null on the last page. A `next` that is not a URL, or that
+ * names a page already read (`read`: a loop would never end), makes the list `malformed`.
+ */
+function nextPath(source: string, next: string | null | undefined, read: Set<string>) {
+  if (!next) return null;
+  let path: string;
+  try {
+    const url = new URL(next);
+    path = url.pathname + url.search;
+  } catch {
+    throw new ProviderReadError(
+      source,
+      'malformed',
+      `${source} answered a next page that is not a URL`,
+    );
+  }
+  if (read.has(path)) {
+    throw new ProviderReadError(
+      source,
+      'malformed',
+      `${source} pages in a loop (next names a page already read)`,
+    );
+  }
+  return path;
 }
