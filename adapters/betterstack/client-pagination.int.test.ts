@@ -61,3 +61,39 @@ describe('Better Stack paging that loops or points nowhere', () => {
     }
   });
 });
+
+describe('Better Stack SLA with numbers out of range', () => {
+  it('answers malformed for NaN-like, negative or out-of-range figures instead of passing them on', async () => {
+    const bodies = [
+      { availability: 99.9, total_downtime: 'lots' },
+      { availability: 99.9, total_downtime: -5 },
+      { availability: 250 },
+      { availability: -1 },
+    ];
+    let answer: unknown = {};
+    const sla = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { id: '1', attributes: answer } }));
+    });
+    await new Promise<void>((resolve) => sla.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(sla.address() as AddressInfo).port}`;
+    try {
+      const c = createBetterStackClient({ baseUrl: url, token: 't', timeoutMs: 2_000 });
+      for (const body of bodies) {
+        answer = body;
+        const result = await c.monitorSla('1', '2026-11-20', '2026-11-26').catch((e: unknown) => e);
+        expect(result, JSON.stringify(body)).toMatchObject({ reason: 'malformed' });
+      }
+      // Numbers as strings are still numbers.
+      answer = { availability: 99.5, total_downtime: '864', number_of_incidents: 1 };
+      expect(await c.monitorSla('1', '2026-11-20', '2026-11-26')).toMatchObject({
+        availability: 99.5,
+        total_downtime: 864,
+        number_of_incidents: 1,
+        longest_incident: 0,
+      });
+    } finally {
+      await new Promise((resolve) => sla.close(resolve));
+    }
+  });
+});

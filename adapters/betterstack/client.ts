@@ -65,6 +65,25 @@ const incidentItem = z.object({
     .optional(),
 });
 
+/** A count or a duration in seconds: a number, or a decimal string of one; never NaN or < 0. */
+const figure = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
+  .refine((n) => Number.isFinite(n) && n >= 0)
+  .nullish();
+const slaAttributes = z.object({
+  availability: z.number().min(0).max(100),
+  total_downtime: figure,
+  number_of_incidents: figure,
+  longest_incident: figure,
+  average_incident: figure,
+});
+
 export function createBetterStackClient(options: BetterStackClientOptions): BetterStackClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
@@ -145,16 +164,21 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
         source,
         await call(source, `/api/v2/monitors/${encodeURIComponent(id)}/sla?from=${from}&to=${to}`),
       );
-      const a = data.attributes;
-      if (typeof a.availability !== 'number') {
-        throw new ProviderReadError(source, 'malformed', `${source} answered without availability`);
+      const sla = slaAttributes.safeParse(data.attributes);
+      if (!sla.success) {
+        throw new ProviderReadError(
+          source,
+          'malformed',
+          `${source} answered without availability (0-100) and non-negative figures`,
+        );
       }
+      const a = sla.data;
       return {
         availability: a.availability,
-        total_downtime: Number(a.total_downtime ?? 0),
-        number_of_incidents: Number(a.number_of_incidents ?? 0),
-        longest_incident: Number(a.longest_incident ?? 0),
-        average_incident: Number(a.average_incident ?? 0),
+        total_downtime: a.total_downtime ?? 0,
+        number_of_incidents: a.number_of_incidents ?? 0,
+        longest_incident: a.longest_incident ?? 0,
+        average_incident: a.average_incident ?? 0,
       };
     },
     async createMonitor(def, url, policyId) {
