@@ -65,6 +65,25 @@ const incidentItem = z.object({
     .optional(),
 });
 
+/** A count or a duration in seconds: a number, or a decimal string of one; never NaN or < 0. */
+const figure = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
+  .refine((n) => Number.isFinite(n) && n >= 0)
+  .nullish();
+const slaAttributes = z.object({
+  availability: z.number().min(0).max(100),
+  total_downtime: figure,
+  number_of_incidents: figure,
+  longest_incident: figure,
+  average_incident: figure,
+});
+
 export function createBetterStackClient(options: BetterStackClientOptions): BetterStackClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
@@ -86,7 +105,9 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
     async listMonitors() {
       const out: RemoteMonitor[] = [];
       let path: string | null = '/api/v2/monitors';
+      const read = new Set<string>();
       while (path) {
+        read.add(path);
         const { body } = await readJson(
           `${base}${path}`,
           { headers },
@@ -102,8 +123,7 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
             status: String(m.attributes.status ?? ''),
           });
         }
-        const next = page.pagination?.next;
-        path = next ? new URL(next).pathname + new URL(next).search : null;
+        path = nextPath('betterstack monitors', page.pagination?.next, read);
       }
       return out;
     },
@@ -112,7 +132,9 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
       const out: OpenIncident[] = [];
       // 50 a page, the most the endpoint allows (docs/betterstack-uptime-api.md).
       let path: string | null = '/api/v3/incidents?resolved=false&per_page=50';
+      const read = new Set<string>();
       while (path) {
+        read.add(path);
         const { body } = await readJson(
           `${base}${path}`,
           { headers },
@@ -132,8 +154,7 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
             startedAt: i.attributes.started_at,
           });
         }
-        const next = page.pagination?.next;
-        path = next ? new URL(next).pathname + new URL(next).search : null;
+        path = nextPath(source, page.pagination?.next, read);
       }
       return out;
     },
@@ -143,16 +164,21 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
         source,
         await call(source, `/api/v2/monitors/${encodeURIComponent(id)}/sla?from=${from}&to=${to}`),
       );
-      const a = data.attributes;
-      if (typeof a.availability !== 'number') {
-        throw new ProviderReadError(source, 'malformed', `${source} answered without availability`);
+      const sla = slaAttributes.safeParse(data.attributes);
+      if (!sla.success) {
+        throw new ProviderReadError(
+          source,
+          'malformed',
+          `${source} answered without availability (0-100) and non-negative figures`,
+        );
       }
+      const a = sla.data;
       return {
         availability: a.availability,
-        total_downtime: Number(a.total_downtime ?? 0),
-        number_of_incidents: Number(a.number_of_incidents ?? 0),
-        longest_incident: Number(a.longest_incident ?? 0),
-        average_incident: Number(a.average_incident ?? 0),
+        total_downtime: a.total_downtime ?? 0,
+        number_of_incidents: a.number_of_incidents ?? 0,
+        longest_incident: a.longest_incident ?? 0,
+        average_incident: a.average_incident ?? 0,
       };
     },
     async createMonitor(def, url, policyId) {
@@ -188,4 +214,31 @@ export function createBetterStackClient(options: BetterStackClientOptions): Bett
       return { id: h.id, url: String(h.attributes.url) };
     },
   };
+}
+
+/**
+ * The path of `pagination.next`, or null on the last page. A `next` that is not a URL, or that
+ * names a page already read (`read`: a loop would never end), makes the list `malformed`.
+ */
+function nextPath(source: string, next: string | null | undefined, read: Set<string>) {
+  if (!next) return null;
+  let path: string;
+  try {
+    const url = new URL(next);
+    path = url.pathname + url.search;
+  } catch {
+    throw new ProviderReadError(
+      source,
+      'malformed',
+      `${source} answered a next page that is not a URL`,
+    );
+  }
+  if (read.has(path)) {
+    throw new ProviderReadError(
+      source,
+      'malformed',
+      `${source} pages in a loop (next names a page already read)`,
+    );
+  }
+  return path;
 }

@@ -68,3 +68,80 @@ describe('readJson with statuses the caller handles', () => {
     }
   });
 });
+
+describe('readJson against a provider that answers badly', () => {
+  let bad: Server;
+  let base = '';
+  beforeAll(async () => {
+    bad = createServer((req, res) => {
+      if (req.url === '/silent') return; // accepts, never answers
+      if (req.url === '/stalled-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"data":['); // headers and a start, then nothing
+        return;
+      }
+      if (req.url === '/endless') {
+        // No Content-Length: 64 KiB chunks for as long as the client keeps reading.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        res.on('close', () => res.removeAllListeners('drain'));
+        pump();
+        return;
+      }
+      if (req.url === '/declared-huge') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 50_000_000 });
+        res.write('[');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Bad gateway for customer jane@example.org</body></html>');
+    });
+    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    bad.closeAllConnections();
+    await new Promise((resolve) => bad.close(resolve));
+  });
+
+  it('times out a server that accepts the connection and never answers', async () => {
+    await expect(
+      readJson(`${base}/silent`, {}, { source: 'p', timeoutMs: 200 }),
+    ).rejects.toMatchObject({ reason: 'timeout' });
+  });
+
+  it('times out a body that never ends, rather than reading it as empty', async () => {
+    const error = await readJson(`${base}/stalled-body`, {}, { source: 'p', timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ name: 'ProviderReadError', reason: 'timeout' });
+  });
+
+  it('stops reading a body past its byte bound, whether or not its length is declared', async () => {
+    for (const path of ['/endless', '/declared-huge']) {
+      const error = await readJson(`${base}${path}`, {}, { source: 'p', timeoutMs: 20_000 }).catch(
+        (e: unknown) => e,
+      );
+      expect(error, path).toMatchObject({ name: 'ProviderReadError', reason: 'malformed' });
+    }
+    const small = await readJson(
+      `${base}/endless`,
+      {},
+      { source: 'p', timeoutMs: 20_000, maxBytes: 100_000 },
+    ).catch((e: unknown) => e);
+    expect(small).toMatchObject({ reason: 'malformed' });
+    expect((small as Error).message).toContain('100000 bytes');
+  });
+
+  it('reads an HTML page with 200 as malformed, without the page text in the error or its cause', async () => {
+    const error = await readJson(`${base}/html`, {}, { source: 'p' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'malformed', status: 200 });
+    let text = '';
+    for (let e: unknown = error; e instanceof Error; e = e.cause) text += `${e.message}\n`;
+    expect(text).not.toMatch(/html|jane/i);
+  });
+});

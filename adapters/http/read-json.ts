@@ -44,7 +44,12 @@ export interface ReadJsonOptions {
    * it is `rate-limited` with its `Retry-After`.
    */
   handles?: (status: number) => boolean;
+  /** Largest body read, in bytes; a longer one is `malformed` (default `DEFAULT_MAX_BYTES`). */
+  maxBytes?: number;
 }
+
+/** A provider's JSON answer is small; anything near this is a misbehaving server, not data. */
+export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Returns the parsed body of a 2xx answer, or throws `ProviderReadError`. */
 export async function readJson(
@@ -53,25 +58,48 @@ export async function readJson(
   options: ReadJsonOptions,
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const { source } = options;
+  // One signal for the headers and the body: a server that sends headers and then stalls
+  // times out like one that never answers.
+  const signal = AbortSignal.timeout(timeoutMs);
+  const timedOut = (error: unknown) =>
+    signal.aborted || (error instanceof DOMException && error.name === 'TimeoutError');
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url, {
-      ...init,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    response = await (options.fetch ?? fetch)(url, { ...init, signal });
   } catch (error) {
-    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
     throw new ProviderReadError(
       source,
-      timedOut ? 'timeout' : 'unreachable',
-      timedOut
+      timedOut(error) ? 'timeout' : 'unreachable',
+      timedOut(error)
         ? `${source} did not answer within ${timeoutMs} ms`
         : `${source} is unreachable (check its base URL)`,
       { cause: error },
     );
   }
-  const text = await response.text().catch(() => '');
+  let text: string;
+  try {
+    text = await readBounded(response, maxBytes);
+  } catch (error) {
+    const status = response.status;
+    if (error instanceof BodyTooLarge) {
+      throw new ProviderReadError(
+        source,
+        'malformed',
+        `${source} answered a body over ${maxBytes} bytes`,
+        { status },
+      );
+    }
+    throw new ProviderReadError(
+      source,
+      timedOut(error) ? 'timeout' : 'unreachable',
+      timedOut(error)
+        ? `${source} did not finish its answer within ${timeoutMs} ms`
+        : `${source} cut its answer short`,
+      { status, cause: error },
+    );
+  }
   if (!response.ok && response.status !== 429 && options.handles?.(response.status) === true) {
     return { status: response.status, body: parseOrUndefined(text), headers: response.headers };
   }
@@ -106,12 +134,38 @@ export async function readJson(
       body: text === '' ? null : JSON.parse(text),
       headers: response.headers,
     };
-  } catch (error) {
+  } catch {
+    // No cause: the parser's message quotes the body, and the body is the provider's text.
     throw new ProviderReadError(source, 'malformed', `${source} answered with malformed JSON`, {
       status: response.status,
-      cause: error,
     });
   }
+}
+
+class BodyTooLarge extends Error {}
+
+/** The body as text, refusing (and cancelling) one longer than `maxBytes`. */
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new BodyTooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseOrUndefined(text: string): unknown {

@@ -144,6 +144,11 @@ export interface N8nClientOptions {
   apiKey: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Largest answer read, in bytes (default 64 MiB): pages asked with `includeData` and
+   * `ignoreDataSizeLimit` carry whole executions, so they get more room than other providers.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface N8nClient {
@@ -168,7 +173,13 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
       return await readJson(
         url,
         { method, headers: { 'X-N8N-API-KEY': options.apiKey, accept: 'application/json' } },
-        { source: 'n8n', timeoutMs, fetch: fetchImpl, handles: (status) => status < 500 },
+        {
+          source: 'n8n',
+          timeoutMs,
+          fetch: fetchImpl,
+          handles: (status) => status < 500,
+          maxBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+        },
       );
     } catch (error) {
       if (!(error instanceof ProviderReadError)) throw error;
@@ -245,6 +256,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     healthz,
     async *iterateExecutions(params = {}) {
       let cursor: string | undefined;
+      const followed = new Set<string>();
       do {
         const page = await listExecutions({
           ...params,
@@ -252,6 +264,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
         });
         yield* page.data;
         cursor = page.nextCursor ?? undefined;
+        if (cursor !== undefined) assertNewCursor(followed, cursor);
       } while (cursor !== undefined);
     },
     async getExecution(id, opts = {}) {
@@ -326,6 +339,21 @@ function fromReadError(
       // Not reached: every status below 500 is handed back to `fail`.
       return new N8nApiError('bad_request', error.message, error.status, error);
   }
+}
+
+/**
+ * A `nextCursor` already followed means n8n pages in a loop: reading on would never end (or
+ * count the same executions again), so the read fails instead. Records `cursor` as followed.
+ */
+export function assertNewCursor(followed: Set<string>, cursor: string): void {
+  if (followed.has(cursor)) {
+    throw new N8nApiError(
+      'invalid_response',
+      'n8n answered GET /executions with a nextCursor it had already given: its paging loops.',
+      200,
+    );
+  }
+  followed.add(cursor);
 }
 
 function setDataParams(query: URLSearchParams, params: DataParams): void {

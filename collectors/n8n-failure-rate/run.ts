@@ -1,4 +1,9 @@
-import { N8nApiError, type N8nClient, type N8nExecution } from '../../adapters/n8n/client.ts';
+import {
+  assertNewCursor,
+  N8nApiError,
+  type N8nClient,
+  type N8nExecution,
+} from '../../adapters/n8n/client.ts';
 import type { Queryable } from '../../adapters/postgres/pool.ts';
 import { collectors } from '../../core/catalog/collectors.ts';
 import { schedulePeriodSeconds } from '../../core/catalog/monitors.ts';
@@ -85,6 +90,7 @@ export async function readExecutions(
   const maxPages = options.maxPages ?? 200;
   const executions: ExecutionRecord[] = [];
   let cursor: string | undefined;
+  const followed = new Set<string>();
   let pages = 0;
   let retries = 0;
   let rateLimitedWaitSeconds = 0;
@@ -122,6 +128,7 @@ export async function readExecutions(
         });
     }
     if (reachedOlder || !page.nextCursor) break;
+    assertNewCursor(followed, page.nextCursor);
     cursor = page.nextCursor;
   }
   return { executions, pages, rateLimitedWaitSeconds };
