@@ -112,4 +112,24 @@ describe('verifyN8n with executions n8n returns without data', () => {
     expect(asked[0]).toContain('ignoreDataSizeLimit=true');
     expect(asked[0]).toContain('redactExecutionData=false');
   });
+
+  it('fails on a cursor n8n gives twice, rather than searching the same executions again', async () => {
+    n8n.addExecution({ workflowId: 'wf-loop', startedAt: NOW.toISOString(), data: {} });
+    let pages = 0;
+    const looping = createN8nClient({
+      baseUrl: n8n.url,
+      apiKey: 'k',
+      // An n8n that answers every cursor with its first page and the same cursor again.
+      fetch: async (input, init) => {
+        pages += 1;
+        const url = new URL(String(input));
+        url.searchParams.delete('cursor');
+        const answer = await fetch(url, init);
+        const body = (await answer.json()) as Record<string, unknown>;
+        return Response.json({ ...body, nextCursor: 'the-same-cursor' }, { status: answer.status });
+      },
+    });
+    await expect(run(looping)).rejects.toMatchObject({ kind: 'invalid_response' });
+    expect(pages).toBe(2);
+  });
 });

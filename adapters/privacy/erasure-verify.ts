@@ -23,7 +23,7 @@
  *   hit ("cannot verify"), never as clean.
  */
 import type { Redis } from '@upstash/redis';
-import { executionDataWithheld, type N8nClient } from '../n8n/client.ts';
+import { assertNewCursor, executionDataWithheld, type N8nClient } from '../n8n/client.ts';
 import type { Pool, Queryable } from '../postgres/pool.ts';
 import type {
   N8nVerificationScope,
@@ -326,6 +326,7 @@ export async function verifyN8n(
   let oldest: string | null = null;
   let complete = false;
   let cursor: string | undefined;
+  const followed = new Set<string>();
   while (searched < options.maxExecutions) {
     const page = await n8n.listExecutions({
       includeData: true,
@@ -353,6 +354,8 @@ export async function verifyN8n(
       complete = true;
       break;
     }
+    // A cursor given twice pages in a loop: the same executions searched again are no search.
+    assertNewCursor(followed, page.nextCursor);
     cursor = page.nextCursor;
   }
   if (found.length > 0) {
