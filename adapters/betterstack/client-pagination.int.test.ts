@@ -1,16 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, type TestHttpServer } from '../../testkit/http-server.ts';
 import { createBetterStackClient } from './client.ts';
 
 /** A Better Stack whose `pagination.next` is whatever the test sets: itself, or not a URL. */
-let server: Server;
+let server: TestHttpServer;
 let base = '';
 let next: (self: string) => string = (self) => self;
 let requests = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     requests += 1;
     const monitor = { id: String(requests), attributes: { pronounceable_name: 'm', url: 'u' } };
     const incident = {
@@ -21,11 +20,10 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ data: [item], pagination: { next: next(`${base}${req.url}`) } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 /** Settles `read`, or says it was still paging after 50 requests instead of hanging the test. */
@@ -71,14 +69,12 @@ describe('Better Stack SLA with numbers out of range', () => {
       { availability: -1 },
     ];
     let answer: unknown = {};
-    const sla = createServer((_req, res) => {
+    const sla = await startHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ data: { id: '1', attributes: answer } }));
     });
-    await new Promise<void>((resolve) => sla.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(sla.address() as AddressInfo).port}`;
     try {
-      const c = createBetterStackClient({ baseUrl: url, token: 't', timeoutMs: 2_000 });
+      const c = createBetterStackClient({ baseUrl: sla.url, token: 't', timeoutMs: 2_000 });
       for (const body of bodies) {
         answer = body;
         const result = await c.monitorSla('1', '2026-11-20', '2026-11-26').catch((e: unknown) => e);
@@ -93,7 +89,7 @@ describe('Better Stack SLA with numbers out of range', () => {
         longest_incident: 0,
       });
     } finally {
-      await new Promise((resolve) => sla.close(resolve));
+      await sla.close();
     }
   });
 });

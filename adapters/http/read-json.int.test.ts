@@ -1,23 +1,21 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, type TestHttpServer } from '../../testkit/http-server.ts';
 import { readJson } from './read-json.ts';
 
 /** A provider answering 429 with `Retry-After` as an HTTP date, as RFC 9110 allows. */
-let server: Server;
+let server: TestHttpServer;
 let url = '';
 let retryAfter = '';
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = await startHttpServer((_req, res) => {
     res.writeHead(429, { 'retry-after': retryAfter, 'content-type': 'application/json' });
     res.end('{}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 describe('readJson on a 429', () => {
@@ -37,13 +35,12 @@ describe('readJson on a 429', () => {
 
 describe('readJson with statuses the caller handles', () => {
   it('hands back a handled status with its JSON body; 429 stays a rate-limited error', async () => {
-    const app = createServer((req, res) => {
+    const app = await startHttpServer((req, res) => {
       const status = Number(req.url!.slice(1));
       res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '3' });
       res.end(status === 400 ? '{"message":"running execution"}' : 'not json');
     });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    const base = app.url;
     try {
       const handles = () => true;
       expect(await readJson(`${base}/400`, {}, { source: 'p', handles })).toMatchObject({
@@ -64,16 +61,16 @@ describe('readJson with statuses the caller handles', () => {
         status: 404,
       });
     } finally {
-      await new Promise((resolve) => app.close(resolve));
+      await app.close();
     }
   });
 });
 
 describe('readJson against a provider that answers badly', () => {
-  let bad: Server;
+  let bad: TestHttpServer;
   let base = '';
   beforeAll(async () => {
-    bad = createServer((req, res) => {
+    bad = await startHttpServer((req, res) => {
       if (req.url === '/silent') return; // accepts, never answers
       if (req.url === '/stalled-body') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -100,12 +97,10 @@ describe('readJson against a provider that answers badly', () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html><body>Bad gateway for customer jane@example.org</body></html>');
     });
-    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`;
+    base = bad.url;
   });
   afterAll(async () => {
-    bad.closeAllConnections();
-    await new Promise((resolve) => bad.close(resolve));
+    await bad.close();
   });
 
   it('times out a server that accepts the connection and never answers', async () => {

@@ -69,10 +69,11 @@ export async function readJson(
   try {
     response = await (options.fetch ?? fetch)(url, { ...init, signal });
   } catch (error) {
+    const late = timedOut(error);
     throw new ProviderReadError(
       source,
-      timedOut(error) ? 'timeout' : 'unreachable',
-      timedOut(error)
+      late ? 'timeout' : 'unreachable',
+      late
         ? `${source} did not answer within ${timeoutMs} ms`
         : `${source} is unreachable (check its base URL)`,
       { cause: error },
@@ -91,10 +92,11 @@ export async function readJson(
         { status },
       );
     }
+    const late = timedOut(error);
     throw new ProviderReadError(
       source,
-      timedOut(error) ? 'timeout' : 'unreachable',
-      timedOut(error)
+      late ? 'timeout' : 'unreachable',
+      late
         ? `${source} did not finish its answer within ${timeoutMs} ms`
         : `${source} cut its answer short`,
       { status, cause: error },

@@ -1,15 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, type TestHttpServer } from '../../testkit/http-server.ts';
 import { createN8nClient } from './client.ts';
 
 /** An n8n that answers every list with one execution and the same `nextCursor`, forever. */
-let server: Server;
+let server: TestHttpServer;
 let base = '';
 let requests = 0;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = await startHttpServer((_req, res) => {
     requests += 1;
     const execution = {
       id: String(requests),
@@ -26,11 +25,10 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ data: [execution], nextCursor: 'same-cursor' }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 describe('n8n client against a cursor that loops', () => {

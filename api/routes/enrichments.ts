@@ -1,6 +1,5 @@
 import type { Redis } from '@upstash/redis';
 import { Hono } from 'hono';
-import * as z from 'zod';
 import { raise } from '../../adapters/alerts/outbox.ts';
 import {
   EnrichmentGateway,
@@ -11,7 +10,7 @@ import { OrgRateLimiter, type RateLimiter } from '../../adapters/anthropic/rate-
 import { SharedRateLimiter } from '../../adapters/anthropic/shared-rate-limiter.ts';
 import { type Config, requireSettings } from '../../core/config.ts';
 import { VigieError, isVigieError } from '../../core/errors.ts';
-import { enrichmentInput } from '../../core/enrichment/prompt.ts';
+import { enrichmentInput, lowerCaseUuid } from '../../core/enrichment/prompt.ts';
 import { readJson } from '../errors.ts';
 import { type AuthVariables, requireUser } from '../middleware/auth.ts';
 import { getTelemetry } from '../../telemetry/current.ts';
@@ -108,10 +107,7 @@ function recordCall(event: CallEvent): void {
 
 /** n8n's HTTP Request node: the tenant is named in the body, the shared secret authenticates. */
 const hookBody = enrichmentInput.extend({
-  // Lower-cased, as Postgres returns it: the owner check compares the two as strings.
-  tenantId: z
-    .uuid({ message: 'tenantId: expected the app user id (a UUID)' })
-    .transform((id) => id.toLowerCase()),
+  tenantId: lowerCaseUuid('tenantId: expected the app user id (a UUID)'),
 });
 
 /**

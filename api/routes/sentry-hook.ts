@@ -67,10 +67,9 @@ export function sentryHookRoutes(deps: SentryHookDeps): Hono {
     // The incident's signed start: a raise is dated by it (never ahead of now), and a
     // resolution carries it, so a replayed `resolved` of an earlier incident, older than the
     // open group, leaves it open (adapters/alerts/outbox.ts).
-    const started =
-      action.episodeStartedAt && !Number.isNaN(action.episodeStartedAt.getTime())
-        ? new Date(Math.min(action.episodeStartedAt.getTime(), at.getTime()))
-        : undefined;
+    const started = action.episodeStartedAt
+      ? new Date(Math.min(action.episodeStartedAt.getTime(), at.getTime()))
+      : undefined;
     const input = { alertId: action.alertId, labels: action.labels, at };
     if (action.kind === 'raise') {
       const raised = await raise(deps.pool, { ...input, at: started ?? at });

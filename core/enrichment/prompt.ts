@@ -8,12 +8,16 @@ import * as z from 'zod';
  */
 const field = (max: number) => z.string().trim().min(1).max(max).optional();
 
+/**
+ * A UUID lower-cased, as Postgres returns it: Postgres matches a UUID in any case, but the
+ * ids are also compared as strings (the owner check) and used in Redis keys (the answer cache
+ * that erasure deletes by the stored id), which do not.
+ */
+export const lowerCaseUuid = (message: string) =>
+  z.uuid({ message }).transform((id) => id.toLowerCase());
+
 export const enrichmentInput = z.object({
-  // Lower-cased: Postgres matches a UUID in any case, Redis keys (the answer cache that
-  // erasure deletes by the stored, lower-case id) do not.
-  prospectId: z
-    .uuid({ message: 'prospectId: expected the prospect id (a UUID)' })
-    .transform((id) => id.toLowerCase()),
+  prospectId: lowerCaseUuid('prospectId: expected the prospect id (a UUID)'),
   title: field(200),
   company: field(200),
   industry: field(120),

@@ -60,13 +60,12 @@ export async function startUpstashManagementStandIn(options: {
     const db = typeof entry === 'function' ? await entry() : entry;
     const bandwidth = db.dailyBandwidthBytes ?? db.dailyRequests.map(() => 0);
     const today = Date.UTC(now().getUTCFullYear(), now().getUTCMonth(), now().getUTCDate());
+    // The i-th of n daily values, the last one being today.
+    const dayOf = (i: number, n: number) => new Date(today - (n - 1 - i) * 86_400_000);
     const series = (values: number[]) =>
-      values.map((y, i) => ({
-        x: goTime(new Date(today - (values.length - 1 - i) * 86_400_000)),
-        y,
-      }));
+      values.map((y, i) => ({ x: goTime(dayOf(i, values.length)), y }));
     const days = db.dailyRequests.map((_, i) =>
-      new Date(today - (db.dailyRequests.length - 1 - i) * 86_400_000).toLocaleDateString('en-US', {
+      dayOf(i, db.dailyRequests.length).toLocaleDateString('en-US', {
         weekday: 'long',
         timeZone: 'UTC',
       }),
